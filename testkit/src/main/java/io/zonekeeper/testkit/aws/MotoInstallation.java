@@ -1,0 +1,108 @@
+package io.zonekeeper.testkit.aws;
+
+import io.zonekeeper.testkit.ProjectDirectories;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs the AWS emulator into the project's virtualenv ({@code <root>/.venv}) on first use, from the pinned
+ * requirements beside this class, so a fresh machine needs nothing but Python 3. A stamp file holds the hash of
+ * the requirements installed; a changed pin reinstalls. A file lock keeps concurrent builds from racing.
+ */
+public final class MotoInstallation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MotoInstallation.class);
+    private static final String REQUIREMENTS = "moto-requirements.txt";
+    private static final String STAMP = ".zonekeeper-moto-requirements.sha256";
+
+    private MotoInstallation() {
+    }
+
+    /** Returns the {@code moto_server} executable, installing it first when missing or stale. */
+    public static Path ensureInstalled() {
+        Path venv = ProjectDirectories.root().resolve(".venv");
+        byte[] requirements = requirements();
+        String wanted = sha256(requirements);
+        Path executable = venv.resolve("bin").resolve("moto_server");
+        try {
+            Files.createDirectories(venv.getParent());
+            Path lockFile = venv.getParent().resolve(".venv.lock");
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                Path stamp = venv.resolve(STAMP);
+                if (Files.isExecutable(executable) && Files.isRegularFile(stamp)
+                        && Files.readString(stamp).trim().equals(wanted)) {
+                    return executable;
+                }
+                install(venv, requirements);
+                Files.writeString(stamp, wanted);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not install the AWS emulator into " + venv, e);
+        }
+        return executable;
+    }
+
+    private static void install(Path venv, byte[] requirements) throws IOException {
+        String python = System.getenv().getOrDefault("ZONEKEEPER_PYTHON", "python3");
+        LOG.info("Installing the AWS emulator (moto) into {} - once per checkout, about a minute", venv);
+        if (!Files.isExecutable(venv.resolve("bin").resolve("python"))) {
+            run(List.of(python, "-m", "venv", venv.toString()));
+        }
+        Path file = Files.createTempFile("moto-requirements", ".txt");
+        try {
+            Files.write(file, requirements);
+            run(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "--quiet",
+                    "--disable-pip-version-check", "-r", file.toString()));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void run(List<String> command) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed:\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    private static byte[] requirements() {
+        try (InputStream in = MotoInstallation.class.getResourceAsStream(REQUIREMENTS)) {
+            if (in == null) {
+                throw new IllegalStateException(REQUIREMENTS + " is missing from the testkit jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

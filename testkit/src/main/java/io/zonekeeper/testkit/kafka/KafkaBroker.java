@@ -1,0 +1,43 @@
+package io.zonekeeper.testkit.kafka;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** A real Kafka broker for tests and the local run; how it is started is the implementation's business. */
+public interface KafkaBroker extends AutoCloseable {
+
+    String bootstrapServers();
+
+    /** Which implementation runs the broker, for logs and reports. */
+    String description();
+
+    /** Creates the topic if it does not exist yet; compacted topics get {@code cleanup.policy=compact}. */
+    default void createTopic(String name, int partitions, boolean compacted) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            NewTopic topic = new NewTopic(name, partitions, (short) 1);
+            if (compacted) {
+                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            }
+            admin.createTopics(Set.of(topic)).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("could not create topic " + name, e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topic " + name, e);
+        }
+    }
+
+    @Override
+    void close();
+}

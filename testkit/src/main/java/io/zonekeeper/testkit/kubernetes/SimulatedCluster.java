@@ -1,0 +1,106 @@
+package io.zonekeeper.testkit.kubernetes;
+
+import io.fabric8.kubernetes.api.model.Config;
+import io.fabric8.kubernetes.api.model.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One simulated Kubernetes cluster: fabric8's API mock server in CRUD mode (objects created are stored, read,
+ * updated, patched with JSON merge patch and deleted like on a real API server) with a kubeconfig that points
+ * at it. The CRUD mock does not implement server-side apply or strategic-merge patch, so code under test must
+ * use create-or-update operations that work against both it and a real API server.
+ */
+public final class SimulatedCluster implements AutoCloseable {
+
+    private final String name;
+    private final KubernetesMockServer server;
+    private final Map<String, AtomicLong> requestsByMethod;
+    private boolean running;
+
+    private SimulatedCluster(String name, KubernetesMockServer server, Map<String, AtomicLong> requestsByMethod) {
+        this.name = name;
+        this.server = server;
+        this.requestsByMethod = requestsByMethod;
+    }
+
+    public static SimulatedCluster start(String name) {
+        Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(List.of()) {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                counts.computeIfAbsent(request.getMethod(), m -> new AtomicLong()).incrementAndGet();
+                return super.dispatch(request);
+            }
+        };
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                dispatcher, false);
+        server.init();
+        SimulatedCluster cluster = new SimulatedCluster(name, server, counts);
+        cluster.running = true;
+        return cluster;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** A kubeconfig for this cluster, as the upstream provisioner stores it in Vault. */
+    public String kubeconfig() {
+        String url = server.url("/").replaceAll("/$", "");
+        Config config = new ConfigBuilder()
+                .withApiVersion("v1")
+                .withKind("Config")
+                .addNewCluster().withName(name).withNewCluster().withServer(url).endCluster().endCluster()
+                .addNewUser().withName(name + "-admin").withNewUser().withToken("simulated-" + name).endUser().endUser()
+                .addNewContext().withName(name).withNewContext().withCluster(name).withUser(name + "-admin")
+                .withNamespace("default").endContext().endContext()
+                .withCurrentContext(name)
+                .build();
+        return Serialization.asYaml(config);
+    }
+
+    /** A client with the cluster administrator's view, for tests to inspect what the services did. */
+    public KubernetesClient adminClient() {
+        return server.createClient();
+    }
+
+    /** Requests of this HTTP method received since start or the last {@link #resetCounts()}. */
+    public long requests(String method) {
+        AtomicLong count = requestsByMethod.get(method);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Requests that may change state: POST, PUT, PATCH and DELETE. */
+    public long mutatingRequests() {
+        return requests("POST") + requests("PUT") + requests("PATCH") + requests("DELETE");
+    }
+
+    public void resetCounts() {
+        requestsByMethod.clear();
+    }
+
+    /** Takes the API server away, as when a cluster is deleted or unreachable; connections are refused after. */
+    public synchronized void stop() {
+        if (running) {
+            server.destroy();
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
