@@ -1,0 +1,47 @@
+package io.zonekeeper.common.aws;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+
+/** Counts AWS calls by service, operation and outcome (success or the AWS error code), and throttles apart. */
+public final class AwsCallMetrics implements ExecutionInterceptor {
+
+    private final MeterRegistry metrics;
+
+    public AwsCallMetrics(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        count(attributes, "success");
+    }
+
+    @Override
+    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        Throwable failure = context.exception();
+        count(attributes, AwsErrors.errorCode(failure));
+        if (AwsErrors.isThrottling(failure)) {
+            Counter.builder("zonekeeper.aws.throttles")
+                    .description("AWS calls refused by throttling")
+                    .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
+                    .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+                    .register(metrics)
+                    .increment();
+        }
+    }
+
+    private void count(ExecutionAttributes attributes, String outcome) {
+        Counter.builder("zonekeeper.aws.calls")
+                .description("AWS API calls by operation and outcome")
+                .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
+                .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+                .tag("outcome", outcome)
+                .register(metrics)
+                .increment();
+    }
+}

@@ -1,0 +1,9 @@
+package io.zonekeeper.common.config;
+
+/** The small HTTP port serving {@code /health} and {@code /metrics}; 0 picks a free port. */
+public record OpsSettings(int httpPort) {
+
+    public static OpsSettings read(EnvReader env) {
+        return new OpsSettings(env.integer("HTTP_PORT", 8080, 0, 65535));
+    }
+}

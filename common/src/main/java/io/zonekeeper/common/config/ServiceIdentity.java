@@ -1,0 +1,24 @@
+package io.zonekeeper.common.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** Who is acting, for audit events, client ids and logs: the service and this instance of it. */
+public record ServiceIdentity(String service, String instance) {
+
+    public static ServiceIdentity read(EnvReader env, String service) {
+        return new ServiceIdentity(service, env.optional("SERVICE_INSTANCE", hostName()));
+    }
+
+    private static String hostName() {
+        String fromEnv = System.getenv("HOSTNAME");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

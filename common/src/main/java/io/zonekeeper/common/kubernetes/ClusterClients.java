@@ -1,0 +1,54 @@
+package io.zonekeeper.common.kubernetes;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.vault.core.VaultVersionedKeyValueOperations;
+import org.springframework.vault.support.Versioned;
+
+/**
+ * Connects to a cluster's API server with the kubeconfig the upstream provisioner stored in Vault (KV v2, key
+ * {@value #KUBECONFIG_KEY}). fabric8's own request retries are off: callers retry through the shared helper with
+ * {@link KubernetesErrors#isRetryable}, so an unreachable cluster pauses only its organization's work.
+ */
+public final class ClusterClients {
+
+    public static final String KUBECONFIG_KEY = "kubeconfig";
+
+    private final VaultVersionedKeyValueOperations kv;
+    private final Duration requestTimeout;
+
+    public ClusterClients(VaultVersionedKeyValueOperations kv, Duration requestTimeout) {
+        this.kv = kv;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** Reads the kubeconfig at {@code vaultPath} and builds a client for its current context. */
+    public KubernetesClient connect(String vaultPath) {
+        Versioned<Map<String, Object>> secret = kv.get(vaultPath);
+        if (secret == null || !secret.hasData() || secret.getRequiredData().get(KUBECONFIG_KEY) == null) {
+            throw new KubeconfigUnusableException("no kubeconfig at Vault path '" + vaultPath + "' (key '"
+                    + KUBECONFIG_KEY + "')");
+        }
+        return fromKubeconfig(String.valueOf(secret.getRequiredData().get(KUBECONFIG_KEY)), vaultPath);
+    }
+
+    KubernetesClient fromKubeconfig(String kubeconfig, String source) {
+        Config config;
+        try {
+            config = Config.fromKubeconfig(kubeconfig);
+        } catch (RuntimeException e) {
+            // fabric8's parse errors may echo the document; report only where it came from.
+            throw new KubeconfigUnusableException("kubeconfig at Vault path '" + source + "' cannot be parsed");
+        }
+        if (config.getMasterUrl() == null || config.getMasterUrl().isBlank()) {
+            throw new KubeconfigUnusableException("kubeconfig at Vault path '" + source + "' names no API server");
+        }
+        config.setRequestRetryBackoffLimit(0);
+        config.setConnectionTimeout((int) Duration.ofSeconds(5).toMillis());
+        config.setRequestTimeout((int) requestTimeout.toMillis());
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+}

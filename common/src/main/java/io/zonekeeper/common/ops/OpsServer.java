@@ -1,0 +1,98 @@
+package io.zonekeeper.common.ops;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * The service's small operations port: {@code GET /metrics} in Prometheus text format and {@code GET /health}
+ * (200 when every check is healthy, 503 otherwise, with each check's detail as JSON). The JDK's built-in server
+ * is enough for two read-only endpoints scraped every few seconds.
+ */
+public final class OpsServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final PrometheusMeterRegistry registry;
+    private final List<HealthCheck> checks;
+
+    public OpsServer(int port, PrometheusMeterRegistry registry, List<HealthCheck> checks) {
+        this.registry = registry;
+        this.checks = List.copyOf(checks);
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(port), 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on operations port " + port, e);
+        }
+        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "ops-http");
+            thread.setDaemon(true);
+            return thread;
+        }));
+        server.createContext("/metrics", this::metrics);
+        server.createContext("/health", this::health);
+    }
+
+    public OpsServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void metrics(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET")) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+        }
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Map<String, Object> results = new LinkedHashMap<>();
+            boolean healthy = true;
+            for (HealthCheck check : checks) {
+                HealthCheck.Result result;
+                try {
+                    result = check.check();
+                } catch (RuntimeException e) {
+                    result = HealthCheck.Result.down(e.getClass().getSimpleName());
+                }
+                healthy &= result.healthy();
+                results.put(check.name(), Map.of("status", result.healthy() ? "UP" : "DOWN", "detail", result.detail()));
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", healthy ? "UP" : "DOWN");
+            body.put("checks", results);
+            respond(exchange, healthy ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

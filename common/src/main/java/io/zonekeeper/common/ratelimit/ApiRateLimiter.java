@@ -1,0 +1,64 @@
+package io.zonekeeper.common.ratelimit;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Client-side rate limiting for one API of one account: an account-wide token bucket every call draws from, and
+ * optional tighter buckets per operation (Route53's CreateHostedZone, for example). A call takes its operation's
+ * token first and the account's second, so a call waiting on a slow operation bucket does not sit on a token
+ * other operations could use. Bucket4j provides the buckets: AWS's limits are token buckets (capacity and
+ * refill), which Failsafe's and resilience4j's fixed-window limiters only approximate.
+ */
+public final class ApiRateLimiter {
+
+    private final String api;
+    private final Bucket account;
+    private final Map<String, Bucket> perOperation = new ConcurrentHashMap<>();
+    private final Map<String, BucketSpec> operationSpecs;
+    private final MeterRegistry metrics;
+
+    public ApiRateLimiter(String api, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs, MeterRegistry metrics) {
+        this.api = api;
+        this.account = bucket(accountWide);
+        this.operationSpecs = Map.copyOf(operationSpecs);
+        this.metrics = metrics;
+    }
+
+    /** Blocks until the call may be made. */
+    public void acquire(String operation) {
+        long started = System.nanoTime();
+        try {
+            BucketSpec spec = operationSpecs.get(operation);
+            if (spec != null) {
+                perOperation.computeIfAbsent(operation, op -> bucket(spec)).asBlocking().consume(1);
+            }
+            account.asBlocking().consume(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a " + api + " rate-limit token", e);
+        } finally {
+            Timer.builder("zonekeeper.ratelimit.wait")
+                    .description("Time calls waited for a client-side rate-limit token")
+                    .tag("api", api)
+                    .tag("operation", operation)
+                    .register(metrics)
+                    .record(Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private static Bucket bucket(BucketSpec spec) {
+        // Refill one token at a time at the configured rate ("greedy"), so the bucket never admits more than
+        // capacity + rate * t calls in any window of length t.
+        Duration perToken = Duration.ofNanos(Math.round(1_000_000_000d / spec.refillPerSecond()));
+        return Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(spec.capacity()).refillGreedy(1, perToken)
+                        .initialTokens(spec.capacity()).build())
+                .build();
+    }
+}

@@ -1,0 +1,131 @@
+package io.zonekeeper.common.serde;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+
+/**
+ * A client of the Confluent Schema Registry REST API (and compatible registries). Schemas are immutable once
+ * registered, so lookups are cached for the life of the client; transient failures (I/O, 5xx, 429) are retried
+ * through {@link Retry} and surface as {@link SchemaRegistryUnavailableException} if they persist.
+ */
+public final class RestSchemaRegistryClient implements SchemaRegistryClient {
+
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI baseUri;
+    private final Retry retry;
+    private final HttpClient http;
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+
+    public RestSchemaRegistryClient(URI baseUri, Retry retry) {
+        this.baseUri = URI.create(baseUri.toString().endsWith("/") ? baseUri.toString() : baseUri + "/");
+        this.retry = retry;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        return cachedId(subject, schema, () -> post("subjects/" + encode(subject) + "/versions", schema));
+    }
+
+    @Override
+    public int idOf(String subject, Schema schema) {
+        return cachedId(subject, schema, () -> post("subjects/" + encode(subject), schema));
+    }
+
+    @Override
+    public Schema schemaById(int id) {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode body = call("get schema " + id, HttpRequest.newBuilder(baseUri.resolve("schemas/ids/" + id)).GET());
+        Schema schema = new Schema.Parser().parse(body.path("schema").asText());
+        schemasById.put(id, schema);
+        return schema;
+    }
+
+    private interface IdLookup {
+        JsonNode run();
+    }
+
+    private int cachedId(String subject, Schema schema, IdLookup lookup) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        int id = lookup.run().path("id").asInt();
+        ids.put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    private JsonNode post(String path, Schema schema) {
+        try {
+            byte[] body = JSON.writeValueAsBytes(Map.of("schema", schema.toString()));
+            return call("POST " + path, HttpRequest.newBuilder(baseUri.resolve(path))
+                    .header("Content-Type", CONTENT_TYPE)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode schema request", e);
+        }
+    }
+
+    private JsonNode call(String operation, HttpRequest.Builder request) {
+        HttpRequest built = request.header("Accept", CONTENT_TYPE).timeout(Duration.ofSeconds(10)).build();
+        try {
+            return retry.call("schema registry " + operation, RestSchemaRegistryClient::isTransient, () -> {
+                HttpResponse<byte[]> response = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
+                int status = response.statusCode();
+                if (status == 200) {
+                    return JSON.readTree(response.body());
+                }
+                String message = JSON.readTree(response.body()).path("message").asText("HTTP " + status);
+                if (status == 404) {
+                    throw new SchemaNotFoundException(operation + ": " + message);
+                }
+                if (status == 429 || status >= 500) {
+                    throw new RegistryServerError(operation + ": HTTP " + status + " " + message);
+                }
+                throw new AvroSerdeException(AvroSerdeException.Problem.SCHEMA_REJECTED,
+                        operation + " rejected: HTTP " + status + " " + message);
+            });
+        } catch (TransientFailureException e) {
+            throw new SchemaRegistryUnavailableException("schema registry at " + baseUri + " unavailable: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isTransient(Throwable failure) {
+        return failure instanceof IOException || failure instanceof HttpTimeoutException
+                || failure instanceof RegistryServerError;
+    }
+
+    private static String encode(String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8);
+    }
+
+    /** A 5xx or 429 answer: worth another try. */
+    private static final class RegistryServerError extends RuntimeException {
+        RegistryServerError(String message) {
+            super(message);
+        }
+    }
+}
