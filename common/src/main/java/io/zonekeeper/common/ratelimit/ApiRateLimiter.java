@@ -2,6 +2,7 @@ package io.zonekeeper.common.ratelimit;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -18,16 +19,40 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ApiRateLimiter {
 
     private final String api;
+    private final TimeMeter time;
     private final Bucket account;
     private final Map<String, Bucket> perOperation = new ConcurrentHashMap<>();
     private final Map<String, BucketSpec> operationSpecs;
     private final MeterRegistry metrics;
 
     public ApiRateLimiter(String api, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs, MeterRegistry metrics) {
+        this(api, accountWide, operationSpecs, metrics, TimeMeter.SYSTEM_NANOTIME);
+    }
+
+    /** With a controllable time source, so tests can step time instead of sleeping. */
+    ApiRateLimiter(String api, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs, MeterRegistry metrics,
+                   TimeMeter time) {
         this.api = api;
+        this.time = time;
         this.account = bucket(accountWide);
         this.operationSpecs = Map.copyOf(operationSpecs);
         this.metrics = metrics;
+    }
+
+    /** Takes the tokens for one call if they are there now, without waiting; false leaves both buckets as they were. */
+    public boolean tryAcquire(String operation) {
+        BucketSpec spec = operationSpecs.get(operation);
+        Bucket operationBucket = spec == null ? null : perOperation.computeIfAbsent(operation, op -> bucket(spec));
+        if (operationBucket != null && !operationBucket.tryConsume(1)) {
+            return false;
+        }
+        if (account.tryConsume(1)) {
+            return true;
+        }
+        if (operationBucket != null) {
+            operationBucket.addTokens(1);
+        }
+        return false;
     }
 
     /** Blocks until the call may be made. */
@@ -52,13 +77,14 @@ public final class ApiRateLimiter {
         }
     }
 
-    private static Bucket bucket(BucketSpec spec) {
+    private Bucket bucket(BucketSpec spec) {
         // Refill one token at a time at the configured rate ("greedy"), so the bucket never admits more than
         // capacity + rate * t calls in any window of length t.
         Duration perToken = Duration.ofNanos(Math.round(1_000_000_000d / spec.refillPerSecond()));
         return Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(spec.capacity()).refillGreedy(1, perToken)
                         .initialTokens(spec.capacity()).build())
+                .withCustomTimePrecision(time)
                 .build();
     }
 }

@@ -1,0 +1,65 @@
+package io.zonekeeper.common.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.AuditOutcome;
+import io.zonekeeper.schemas.ResourceType;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AuditPublisherTest {
+
+    private final MockSchemaRegistry registry = MockSchemaRegistry.scope("audit-publisher-test");
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private final AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
+            "audit.v1", new ServiceIdentity("provisioner-service", "pod-1"),
+            Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC));
+
+    @AfterEach
+    void dropScope() {
+        MockSchemaRegistry.dropScope("audit-publisher-test");
+    }
+
+    @Test
+    void publishesOneEventKeyedByOrganizationWithWhoAndWhen() {
+        audit.publish(Audit.succeeded(AuditAction.CREATED, ResourceType.HOSTED_ZONE, "Z123", "org-1", "evt-1")
+                .withCluster("c-1").withDetails(Map.of("zoneName", "acme.example.com.")));
+
+        var sent = producer.history().get(0);
+        assertThat(sent.topic()).isEqualTo("audit.v1");
+        assertThat(new String(sent.key(), StandardCharsets.UTF_8)).isEqualTo("org-1");
+        AuditEvent event = new AvroDeserializer<>(AuditEvent.class, registry).deserialize("audit.v1", sent.value());
+        assertThat(event.getService()).isEqualTo("provisioner-service");
+        assertThat(event.getInstance()).isEqualTo("pod-1");
+        assertThat(event.getOccurredAt()).isEqualTo(Instant.parse("2026-11-23T10:00:00Z"));
+        assertThat(event.getAction()).isEqualTo(AuditAction.CREATED);
+        assertThat(event.getResourceType()).isEqualTo(ResourceType.HOSTED_ZONE);
+        assertThat(event.getResourceId()).isEqualTo("Z123");
+        assertThat(event.getOutcome()).isEqualTo(AuditOutcome.SUCCEEDED);
+        assertThat(event.getCauseEventId()).isEqualTo("evt-1");
+        assertThat(event.getClusterId()).isEqualTo("c-1");
+        assertThat(event.getDetails()).containsEntry("zoneName", "acme.example.com.");
+    }
+
+    @Test
+    void rejectionsWithoutAValidOrganizationStillGetAKey() {
+        audit.publish(Audit.refused(AuditAction.REJECTED, ResourceType.LIFECYCLE_EVENT, "cluster.lifecycle.v1-0@7",
+                null, null, "undecodable record"));
+        assertThat(new String(producer.history().get(0).key(), StandardCharsets.UTF_8))
+                .isEqualTo(AuditPublisher.NO_ORGANIZATION_KEY);
+    }
+}

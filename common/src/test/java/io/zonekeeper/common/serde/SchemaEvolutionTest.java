@@ -1,0 +1,103 @@
+package io.zonekeeper.common.serde;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.zonekeeper.schemas.OrgClusters;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SchemaEvolutionTest {
+
+    private static final String SCOPE = "schema-evolution-test";
+    private final SchemaRegistryClient registry = SchemaRegistries.forUrl("mock://" + SCOPE, null);
+
+    @AfterEach
+    void dropScope() {
+        MockSchemaRegistry.dropScope(SCOPE);
+    }
+
+    @Test
+    void readsRecordsWrittenWithAnOlderSchemaThatLackedAField() throws IOException {
+        Schema older = new Schema.Parser().parse("""
+                {"type":"record","name":"OrgClusters","namespace":"io.zonekeeper.schemas","fields":[
+                  {"name":"orgId","type":"string"},
+                  {"name":"orgName","type":"string"},
+                  {"name":"runningClusters","type":"int"},
+                  {"name":"clusterIds","type":{"type":"array","items":"string"}},
+                  {"name":"lastChangedAt","type":{"type":"long","logicalType":"timestamp-millis"}}]}""");
+        int id = registry.register("org.clusters.v1-value", older);
+        GenericRecord record = new GenericData.Record(older);
+        record.put("orgId", "o1");
+        record.put("orgName", "acme");
+        record.put("runningClusters", 1);
+        record.put("clusterIds", List.of("c1"));
+        record.put("lastChangedAt", 5000L);
+
+        OrgClusters read = new AvroDeserializer<>(OrgClusters.class, registry)
+                .deserialize("org.clusters.v1", ConfluentWire.frame(id, encode(older, record)));
+
+        assertThat(read.getClusterIds()).containsExactly("c1");
+        assertThat(read.getLastChangedAt()).isEqualTo(Instant.ofEpochMilli(5000));
+        assertThat(read.getPendingReapAt()).as("defaulted").isNull();
+    }
+
+    @Test
+    void refusesAWriterSchemaThatCannotBeResolved() throws IOException {
+        Schema unrelated = new Schema.Parser().parse("""
+                {"type":"record","name":"OrgClusters","namespace":"io.zonekeeper.schemas","fields":[
+                  {"name":"orgId","type":"int"}]}""");
+        int id = registry.register("org.clusters.v1-value", unrelated);
+        GenericRecord record = new GenericData.Record(unrelated);
+        record.put("orgId", 7);
+        byte[] bytes = ConfluentWire.frame(id, encode(unrelated, record));
+
+        assertThatThrownBy(() -> new AvroDeserializer<>(OrgClusters.class, registry).deserialize("org.clusters.v1", bytes))
+                .isInstanceOfSatisfying(AvroSerdeException.class,
+                        e -> assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.INCOMPATIBLE_SCHEMA));
+    }
+
+    @Test
+    void mockScopesAreSharedByUrlAndIsolatedFromEachOther() {
+        assertThat(SchemaRegistries.forUrl("mock://" + SCOPE, null)).isSameAs(registry);
+        assertThat(SchemaRegistries.forUrl("mock://" + SCOPE + "-other", null)).isNotSameAs(registry);
+        MockSchemaRegistry.dropScope(SCOPE + "-other");
+    }
+
+    @Test
+    void serializerRegistersUnderTheTopicNameStrategySubject() {
+        var record = ConfluentWireFormatTest.orgClusters(1, List.of("c1"), null);
+        byte[] value = new AvroSerializer<OrgClusters>(registry, false, true).serialize("org.clusters.v1", record);
+        int id = ConfluentWire.unframe(value).schemaId();
+        assertThat(registry.idOf("org.clusters.v1-value", OrgClusters.getClassSchema())).isEqualTo(id);
+        assertThatThrownBy(() -> registry.idOf("org.clusters.v1-key", OrgClusters.getClassSchema()))
+                .isInstanceOf(SchemaNotFoundException.class);
+    }
+
+    @Test
+    void serializerWithoutAutoRegistrationNeedsTheSchemaRegisteredFirst() {
+        var record = ConfluentWireFormatTest.orgClusters(1, List.of("c1"), null);
+        var strict = new AvroSerializer<OrgClusters>(registry, false, false);
+        assertThatThrownBy(() -> strict.serialize("org.clusters.v1", record)).isInstanceOf(SchemaNotFoundException.class);
+        registry.register("org.clusters.v1-value", OrgClusters.getClassSchema());
+        assertThat(strict.serialize("org.clusters.v1", record)).isNotEmpty();
+    }
+
+    private static byte[] encode(Schema schema, GenericRecord record) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+}
