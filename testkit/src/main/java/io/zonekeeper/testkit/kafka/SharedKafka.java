@@ -45,6 +45,10 @@ public final class SharedKafka {
     }
 
     private static boolean dockerAvailable() {
+        // Asking Testcontainers costs seconds and a page of warnings when there is plainly no engine.
+        if (System.getenv("DOCKER_HOST") == null && !java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))) {
+            return false;
+        }
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (RuntimeException | LinkageError e) {
