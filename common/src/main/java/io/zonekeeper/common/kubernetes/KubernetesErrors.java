@@ -15,8 +15,8 @@ public final class KubernetesErrors {
             if (cause instanceof IOException || cause instanceof TimeoutException) {
                 return true;
             }
-            if (cause instanceof KubernetesClientException k8s && k8s.getCode() != 0) {
-                return k8s.getCode() == 429 || k8s.getCode() >= 500;
+            if (cause instanceof KubernetesClientException k8s && (k8s.getCode() == 429 || k8s.getCode() >= 500)) {
+                return true;
             }
         }
         return false;

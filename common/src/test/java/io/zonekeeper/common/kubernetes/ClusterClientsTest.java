@@ -1,0 +1,112 @@
+package io.zonekeeper.common.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.vault.VaultStandIn;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** fabric8 reaching a simulated cluster through the kubeconfig the upstream provisioner stored in Vault. */
+class ClusterClientsTest {
+
+    private static final String PATH = "clusters/acme/prod/kubeconfig";
+
+    private final VaultStandIn vault = VaultStandIn.start("root-token", "secret");
+    private final SimulatedCluster cluster = SimulatedCluster.start("acme-prod");
+    private final VaultSettings settings = new VaultSettings(vault.endpoint(),
+            new io.zonekeeper.common.config.Secret("root-token"), "secret");
+    private final ClusterClients clusters = new ClusterClients(VaultClients.kv(VaultClients.template(settings), settings),
+            Duration.ofSeconds(10));
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+        vault.close();
+    }
+
+    @Test
+    void createsUpdatesAndReadsASecretAndADeployment() {
+        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+
+        try (KubernetesClient client = clusters.connect(PATH)) {
+            client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                    .withNewMetadata().withName("zonekeeper").endMetadata().build()).create();
+            Secret secret = new SecretBuilder().withNewMetadata().withName("external-dns-aws").withNamespace("zonekeeper")
+                    .endMetadata().addToData("credentials", base64("[default]\n")).build();
+            client.secrets().inNamespace("zonekeeper").resource(secret).create();
+            client.secrets().inNamespace("zonekeeper").withName("external-dns-aws")
+                    .edit(s -> new SecretBuilder(s).addToData("rotated", base64("yes")).build());
+
+            Deployment deployment = new DeploymentBuilder()
+                    .withNewMetadata().withName("external-dns").withNamespace("zonekeeper").endMetadata()
+                    .withNewSpec().withReplicas(1)
+                    .withNewSelector().addToMatchLabels("app", "external-dns").endSelector()
+                    .withNewTemplate().withNewMetadata().addToLabels("app", "external-dns").endMetadata()
+                    .withNewSpec().addNewContainer().withName("external-dns").withImage("registry.k8s.io/external-dns:v0.15.0")
+                    .addToArgs("--provider=aws").endContainer().endSpec().endTemplate().endSpec().build();
+            client.apps().deployments().inNamespace("zonekeeper").resource(deployment).create();
+            client.apps().deployments().inNamespace("zonekeeper").withName("external-dns")
+                    .edit(d -> new DeploymentBuilder(d).editSpec().editTemplate().editMetadata()
+                            .addToAnnotations("zonekeeper.io/credentials-hash", "abc").endMetadata().endTemplate()
+                            .endSpec().build());
+        }
+
+        try (KubernetesClient admin = cluster.adminClient()) {
+            Secret stored = admin.secrets().inNamespace("zonekeeper").withName("external-dns-aws").get();
+            // Written as base64 data, not stringData: the API server converts stringData, the CRUD mock does not.
+            assertThat(stored.getData()).containsEntry("credentials", base64("[default]\n"))
+                    .containsEntry("rotated", base64("yes"));
+            Deployment stored2 = admin.apps().deployments().inNamespace("zonekeeper").withName("external-dns").get();
+            assertThat(stored2.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .containsEntry("zonekeeper.io/credentials-hash", "abc");
+            assertThat(stored2.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                    .containsExactly("--provider=aws");
+        }
+        assertThat(cluster.mutatingRequests()).isGreaterThanOrEqualTo(5);
+    }
+
+    private static String base64(String value) {
+        return java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            chain.append(c.getClass().getName()).append(": ").append(c.getMessage()).append(" <- ");
+        }
+        return chain.toString();
+    }
+
+    @Test
+    void aMissingOrUnparseableKubeconfigIsUnusableWithoutQuotingIt() {
+        assertThatThrownBy(() -> clusters.connect("clusters/nobody/kubeconfig"))
+                .isInstanceOf(KubeconfigUnusableException.class).hasMessageContaining("no kubeconfig");
+        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, "token: hunter2\n: : not yaml ["));
+        assertThatThrownBy(() -> clusters.connect(PATH))
+                .isInstanceOf(KubeconfigUnusableException.class)
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aStoppedClusterIsATransientFailure() {
+        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+        cluster.stop();
+        try (KubernetesClient client = clusters.connect(PATH)) {
+            assertThatThrownBy(() -> client.secrets().inNamespace("zonekeeper").withName("x").get())
+                    .isInstanceOf(KubernetesClientException.class)
+                    .satisfies(e -> assertThat(KubernetesErrors.isRetryable(e)).as(describe(e)).isTrue());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.zonekeeper.common.vault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.zonekeeper.common.config.Secret;
+import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.vault.VaultStandIn;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.vault.VaultException;
+import org.springframework.vault.core.VaultTemplate;
+import org.springframework.vault.core.VaultVersionedKeyValueOperations;
+import org.springframework.vault.support.Versioned;
+
+/** Spring Vault, configured as the services configure it, against the KV v2 stand-in over HTTP. */
+class VaultStandInThroughSpringVaultTest {
+
+    private final VaultStandIn vault = VaultStandIn.start("root-token", "secret");
+    private final VaultSettings settings = new VaultSettings(vault.endpoint(), new Secret("root-token"), "secret");
+    private final VaultTemplate template = VaultClients.template(settings);
+    private final VaultVersionedKeyValueOperations kv = VaultClients.kv(template, settings);
+
+    @AfterEach
+    void stop() {
+        vault.close();
+    }
+
+    @Test
+    void writesReadsVersionsAndDeletesASecret() {
+        kv.put("orgs/acme/aws", Map.of("accessKeyId", "AKIA1", "secretAccessKey", "s1"));
+        kv.put("orgs/acme/aws", Map.of("accessKeyId", "AKIA2", "secretAccessKey", "s2"));
+
+        Versioned<Map<String, Object>> latest = kv.get("orgs/acme/aws");
+        assertThat(latest.getVersion().getVersion()).isEqualTo(2);
+        assertThat(latest.getRequiredData()).containsEntry("accessKeyId", "AKIA2");
+        Versioned<Map<String, Object>> first = kv.get("orgs/acme/aws", Versioned.Version.from(1));
+        assertThat(first.getRequiredData()).containsEntry("accessKeyId", "AKIA1");
+        assertThat(template.opsForVersionedKeyValue("secret").opsForKeyValueMetadata().get("orgs/acme/aws")
+                .getCurrentVersion()).isEqualTo(2);
+        assertThat(template.list("secret/metadata/orgs/")).containsExactly("acme/");
+
+        kv.delete("orgs/acme/aws");
+        Versioned<Map<String, Object>> deleted = kv.get("orgs/acme/aws");
+        assertThat(deleted.hasData()).isFalse();
+        assertThat(deleted.getMetadata().isDeleted()).isTrue();
+        kv.undelete("orgs/acme/aws", Versioned.Version.from(2));
+        assertThat(kv.get("orgs/acme/aws").getRequiredData()).containsEntry("accessKeyId", "AKIA2");
+
+        template.opsForVersionedKeyValue("secret").opsForKeyValueMetadata().delete("orgs/acme/aws");
+        assertThat(kv.get("orgs/acme/aws")).isNull();
+    }
+
+    @Test
+    void checkAndSetRefusesAStaleWriteAndCreatesOnlyOnce() {
+        kv.put("orgs/acme/ca", Versioned.create(Map.of("serial", "01"), Versioned.Version.unversioned()));
+        assertThatThrownBy(() -> kv.put("orgs/acme/ca", Versioned.create(Map.of("serial", "02"),
+                Versioned.Version.unversioned())))
+                .isInstanceOfSatisfying(VaultException.class, e -> assertThat(VaultErrors.isCheckAndSetConflict(e)).isTrue());
+        kv.put("orgs/acme/ca", Versioned.create(Map.of("serial", "03"), Versioned.Version.from(1)));
+        assertThat(kv.get("orgs/acme/ca").getRequiredData()).containsEntry("serial", "03");
+        assertThat(vault.currentVersion("secret", "orgs/acme/ca")).isEqualTo(2);
+    }
+
+    @Test
+    void aWrongTokenIsForbiddenAndNotRetryable() {
+        VaultSettings wrong = new VaultSettings(vault.endpoint(), new Secret("not-the-token"), "secret");
+        var intruder = VaultClients.kv(VaultClients.template(wrong), wrong);
+        assertThatThrownBy(() -> intruder.get("orgs/acme/aws"))
+                .isInstanceOfSatisfying(VaultException.class, e -> {
+                    assertThat(e.getMessage()).contains("403").doesNotContain("not-the-token");
+                    assertThat(VaultErrors.isRetryable(e)).isFalse();
+                });
+    }
+
+    @Test
+    void vaultUnreachableOrFailingIsRetryable() {
+        try (FaultProxy proxy = FaultProxy.start(vault.endpoint(), 1)) {
+            VaultSettings viaProxy = new VaultSettings(proxy.endpoint(), new Secret("root-token"), "secret");
+            var kvViaProxy = VaultClients.kv(VaultClients.template(viaProxy), viaProxy);
+            proxy.failNext(1, io.zonekeeper.testkit.faults.Fault.SERVER_ERROR);
+            assertThatThrownBy(() -> kvViaProxy.get("x")).satisfies(e -> assertThat(VaultErrors.isRetryable(e)).isTrue());
+            proxy.refuseConnections(true);
+            assertThatThrownBy(() -> kvViaProxy.get("x")).satisfies(e -> assertThat(VaultErrors.isRetryable(e)).isTrue());
+        }
+    }
+
+    @Test
+    void countsRequestsByMethodSoTestsCanProveNothingWasWritten() {
+        kv.put("a", Map.of("k", "v"));
+        vault.resetCounts();
+        kv.get("a");
+        kv.get("a");
+        assertThat(vault.requests("GET")).isEqualTo(2);
+        assertThat(vault.mutatingRequests()).isZero();
+        assertThat(template.opsForSys().health().isInitialized()).isTrue();
+        assertThat(List.of(vault.read("secret", "a").orElseThrow())).singleElement()
+                .satisfies(data -> assertThat(data).containsEntry("k", "v"));
+    }
+}
