@@ -57,6 +57,10 @@ public final class FaultProxy implements AutoCloseable {
     private volatile FaultRates rates = FaultRates.NONE;
     private HttpServer server;
 
+    static {
+        io.zonekeeper.testkit.JsonExchange.noDelay();
+    }
+
     private FaultProxy(URI target, long seed) {
         this.target = target;
         this.random = new Random(seed);
