@@ -2,6 +2,7 @@ package io.zonekeeper.testkit.kafka;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A single-node KRaft broker (combined broker and controller) started inside this JVM from Kafka's own
@@ -18,6 +19,9 @@ public final class InProcessKafka implements KafkaBroker {
     public static InProcessKafka start() {
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    // The test kit defaults to the newest, possibly unreleased, metadata version; run what
+                    // production brokers of this Kafka release run.
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
