@@ -1,0 +1,57 @@
+package io.zonekeeper.common.kafka;
+
+import java.util.concurrent.ConcurrentSkipListSet;
+
+/**
+ * Which offsets of one partition are dispatched but not finished. The committable position is the oldest
+ * unfinished offset (or one past the newest dispatched when none is unfinished): never past a record whose
+ * effects are not yet durable, however many later records of other keys have finished.
+ */
+final class PartitionProgress {
+
+    private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
+    private volatile long nextToDispatch = -1;
+    private volatile long lastCommitted = -1;
+    private volatile boolean revoked;
+
+    void dispatched(long offset) {
+        inFlight.add(offset);
+        nextToDispatch = offset + 1;
+    }
+
+    void finished(long offset) {
+        inFlight.remove(offset);
+    }
+
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    /** The offset to commit, or -1 when nothing was dispatched yet. */
+    long committable() {
+        Long oldest = inFlight.isEmpty() ? null : inFlight.first();
+        return oldest != null ? oldest : nextToDispatch;
+    }
+
+    boolean needsCommit() {
+        long committable = committable();
+        return committable >= 0 && committable != lastCommitted;
+    }
+
+    void committed(long offset) {
+        lastCommitted = offset;
+    }
+
+    /** One past the newest offset handed to workers: records below it are queued or done. */
+    long dispatchedUpTo() {
+        return nextToDispatch;
+    }
+
+    void revoke() {
+        revoked = true;
+    }
+
+    boolean revoked() {
+        return revoked;
+    }
+}
