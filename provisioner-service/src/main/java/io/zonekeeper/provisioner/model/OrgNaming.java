@@ -1,0 +1,83 @@
+package io.zonekeeper.provisioner.model;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Deterministic names of everything made for an organization. Deterministic so that a retry, a replay or a
+ * second instance finds what the first made instead of making another; derived from (base domain, organization
+ * id) so two Zonekeeper installations sharing an AWS account, or two organizations with similar names, never
+ * collide.
+ */
+public final class OrgNaming {
+
+    /** IAM user names are at most 64 characters. */
+    static final int IAM_NAME_LIMIT = 64;
+    private static final String PREFIX = "zk-";
+
+    private final String baseDomain;
+    private final String iamPath;
+    private final String vaultPrefix;
+
+    public OrgNaming(String baseDomain, String iamPath, String vaultPrefix) {
+        this.baseDomain = baseDomain.endsWith(".") ? baseDomain.substring(0, baseDomain.length() - 1) : baseDomain;
+        this.iamPath = iamPath;
+        this.vaultPrefix = vaultPrefix;
+    }
+
+    public String baseDomain() {
+        return baseDomain;
+    }
+
+    /** {@code <org>.<base domain>.} with the trailing dot Route53 uses. */
+    public String zoneName(String orgName) {
+        return orgName + "." + baseDomain + ".";
+    }
+
+    /**
+     * The CallerReference for creating the organization's zone of a given generation. Route53 refuses a second
+     * zone with a used CallerReference, so a create retried after a lost response cannot make a duplicate.
+     */
+    public String callerReference(String orgId, int generation) {
+        return PREFIX + hash(orgId, 32) + "-g" + generation;
+    }
+
+    /** IAM user name: readable prefix, organization name cut to fit, and a hash that makes it unique. */
+    public String iamUserName(String orgId, String orgName) {
+        String hash = hash(orgId, 16);
+        int room = IAM_NAME_LIMIT - PREFIX.length() - 1 - hash.length();
+        String name = orgName.length() > room ? orgName.substring(0, room) : orgName;
+        return PREFIX + name + "-" + hash;
+    }
+
+    public String policyName(String orgId, String orgName) {
+        return iamUserName(orgId, orgName);
+    }
+
+    /**
+     * The IAM path of the organization's user and policy: the installation's path plus the organization's hash,
+     * so one {@code ListPolicies} with this prefix finds exactly the organization's policy.
+     */
+    public String iamPath(String orgId) {
+        return iamPath + hash(orgId, 16) + "/";
+    }
+
+    /** Vault KV path (relative to the mount) of the organization's access key. */
+    public String credentialsPath(String orgId) {
+        return vaultPrefix + "/" + orgId + "/aws";
+    }
+
+    private String hash(String orgId, int hexChars) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(baseDomain.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(orgId.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest()).substring(0, hexChars);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

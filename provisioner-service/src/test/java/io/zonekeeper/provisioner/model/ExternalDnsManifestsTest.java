@@ -1,0 +1,72 @@
+package io.zonekeeper.provisioner.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class ExternalDnsManifestsTest {
+
+    private final ExternalDnsManifests manifests = new ExternalDnsManifests(
+            new ExternalDnsManifests.Settings("external-dns", "registry.k8s.io/external-dns/external-dns:v0.15.1", "sync"));
+    private final ExternalDnsManifests.Target target =
+            new ExternalDnsManifests.Target("acme.example.com.", "Z123", "cluster-7");
+    private final ExternalDnsManifests.Credentials key =
+            new ExternalDnsManifests.Credentials("AKIAEXAMPLE", "wJalrXUtnFEMI", 3);
+
+    @Test
+    void argumentsScopeExternalDnsToTheZoneAndTheClusterAsOwner() {
+        assertThat(manifests.args(target)).containsExactly(
+                "--source=service", "--source=ingress", "--provider=aws", "--registry=txt",
+                "--domain-filter=acme.example.com", "--zone-id-filter=Z123", "--aws-zone-type=public",
+                "--txt-owner-id=cluster-7", "--policy=sync");
+    }
+
+    @Test
+    void secretHoldsASharedCredentialsFileTheDeploymentMounts() {
+        var secret = manifests.credentialsSecret(key);
+        String file = new String(Base64.getDecoder().decode(secret.getData().get("credentials")), StandardCharsets.UTF_8);
+        assertThat(file).isEqualTo("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI\n");
+        var container = manifests.deployment(target, key).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("AWS_SHARED_CREDENTIALS_FILE");
+            assertThat(e.getValue()).isEqualTo("/.aws/credentials");
+        });
+        assertThat(container.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/.aws"));
+    }
+
+    @Test
+    void aNewKeyChangesThePodTemplateSoPodsRollButTheSameKeyDoesNot() {
+        String hash = manifests.deployment(target, key).getSpec().getTemplate().getMetadata().getAnnotations()
+                .get(ExternalDnsManifests.CREDENTIALS_HASH);
+        assertThat(manifests.deployment(target, key).getSpec().getTemplate().getMetadata().getAnnotations()
+                .get(ExternalDnsManifests.CREDENTIALS_HASH)).isEqualTo(hash);
+        var rotated = new ExternalDnsManifests.Credentials("AKIAOTHER", "x", 4);
+        assertThat(manifests.deployment(target, rotated).getSpec().getTemplate().getMetadata().getAnnotations()
+                .get(ExternalDnsManifests.CREDENTIALS_HASH)).isNotEqualTo(hash);
+    }
+
+    @Test
+    void specHashesAreStableAndFollowContent() {
+        String hash = manifests.deployment(target, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH);
+        assertThat(manifests.deployment(target, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
+                .isEqualTo(hash);
+        var otherZone = new ExternalDnsManifests.Target("acme.example.com.", "Z999", "cluster-7");
+        assertThat(manifests.deployment(otherZone, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
+                .isNotEqualTo(hash);
+    }
+
+    @Test
+    void clusterRoleGrantsOnlyReadsOfWhatExternalDnsWatches() {
+        var rules = manifests.clusterRole().getRules();
+        assertThat(rules).allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+        assertThat(rules).flatExtracting(r -> r.getResources())
+                .containsExactlyInAnyOrder("services", "endpoints", "pods", "nodes", "ingresses");
+    }
+
+    @Test
+    void credentialsNeverPrintTheSecret() {
+        assertThat(key.toString()).doesNotContain("wJalrXUtnFEMI");
+    }
+}
