@@ -1,0 +1,64 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.common.audit.Audit;
+import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.AuditOutcome;
+import io.zonekeeper.schemas.ResourceType;
+import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * The audit events caused by one record, sent as they happen and awaited before the record counts as done:
+ * an audit event is an effect like any other and must be durable before the offset is committed.
+ */
+final class AuditTrail {
+
+    private final AuditPublisher publisher;
+    private final String causeEventId;
+    private final String orgId;
+    private final String clusterId;
+    private final List<Future<RecordMetadata>> sent = new ArrayList<>();
+
+    AuditTrail(AuditPublisher publisher, String causeEventId, String orgId, String clusterId) {
+        this.publisher = publisher;
+        this.causeEventId = causeEventId;
+        this.orgId = orgId;
+        this.clusterId = clusterId;
+    }
+
+    void record(AuditAction action, ResourceType type, String resourceId,
+                String reason, Map<String, String> details) {
+        sent.add(publisher.publish(new Audit(action, type, resourceId, AuditOutcome.SUCCEEDED,
+                reason, causeEventId, orgId, clusterId, details)));
+    }
+
+    void refused(AuditAction action, ResourceType type, String resourceId,
+                 String reason) {
+        sent.add(publisher.publish(new Audit(action, type, resourceId, AuditOutcome.REFUSED,
+                reason, causeEventId, orgId, clusterId, Map.of())));
+    }
+
+    void failed(ResourceType type, String resourceId, String reason) {
+        sent.add(publisher.publish(new Audit(AuditAction.UPDATED, type, resourceId,
+                AuditOutcome.FAILED, reason, causeEventId, orgId, clusterId, Map.of())));
+    }
+
+    void awaitDurable() {
+        for (Future<RecordMetadata> future : sent) {
+            try {
+                future.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("could not publish an audit event", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted publishing audit events", e);
+            }
+        }
+        sent.clear();
+    }
+}

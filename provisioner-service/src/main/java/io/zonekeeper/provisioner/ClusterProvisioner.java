@@ -1,0 +1,88 @@
+package io.zonekeeper.provisioner;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
+import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
+import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.vault.StoredKey;
+import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ResourceType;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
+
+/** One cluster's part: ExternalDNS and its credentials in the cluster, and its records when it goes. */
+final class ClusterProvisioner {
+
+    /** The cluster as a validated lifecycle event names it. */
+    record Cluster(String clusterId, String kubeconfigPath) {
+    }
+
+    private final ClusterClients clusters;
+    private final ExternalDnsDeployment externalDns;
+    private final VaultSecrets vault;
+    private final HostedZones zones;
+
+    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, VaultSecrets vault, HostedZones zones) {
+        this.clusters = clusters;
+        this.externalDns = externalDns;
+        this.vault = vault;
+        this.zones = zones;
+    }
+
+    /** The stored key for the organization, if Vault has it. */
+    Optional<StoredKey> storedKey(OrgDnsState state) {
+        return vault.read(state.getCredentialsVaultPath());
+    }
+
+    void ensure(Cluster cluster, OrgDnsState state, StoredKey key, AuditTrail audit) {
+        var target = new ExternalDnsManifests.Target(state.getZoneName(), state.getZoneId(), cluster.clusterId());
+        var credentials = new ExternalDnsManifests.Credentials(key.accessKeyId(), key.secretAccessKey(), key.version());
+        try (KubernetesClient client = clusters.connect(cluster.kubeconfigPath())) {
+            ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials);
+            for (String created : result.created()) {
+                audit.record(created.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.CREATED,
+                        created.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
+                        created, null, Map.of("accessKeyId", key.accessKeyId()));
+            }
+            for (String updated : result.updated()) {
+                audit.record(updated.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.UPDATED,
+                        updated.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
+                        updated, null, Map.of("accessKeyId", key.accessKeyId()));
+            }
+        }
+    }
+
+    /**
+     * The cluster is gone: stop its ExternalDNS first (so it cannot recreate what is deleted next), then delete
+     * the records it owned. An unreachable cluster counts as gone.
+     */
+    void remove(Cluster cluster, Optional<OrgDnsState> state, AuditTrail audit) {
+        try (KubernetesClient client = clusters.connect(cluster.kubeconfigPath())) {
+            int removed = externalDns.remove(client);
+            if (removed > 0) {
+                audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(), null,
+                        Map.of("objects", Integer.toString(removed)));
+            }
+        } catch (io.zonekeeper.common.kubernetes.KubeconfigUnusableException | TransientFailureException gone) {
+            audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(),
+                    "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
+        }
+        if (state.isEmpty() || state.get().getZoneId() == null) {
+            return;
+        }
+        String zoneId = state.get().getZoneId();
+        var owned = ExternalDnsOwnership.ownedBy(cluster.clusterId(), zones.records(zoneId), state.get().getZoneName());
+        if (!owned.isEmpty()) {
+            zones.delete(zoneId, owned);
+            audit.record(AuditAction.DELETED, ResourceType.DNS_RECORDS, zoneId, "records owned by the deleted cluster",
+                    Map.of("count", Integer.toString(owned.size()), "names", String.join(",", owned.stream()
+                            .map(ResourceRecordSet::name).distinct().limit(20).toList())));
+        }
+    }
+}

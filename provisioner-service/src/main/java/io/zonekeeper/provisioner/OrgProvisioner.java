@@ -1,0 +1,195 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.common.aws.AwsErrors;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.vault.VaultErrors;
+import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.aws.IamPolicies;
+import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.aws.Zone;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
+import io.zonekeeper.provisioner.vault.StoredKey;
+import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ResourceType;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
+
+/**
+ * Brings one organization's zone, delegation, IAM policy, user and access key to the desired state and returns
+ * the resulting {@link OrgDnsState}. Idempotent and assumes nothing: each step reads what exists, acts only on the
+ * difference, and a crash between steps is repaired by running it again.
+ */
+final class OrgProvisioner {
+
+    /** The organization as a validated lifecycle event names it. */
+    record Org(String orgId, String orgName) {
+    }
+
+    private static final int MAX_GENERATION_SKIPS = 100;
+
+    private final OrgNaming naming;
+    private final String parentZoneId;
+    private final HostedZones zones;
+    private final IamPolicies policies;
+    private final IamUsers users;
+    private final VaultSecrets vault;
+    private final Retry retry;
+    private final Clock clock;
+
+    OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users,
+                   VaultSecrets vault, Retry retry, Clock clock) {
+        this.naming = naming;
+        this.parentZoneId = parentZoneId;
+        this.zones = zones;
+        this.policies = policies;
+        this.users = users;
+        this.vault = vault;
+        this.retry = retry;
+        this.clock = clock;
+    }
+
+    /** True when the state says everything exists for this name: a new cluster then needs no AWS call. */
+    boolean isReady(Optional<OrgDnsState> state, Org org) {
+        return state.isPresent() && state.get().getStatus() == OrgDnsStatus.READY
+                && state.get().getZoneName().equals(naming.zoneName(org.orgName()))
+                && state.get().getZoneId() != null && state.get().getAccessKeyId() != null;
+    }
+
+    OrgDnsState ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
+        String zoneName = naming.zoneName(org.orgName());
+        int generation = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
+        Instant createdAt = null;
+
+        Zone zone;
+        Optional<Zone> found = zones.find(zoneName);
+        if (found.isPresent()) {
+            zone = found.get();
+            boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+            // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
+            createdAt = sameZone ? previous.get().getZoneCreatedAt() : null;
+            generation = Math.max(generation, 1);
+        } else {
+            generation++;
+            zone = null;
+            while (zone == null) {
+                try {
+                    zone = zones.create(zoneName, naming.callerReference(org.orgId(), generation),
+                            Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId()));
+                } catch (HostedZoneAlreadyExistsException usedBefore) {
+                    // The reference belonged to a zone of this organization that has since been reaped (its state
+                    // went with it): Route53 never accepts a CallerReference twice, so move to the next generation.
+                    if (generation > MAX_GENERATION_SKIPS + previous.map(OrgDnsState::getZoneGeneration).orElse(0)) {
+                        throw usedBefore;
+                    }
+                    generation++;
+                }
+            }
+            createdAt = clock.instant();
+            audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
+                    Map.of("zoneName", zoneName, "generation", Integer.toString(generation)));
+        }
+
+        if (zones.ensureDelegation(parentZoneId, zone)) {
+            audit.record(AuditAction.UPDATED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null,
+                    Map.of("nameServers", String.join(",", zone.nameServers())));
+        }
+
+        String path = naming.iamPath(org.orgId());
+        String policyName = naming.policyName(org.orgId(), org.orgName());
+        IamPolicies.Ensured policy = policies.ensure(path, policyName, ZonePolicyDocument.forZone(zone.id()), zone.id());
+        switch (policy.change()) {
+            case CREATED -> audit.record(AuditAction.CREATED, ResourceType.IAM_POLICY, policy.arn(), null,
+                    Map.of("zoneId", zone.id()));
+            case UPDATED -> audit.record(AuditAction.UPDATED, ResourceType.IAM_POLICY, policy.arn(),
+                    "the policy named another zone; published a new default version", Map.of("zoneId", zone.id()));
+            case NONE -> { }
+        }
+
+        String userName = naming.iamUserName(org.orgId(), org.orgName());
+        if (users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId(),
+                "zonekeeper/zone", zoneName))) {
+            audit.record(AuditAction.CREATED, ResourceType.IAM_USER, userName, null, Map.of());
+        }
+        // IAM is eventually consistent: a user created a moment ago may not be visible to the attach call yet.
+        boolean attached = retry.call("iam attach policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
+                () -> users.ensureAttached(userName, policy.arn()));
+        if (attached) {
+            audit.record(AuditAction.UPDATED, ResourceType.IAM_USER, userName, "policy attached",
+                    Map.of("policyArn", policy.arn()));
+        }
+
+        String credentialsPath = naming.credentialsPath(org.orgId());
+        String accessKeyId = ensureAccessKey(userName, credentialsPath, audit);
+
+        return OrgDnsState.newBuilder()
+                .setOrgId(org.orgId())
+                .setOrgName(org.orgName())
+                .setBaseDomain(naming.baseDomain())
+                .setStatus(OrgDnsStatus.READY)
+                .setStatusReason(null)
+                .setZoneName(zoneName)
+                .setZoneId(zone.id())
+                .setZoneGeneration(generation)
+                .setZoneCreatedAt(createdAt)
+                .setNameServers(zone.nameServers())
+                .setPolicyArn(policy.arn())
+                .setIamUserName(userName)
+                .setAccessKeyId(accessKeyId)
+                .setCredentialsVaultPath(credentialsPath)
+                .setLastLifecyclePartition(previous.map(OrgDnsState::getLastLifecyclePartition).orElse(null))
+                .setLastLifecycleOffset(previous.map(OrgDnsState::getLastLifecycleOffset).orElse(null))
+                .setLastEventId(null)
+                .setUpdatedAt(clock.instant())
+                .build();
+    }
+
+    /**
+     * Reuses the key in Vault while IAM still lists it; otherwise creates one, stores it with check-and-set, and
+     * only then deletes stale keys, so there is never a moment without a usable stored key. A user never holds
+     * more than IAM's two keys: a stale one is deleted first when both slots are taken.
+     */
+    private String ensureAccessKey(String userName, String path, AuditTrail audit) {
+        Optional<StoredKey> stored = vault.read(path);
+        List<String> listed = users.accessKeyIds(userName);
+        if (stored.isPresent() && listed.contains(stored.get().accessKeyId())) {
+            return stored.get().accessKeyId();
+        }
+        List<String> stale = new ArrayList<>(listed);
+        if (stale.size() >= 2) {
+            String first = stale.remove(0);
+            users.deleteAccessKey(userName, first);
+            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, first, "stale key, not in Vault", Map.of());
+        }
+        int expectedVersion = vault.currentVersion(path);
+        IamUsers.NewKey key = users.createAccessKey(userName);
+        audit.record(AuditAction.CREATED, ResourceType.ACCESS_KEY, key.accessKeyId(), null, Map.of("user", userName));
+        try {
+            int version = vault.write(path, key.accessKeyId(), key.secretAccessKey(), expectedVersion);
+            audit.record(AuditAction.UPDATED, ResourceType.VAULT_SECRET, path, "stored access key " + key.accessKeyId(),
+                    Map.of("version", Integer.toString(version)));
+        } catch (RuntimeException e) {
+            // Not stored, so never usable: take it back rather than leave an orphan in one of the two slots.
+            users.deleteAccessKey(userName, key.accessKeyId());
+            if (VaultErrors.isCheckAndSetConflict(e)) {
+                throw new TransientFailureException("vault write " + path + " (someone else wrote it first)", 1, e);
+            }
+            throw e;
+        }
+        for (String old : stale) {
+            users.deleteAccessKey(userName, old);
+            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, old, "replaced by " + key.accessKeyId(), Map.of());
+        }
+        return key.accessKeyId();
+    }
+}

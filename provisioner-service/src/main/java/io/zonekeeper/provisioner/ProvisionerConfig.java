@@ -1,0 +1,91 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.common.config.AwsSettings;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.OpsSettings;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.ratelimit.BucketSpec;
+import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+/** Everything the provisioner is configured with, read from the environment in one place. */
+public record ProvisionerConfig(
+        ServiceIdentity identity,
+        KafkaSettings kafka,
+        VaultSettings vault,
+        AwsSettings aws,
+        RetrySettings retry,
+        OpsSettings ops,
+        Topics topics,
+        String consumerGroup,
+        int workers,
+        String baseDomain,
+        String parentZoneId,
+        String iamPath,
+        String credentialsVaultPrefix,
+        ExternalDnsManifests.Settings externalDns,
+        RateLimits rateLimits,
+        Duration kubernetesRequestTimeout) {
+
+    public static final String SERVICE = "provisioner-service";
+    static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
+
+    /** Topic names; every one is configuration. */
+    public record Topics(String lifecycle, String reap, String orgDns, String audit, String deadLetterSuffix) {
+    }
+
+    /** Client-side token buckets, per AWS account, shared in spirit with every ExternalDNS using the account. */
+    public record RateLimits(BucketSpec route53, Map<String, BucketSpec> route53Operations, BucketSpec iam) {
+    }
+
+    public static ProvisionerConfig read(EnvReader env) {
+        String iamPath = env.optional("IAM_PATH", "/zonekeeper/");
+        if (!iamPath.startsWith("/") || !iamPath.endsWith("/")) {
+            env.problem("IAM_PATH must start and end with '/', not '" + iamPath + "'");
+        }
+        String policy = env.optional("EXTERNAL_DNS_POLICY", "sync");
+        if (!EXTERNAL_DNS_POLICIES.contains(policy)) {
+            env.problem("EXTERNAL_DNS_POLICY must be one of " + EXTERNAL_DNS_POLICIES + ", not '" + policy + "'");
+        }
+        var config = new ProvisionerConfig(
+                ServiceIdentity.read(env, SERVICE),
+                KafkaSettings.read(env),
+                VaultSettings.read(env),
+                AwsSettings.read(env),
+                RetrySettings.read(env),
+                OpsSettings.read(env),
+                new Topics(
+                        env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
+                        env.optional("REAP_TOPIC", "zone.reap.v1"),
+                        env.optional("ORG_DNS_TOPIC", "org.dns.v1"),
+                        env.optional("AUDIT_TOPIC", "audit.v1"),
+                        env.optional("DLQ_SUFFIX", ".dlq")),
+                env.optional("CONSUMER_GROUP", "zonekeeper-provisioner"),
+                env.integer("WORKERS", 16, 1, 512),
+                env.required("BASE_DOMAIN"),
+                env.required("PARENT_ZONE_ID"),
+                iamPath,
+                env.optional("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs"),
+                new ExternalDnsManifests.Settings(
+                        env.optional("EXTERNAL_DNS_NAMESPACE", "external-dns"),
+                        env.optional("EXTERNAL_DNS_IMAGE", "registry.k8s.io/external-dns/external-dns:v0.15.1"),
+                        policy),
+                new RateLimits(
+                        BucketSpec.of(env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000),
+                                env.integer("ROUTE53_BURST", 50, 1, 100_000)),
+                        Map.of("CreateHostedZone", BucketSpec.of(env.decimal("ROUTE53_CREATE_ZONE_RATE_PER_SECOND", 2,
+                                        0.01, 10_000), 2),
+                                "DeleteHostedZone", BucketSpec.of(env.decimal("ROUTE53_DELETE_ZONE_RATE_PER_SECOND", 5,
+                                        0.01, 10_000), 5)),
+                        BucketSpec.of(env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000),
+                                env.integer("IAM_BURST", 20, 1, 100_000))),
+                env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)));
+        env.validate();
+        return config;
+    }
+}

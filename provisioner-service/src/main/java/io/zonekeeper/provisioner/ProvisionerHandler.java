@@ -1,0 +1,196 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.RecordHandler;
+import io.zonekeeper.common.kafka.UndecodableRecordException;
+import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
+import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
+import io.zonekeeper.provisioner.aws.DuplicateZonesException;
+import io.zonekeeper.provisioner.model.Identifiers;
+import io.zonekeeper.provisioner.model.InvalidEventException;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ResourceType;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies lifecycle events and reap commands of one organization at a time (the consumer guarantees that),
+ * dead-lettering what can never be applied and letting transient faults propagate so the organization waits.
+ */
+final class ProvisionerHandler implements RecordHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerHandler.class);
+
+    private final ProvisionerConfig.Topics topics;
+    private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
+    private final RecordDecoder<ZoneReapCommand> reapDecoder;
+    private final OrgStates states;
+    private final OrgProvisioner orgs;
+    private final ClusterProvisioner clusters;
+    private final ReapExecutor reaps;
+    private final AuditPublisher audit;
+    private final DeadLetterPublisher deadLetters;
+    private final ToLongFunction<TopicPartition> lifecycleDispatchedUpTo;
+    private final Clock clock;
+
+    ProvisionerHandler(ProvisionerConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
+                       RecordDecoder<ZoneReapCommand> reapDecoder, OrgStates states, OrgProvisioner orgs,
+                       ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
+                       DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleDispatchedUpTo,
+                       Clock clock) {
+        this.topics = topics;
+        this.lifecycleDecoder = lifecycleDecoder;
+        this.reapDecoder = reapDecoder;
+        this.states = states;
+        this.orgs = orgs;
+        this.clusters = clusters;
+        this.reaps = reaps;
+        this.audit = audit;
+        this.deadLetters = deadLetters;
+        this.lifecycleDispatchedUpTo = lifecycleDispatchedUpTo;
+        this.clock = clock;
+    }
+
+    @Override
+    public Outcome handle(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (record.topic().equals(topics.reap())) {
+                return handleReap(record);
+            }
+            handleLifecycle(record);
+            return Outcome.DONE;
+        } catch (SchemaRegistryUnavailableException e) {
+            throw new TransientFailureException("schema registry", 1, e);
+        } catch (UndecodableRecordException e) {
+            reject(record, null, null, "undecodable record: " + e.reason(), e);
+        } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException e) {
+            reject(record, validOrgIdOrNull(keyOf(record)), null, e.getMessage(), e);
+        }
+        return Outcome.DONE;
+    }
+
+    private void handleLifecycle(ConsumerRecord<byte[], byte[]> record) {
+        ClusterLifecycleEvent event = lifecycleDecoder.decode(record);
+        if (event == null) {
+            throw new InvalidEventException("tombstone on the lifecycle topic: nothing to apply");
+        }
+        String orgId = Identifiers.orgId(event.getOrgId());
+        if (!orgId.equals(keyOf(record))) {
+            throw new InvalidEventException("record key '" + keyOf(record) + "' is not the event's organization id '"
+                    + orgId + "': keys must be orgId so an organization's events stay in order");
+        }
+        String orgName = Identifiers.orgName(event.getOrgName());
+        String clusterId = Identifiers.clusterId(event.getClusterId());
+        var org = new OrgProvisioner.Org(orgId, orgName);
+        String eventId = event.getEventId().toString();
+        AuditTrail trail = new AuditTrail(audit, eventId, orgId, clusterId);
+        Optional<OrgDnsState> state = states.get(orgId);
+
+        ClusterStatus status = event.getStatus();
+        if (status == ClusterStatus.PROVISIONING || status == ClusterStatus.RUNNING) {
+            var cluster = new ClusterProvisioner.Cluster(clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath()));
+            OrgDnsState ready = null;
+            Optional<io.zonekeeper.provisioner.vault.StoredKey> key = Optional.empty();
+            if (orgs.isReady(state, org)) {
+                // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
+                ready = state.get();
+                String expected = ready.getAccessKeyId();
+                key = clusters.storedKey(ready).filter(k -> k.accessKeyId().equals(expected));
+            }
+            if (key.isEmpty()) {
+                ready = orgs.ensure(org, state, trail);
+                key = clusters.storedKey(ready);
+                if (key.isEmpty()) {
+                    throw new TransientFailureException("vault read of the key just stored", 1,
+                            new IllegalStateException("not visible yet"));
+                }
+            }
+            clusters.ensure(cluster, ready, key.get(), trail);
+            publish(ready, record, eventId);
+        } else if (status == ClusterStatus.DELETED) {
+            var cluster = new ClusterProvisioner.Cluster(clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath()));
+            clusters.remove(cluster, state, trail);
+            state.ifPresent(s -> publish(s, record, eventId));
+        } else {
+            // STOPPED, ERROR, or a status this version does not know: the cluster no longer uses the zone, which
+            // stays until the reaper decides; only the position moves, for the reap fence.
+            state.ifPresent(s -> publish(s, record, eventId));
+        }
+        trail.awaitDurable();
+    }
+
+    private Outcome handleReap(ConsumerRecord<byte[], byte[]> record) {
+        ZoneReapCommand command = reapDecoder.decode(record);
+        if (command == null) {
+            return Outcome.DONE;
+        }
+        String orgId = Identifiers.orgId(command.getOrgId());
+        TopicPartition lifecycle = new TopicPartition(topics.lifecycle(), command.getLifecyclePosition().getPartition());
+        if (lifecycleDispatchedUpTo.applyAsLong(lifecycle) <= command.getLifecyclePosition().getOffset()) {
+            // Not caught up with the lifecycle events the decision saw: wait behind them.
+            return Outcome.DEFER;
+        }
+        AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
+        ReapExecutor.Verdict verdict = ReapExecutor.fence(command, states.get(orgId));
+        if (verdict instanceof ReapExecutor.Refuse refuse) {
+            LOG.info("refused reap of {} for {}: {}", command.getZoneId(), orgId, refuse.reason());
+            trail.refused(AuditAction.REAP_REFUSED, ResourceType.ZONE_REAP, command.getZoneId(), refuse.reason());
+        } else if (verdict instanceof ReapExecutor.Proceed proceed) {
+            reaps.tearDown(proceed.state(), trail);
+        }
+        trail.awaitDurable();
+        return Outcome.DONE;
+    }
+
+    /**
+     * Publishes the state with the record's position, even when nothing else changed: the reap fence needs the
+     * newest applied position durable. The position never moves backwards, so a replay keeps the fence strict.
+     */
+    private void publish(OrgDnsState state, ConsumerRecord<byte[], byte[]> record, String eventId) {
+        Long offset = state.getLastLifecycleOffset();
+        boolean samePartition = state.getLastLifecyclePartition() != null
+                && state.getLastLifecyclePartition() == record.partition();
+        long newest = samePartition && offset != null ? Math.max(offset, record.offset()) : record.offset();
+        states.publish(OrgDnsState.newBuilder(state)
+                .setLastLifecyclePartition(record.partition())
+                .setLastLifecycleOffset(newest)
+                .setLastEventId(java.util.UUID.fromString(eventId))
+                .setUpdatedAt(clock.instant())
+                .build());
+    }
+
+    private void reject(ConsumerRecord<byte[], byte[]> record, String orgId, String clusterId, String reason,
+                        Exception cause) {
+        LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
+        deadLetters.publish(record, reason, cause);
+        AuditTrail trail = new AuditTrail(audit, null, orgId, clusterId);
+        trail.refused(AuditAction.REJECTED, ResourceType.LIFECYCLE_EVENT,
+                record.topic() + "-" + record.partition() + "@" + record.offset(), reason);
+        trail.awaitDurable();
+    }
+
+    private static String validOrgIdOrNull(String key) {
+        try {
+            return key == null ? null : Identifiers.orgId(key);
+        } catch (InvalidEventException e) {
+            return null;
+        }
+    }
+
+    private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
+        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,171 @@
+package io.zonekeeper.provisioner;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.aws.AwsCallMetrics;
+import io.zonekeeper.common.aws.AwsClients;
+import io.zonekeeper.common.aws.RateLimitingInterceptor;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.kafka.KeyedParallelConsumer;
+import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.ops.HealthCheck;
+import io.zonekeeper.common.ops.OpsServer;
+import io.zonekeeper.common.ops.ServiceMetrics;
+import io.zonekeeper.common.ratelimit.ApiRateLimiter;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.aws.IamPolicies;
+import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
+import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.Producer;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.route53.Route53Client;
+
+/** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
+public final class ProvisionerService implements AutoCloseable {
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final PrometheusMeterRegistry metrics;
+    private final KeyedParallelConsumer consumer;
+    private final Thread consumerThread;
+    private final OpsServer ops;
+    private final OrgStates states;
+
+    private ProvisionerService(ProvisionerConfig config, Clock clock) {
+        metrics = ServiceMetrics.prometheus(config.identity());
+        Retry retry = new Retry(config.retry(), metrics);
+        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
+        Producer<byte[], byte[]> producer = kafka.producer();
+        resources.add(producer);
+        resources.add(ServiceMetrics.bind(producer, metrics));
+
+        ApiRateLimiter route53Limits = new ApiRateLimiter("route53", config.rateLimits().route53(),
+                config.rateLimits().route53Operations(), metrics);
+        ApiRateLimiter iamLimits = new ApiRateLimiter("iam", config.rateLimits().iam(), Map.of(), metrics);
+        AwsClients aws = new AwsClients(config.aws(),
+                List.of(new RateLimitingInterceptor(route53Limits), new AwsCallMetrics(metrics)),
+                List.of(new RateLimitingInterceptor(iamLimits), new AwsCallMetrics(metrics)));
+        Route53Client route53 = aws.route53();
+        IamClient iam = aws.iam();
+        resources.add(route53);
+        resources.add(iam);
+
+        var vaultTemplate = VaultClients.template(config.vault());
+        var kv = VaultClients.kv(vaultTemplate, config.vault());
+        VaultSecrets vault = new VaultSecrets(kv, retry);
+        HostedZones zones = new HostedZones(route53, retry);
+        IamPolicies policies = new IamPolicies(iam, retry);
+        IamUsers users = new IamUsers(iam, retry);
+        OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
+
+        var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
+        stateConsumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        stateConsumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        states = new OrgStates(config.topics().orgDns(), producer, new AvroSerializer<>(registry, false, true),
+                new AvroDeserializer<>(OrgDnsState.class, registry), new KafkaConsumer<>(stateConsumerConfig))
+                .restore(Duration.ofMinutes(5));
+        resources.add(states);
+
+        AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
+                config.topics().audit(), config.identity(), clock);
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
+                config.topics().deadLetterSuffix(), clock, metrics);
+        ClusterProvisioner clusters = new ClusterProvisioner(
+                new ClusterClients(kv, config.kubernetesRequestTimeout()),
+                new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones);
+
+        var consumerConfig = kafka.consumerConfig(config.consumerGroup());
+        // Lifecycle events and reap commands of an organization share a partition number (both keyed by orgId,
+        // same partition count); the range assignor gives both partitions to the same instance.
+        consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
+        resources.add(ServiceMetrics.bind(records, metrics));
+        var settings = KeyedParallelConsumer.Settings.defaults();
+        KeyedParallelConsumer[] self = new KeyedParallelConsumer[1];
+        ProvisionerHandler handler = new ProvisionerHandler(config.topics(),
+                new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
+                new RecordDecoder<>(ZoneReapCommand.class, registry),
+                states,
+                new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock),
+                clusters,
+                new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
+                audit, deadLetters, tp -> self[0].dispatchedUpTo(tp), clock);
+        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap()),
+                handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(), settings.maxInFlightPerPartition(),
+                settings.commitInterval(), settings.retryBackoff(), settings.maxRetryBackoff(), settings.deferDelay(),
+                settings.revocationGrace()), metrics);
+        self[0] = consumer;
+        consumerThread = new Thread(consumer::run, "provisioner-consumer");
+
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
+            @Override
+            public String name() {
+                return "consumer";
+            }
+
+            @Override
+            public Result check() {
+                return consumerThread.isAlive() ? Result.up("polling") : Result.down("consumer thread stopped");
+            }
+        }));
+    }
+
+    public static ProvisionerService start(ProvisionerConfig config, Clock clock) {
+        ProvisionerService service = new ProvisionerService(config, clock);
+        service.consumerThread.start();
+        service.ops.start();
+        return service;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    public int opsPort() {
+        return ops.port();
+    }
+
+    int knownOrganizations() {
+        return states.size();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        try {
+            consumerThread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ops.close();
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+    }
+}

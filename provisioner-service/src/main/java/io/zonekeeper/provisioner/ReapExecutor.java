@@ -1,0 +1,115 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
+import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.aws.IamPolicies;
+import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ResourceType;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Executes the reaper's command to delete an organization's zone, after the fence of invariant 3, tearing
+ * everything down in an order where each step is idempotent, so a crash mid-way resumes on redelivery.
+ */
+final class ReapExecutor {
+
+    /** The verdict of the fence for one command. */
+    sealed interface Verdict permits Proceed, Refuse {
+    }
+
+    record Proceed(OrgDnsState state) implements Verdict {
+    }
+
+    record Refuse(String reason) implements Verdict {
+    }
+
+    private final String parentZoneId;
+    private final HostedZones zones;
+    private final IamPolicies policies;
+    private final IamUsers users;
+    private final VaultSecrets vault;
+    private final OrgStates states;
+    private final Clock clock;
+
+    ReapExecutor(String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users, VaultSecrets vault,
+                 OrgStates states, Clock clock) {
+        this.parentZoneId = parentZoneId;
+        this.zones = zones;
+        this.policies = policies;
+        this.users = users;
+        this.vault = vault;
+        this.states = states;
+        this.clock = clock;
+    }
+
+    /**
+     * Refuses a command decided before a lifecycle event of the organization that this service has already
+     * applied, or for a zone that is no longer the organization's. Whether the lifecycle partition has been
+     * consumed up to the command's position is checked by the caller, before this.
+     */
+    static Verdict fence(ZoneReapCommand command, Optional<OrgDnsState> state) {
+        if (state.isEmpty() || state.get().getStatus() == OrgDnsStatus.DELETED) {
+            return new Refuse("the organization has no zone any more");
+        }
+        OrgDnsState current = state.get();
+        if (!command.getZoneId().equals(current.getZoneId())) {
+            return new Refuse("zone " + command.getZoneId() + " is not the organization's current zone "
+                    + current.getZoneId());
+        }
+        Integer partition = current.getLastLifecyclePartition();
+        Long offset = current.getLastLifecycleOffset();
+        if (partition != null && offset != null && partition == command.getLifecyclePosition().getPartition()
+                && offset > command.getLifecyclePosition().getOffset()) {
+            return new Refuse("a newer lifecycle event of the organization (offset " + offset
+                    + ") was applied after the decision at offset " + command.getLifecyclePosition().getOffset());
+        }
+        return new Proceed(current);
+    }
+
+    void tearDown(OrgDnsState state, AuditTrail audit) {
+        OrgDnsState deleting = OrgDnsState.newBuilder(state).setStatus(OrgDnsStatus.DELETING)
+                .setUpdatedAt(clock.instant()).build();
+        states.publish(deleting);
+        String zoneId = state.getZoneId();
+        String zoneName = state.getZoneName();
+
+        // The delegation goes first: a parent NS record pointing at a deleted zone's name servers is a dangling
+        // delegation anyone could claim by creating a zone of that name on those servers.
+        if (zones.removeDelegation(parentZoneId, zoneName)) {
+            audit.record(AuditAction.DELETED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null, Map.of());
+        }
+        var records = ExternalDnsOwnership.allButApexInfrastructure(zones.records(zoneId), zoneName);
+        if (!records.isEmpty()) {
+            zones.delete(zoneId, records);
+            audit.record(AuditAction.DELETED, ResourceType.DNS_RECORDS, zoneId, null,
+                    Map.of("count", Integer.toString(records.size())));
+        }
+        if (zones.deleteZone(zoneId)) {
+            audit.record(AuditAction.DELETED, ResourceType.HOSTED_ZONE, zoneId, null, Map.of("zoneName", zoneName));
+        }
+        if (state.getIamUserName() != null && state.getPolicyArn() != null) {
+            users.detach(state.getIamUserName(), state.getPolicyArn());
+        }
+        if (state.getPolicyArn() != null && policies.delete(state.getPolicyArn())) {
+            audit.record(AuditAction.DELETED, ResourceType.IAM_POLICY, state.getPolicyArn(), null, Map.of());
+        }
+        if (state.getIamUserName() != null && users.deleteUser(state.getIamUserName())) {
+            audit.record(AuditAction.DELETED, ResourceType.IAM_USER, state.getIamUserName(), "with its access keys",
+                    Map.of());
+        }
+        if (state.getCredentialsVaultPath() != null) {
+            vault.destroy(state.getCredentialsVaultPath());
+            audit.record(AuditAction.DELETED, ResourceType.VAULT_SECRET, state.getCredentialsVaultPath(), null, Map.of());
+        }
+        states.publish(OrgDnsState.newBuilder(deleting).setStatus(OrgDnsStatus.DELETED).setAccessKeyId(null)
+                .setUpdatedAt(clock.instant()).build());
+        states.forget(state.getOrgId());
+    }
+}

@@ -1,0 +1,196 @@
+package io.zonekeeper.provisioner.aws;
+
+import io.zonekeeper.common.aws.AwsErrors;
+import io.zonekeeper.common.retry.Retry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.Change;
+import software.amazon.awssdk.services.route53.model.ChangeAction;
+import software.amazon.awssdk.services.route53.model.HostedZone;
+import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
+import software.amazon.awssdk.services.route53.model.InvalidChangeBatchException;
+import software.amazon.awssdk.services.route53.model.ListHostedZonesByNameResponse;
+import software.amazon.awssdk.services.route53.model.ListResourceRecordSetsResponse;
+import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
+import software.amazon.awssdk.services.route53.model.RRType;
+import software.amazon.awssdk.services.route53.model.ResourceRecord;
+import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
+import software.amazon.awssdk.services.route53.model.Tag;
+import software.amazon.awssdk.services.route53.model.TagResourceType;
+
+/**
+ * Route53 hosted zones and their records. Every method reads before it writes and writes only the difference,
+ * so a replay costs reads at most; every call goes through the shared retry helper.
+ */
+public final class HostedZones {
+
+    /** Route53 accepts at most 1,000 changes per ChangeResourceRecordSets; stay well under its size limit too. */
+    static final int MAX_CHANGES_PER_BATCH = 500;
+
+    private final Route53Client route53;
+    private final Retry retry;
+
+    public HostedZones(Route53Client route53, Retry retry) {
+        this.route53 = route53;
+        this.retry = retry;
+    }
+
+    /** The zone with exactly this name, following every page; more than one is an error to report. */
+    public Optional<Zone> find(String zoneName) {
+        List<HostedZone> matches = new ArrayList<>();
+        String nextName = zoneName;
+        String nextId = null;
+        while (true) {
+            String name = nextName;
+            String id = nextId;
+            ListHostedZonesByNameResponse page = call("ListHostedZonesByName", () -> route53.listHostedZonesByName(r -> r
+                    .dnsName(name).hostedZoneId(id).maxItems("100")));
+            boolean passed = false;
+            for (HostedZone zone : page.hostedZones()) {
+                if (zone.name().equals(zoneName)) {
+                    matches.add(zone);
+                } else {
+                    passed = true;
+                }
+            }
+            if (passed || !Boolean.TRUE.equals(page.isTruncated())) {
+                break;
+            }
+            nextName = page.nextDNSName();
+            nextId = page.nextHostedZoneId();
+        }
+        if (matches.size() > 1) {
+            throw new DuplicateZonesException(zoneName, matches.stream().map(z -> bareId(z.id())).toList());
+        }
+        return matches.isEmpty() ? Optional.empty() : Optional.of(describe(bareId(matches.get(0).id())));
+    }
+
+    /**
+     * Creates the zone. A CallerReference already used means an earlier attempt succeeded though its response
+     * was lost: the zone is then looked up instead of created again.
+     */
+    public Zone create(String zoneName, String callerReference, Map<String, String> tags) {
+        String id;
+        try {
+            id = bareId(call("CreateHostedZone", () -> route53.createHostedZone(r -> r.name(zoneName)
+                    .callerReference(callerReference)
+                    .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false)))).hostedZone().id());
+        } catch (HostedZoneAlreadyExistsException e) {
+            id = find(zoneName).orElseThrow(() -> e).id();
+        }
+        String zoneId = id;
+        call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
+                .resourceId(zoneId)
+                .addTags(tags.entrySet().stream().map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
+                        .toList())));
+        return describe(zoneId);
+    }
+
+    public Zone describe(String zoneId) {
+        var response = call("GetHostedZone", () -> route53.getHostedZone(r -> r.id(zoneId)));
+        List<String> nameServers = response.delegationSet() == null ? List.of() : response.delegationSet().nameServers();
+        return new Zone(zoneId, response.hostedZone().name(), nameServers);
+    }
+
+    /** Makes the parent zone delegate {@code zone} to its name servers; no write when it already does. */
+    public boolean ensureDelegation(String parentZoneId, Zone zone) {
+        Optional<ResourceRecordSet> current = delegation(parentZoneId, zone.name());
+        List<String> wanted = zone.nameServers().stream().map(HostedZones::withDot).sorted().toList();
+        if (current.isPresent() && current.get().resourceRecords().stream().map(r -> withDot(r.value())).sorted()
+                .toList().equals(wanted)) {
+            return false;
+        }
+        ResourceRecordSet ns = ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(172_800L)
+                .resourceRecords(wanted.stream().map(v -> ResourceRecord.builder().value(v).build()).toList()).build();
+        change(parentZoneId, List.of(Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ns).build()));
+        return true;
+    }
+
+    /** Removes the parent zone's delegation of {@code zoneName}; false when there was none. */
+    public boolean removeDelegation(String parentZoneId, String zoneName) {
+        Optional<ResourceRecordSet> current = delegation(parentZoneId, zoneName);
+        if (current.isEmpty()) {
+            return false;
+        }
+        try {
+            change(parentZoneId, List.of(Change.builder().action(ChangeAction.DELETE)
+                    .resourceRecordSet(current.get()).build()));
+        } catch (InvalidChangeBatchException e) {
+            // Deleted concurrently between our read and write: the goal is reached.
+            return false;
+        }
+        return true;
+    }
+
+    private Optional<ResourceRecordSet> delegation(String parentZoneId, String zoneName) {
+        var page = call("ListResourceRecordSets", () -> route53.listResourceRecordSets(r -> r.hostedZoneId(parentZoneId)
+                .startRecordName(zoneName).startRecordType(RRType.NS).maxItems("1")));
+        return page.resourceRecordSets().stream()
+                .filter(set -> set.type() == RRType.NS && withDot(set.name()).equals(withDot(zoneName)))
+                .findFirst();
+    }
+
+    /** Every record set of the zone, all pages. */
+    public List<ResourceRecordSet> records(String zoneId) {
+        List<ResourceRecordSet> all = new ArrayList<>();
+        String nextName = null;
+        RRType nextType = null;
+        String nextIdentifier = null;
+        while (true) {
+            String name = nextName;
+            RRType type = nextType;
+            String identifier = nextIdentifier;
+            ListResourceRecordSetsResponse page = call("ListResourceRecordSets", () -> route53.listResourceRecordSets(r -> r
+                    .hostedZoneId(zoneId).startRecordName(name).startRecordType(type)
+                    .startRecordIdentifier(identifier).maxItems("300")));
+            all.addAll(page.resourceRecordSets());
+            if (!Boolean.TRUE.equals(page.isTruncated())) {
+                return all;
+            }
+            nextName = page.nextRecordName();
+            nextType = page.nextRecordType();
+            nextIdentifier = page.nextRecordIdentifier();
+        }
+    }
+
+    /** Deletes the given record sets in batches within Route53's limits; returns how many were deleted. */
+    public int delete(String zoneId, List<ResourceRecordSet> sets) {
+        for (int from = 0; from < sets.size(); from += MAX_CHANGES_PER_BATCH) {
+            List<Change> batch = sets.subList(from, Math.min(sets.size(), from + MAX_CHANGES_PER_BATCH)).stream()
+                    .map(set -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
+            change(zoneId, batch);
+        }
+        return sets.size();
+    }
+
+    /** Deletes the zone; false when it was already gone. */
+    public boolean deleteZone(String zoneId) {
+        try {
+            call("DeleteHostedZone", () -> route53.deleteHostedZone(r -> r.id(zoneId)));
+            return true;
+        } catch (NoSuchHostedZoneException e) {
+            return false;
+        }
+    }
+
+    private void change(String zoneId, List<Change> changes) {
+        call("ChangeResourceRecordSets", () -> route53.changeResourceRecordSets(r -> r.hostedZoneId(zoneId)
+                .changeBatch(b -> b.changes(changes).comment("Zonekeeper"))));
+    }
+
+    private <T> T call(String operation, Supplier<T> request) {
+        return retry.call("route53 " + operation, AwsErrors::isRetryable, request::get);
+    }
+
+    static String bareId(String id) {
+        return id.startsWith("/hostedzone/") ? id.substring("/hostedzone/".length()) : id;
+    }
+
+    static String withDot(String name) {
+        return name.endsWith(".") ? name : name + ".";
+    }
+}

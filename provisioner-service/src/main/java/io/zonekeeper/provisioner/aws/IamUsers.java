@@ -1,0 +1,107 @@
+package io.zonekeeper.provisioner.aws;
+
+import io.zonekeeper.common.aws.AwsErrors;
+import io.zonekeeper.common.retry.Retry;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
+import software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Tag;
+
+/** The organization's IAM user, its policy attachment and its access keys. */
+public final class IamUsers {
+
+    /** A newly created key. The secret is returned once by IAM and goes straight to Vault. */
+    public record NewKey(String accessKeyId, String secretAccessKey) {
+
+        @Override
+        public String toString() {
+            return "NewKey[accessKeyId=" + accessKeyId + ", secretAccessKey=****]";
+        }
+    }
+
+    private final IamClient iam;
+    private final Retry retry;
+
+    public IamUsers(IamClient iam, Retry retry) {
+        this.iam = iam;
+        this.retry = retry;
+    }
+
+    /** Creates the user if missing; true when it was created. */
+    public boolean ensureUser(String path, String name, Map<String, String> tags) {
+        try {
+            call("GetUser", () -> iam.getUser(r -> r.userName(name)));
+            return false;
+        } catch (NoSuchEntityException missing) {
+            try {
+                call("CreateUser", () -> iam.createUser(r -> r.path(path).userName(name).tags(tags.entrySet().stream()
+                        .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList())));
+                return true;
+            } catch (EntityAlreadyExistsException raced) {
+                return false;
+            }
+        }
+    }
+
+    /** Attaches the policy if it is not attached yet; true when it was attached now. */
+    public boolean ensureAttached(String name, String policyArn) {
+        boolean attached = call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
+                .attachedPolicies().stream().anyMatch(p -> p.policyArn().equals(policyArn)));
+        if (attached) {
+            return false;
+        }
+        call("AttachUserPolicy", () -> iam.attachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
+        return true;
+    }
+
+    public List<String> accessKeyIds(String name) {
+        return call("ListAccessKeys", () -> iam.listAccessKeys(r -> r.userName(name)).accessKeyMetadata().stream()
+                .map(AccessKeyMetadata::accessKeyId).toList());
+    }
+
+    public NewKey createAccessKey(String name) {
+        var key = call("CreateAccessKey", () -> iam.createAccessKey(r -> r.userName(name))).accessKey();
+        return new NewKey(key.accessKeyId(), key.secretAccessKey());
+    }
+
+    public void deleteAccessKey(String name, String accessKeyId) {
+        try {
+            call("DeleteAccessKey", () -> iam.deleteAccessKey(r -> r.userName(name).accessKeyId(accessKeyId)));
+        } catch (NoSuchEntityException alreadyGone) {
+            // the goal is reached
+        }
+    }
+
+    /** Detaches every policy, deletes every key, then the user; false when the user was already gone. */
+    public boolean deleteUser(String name) {
+        try {
+            call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
+                    .attachedPolicies().stream().toList())
+                    .forEach(p -> call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name)
+                            .policyArn(p.policyArn()))));
+            accessKeyIds(name).forEach(id -> deleteAccessKey(name, id));
+            call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
+            return true;
+        } catch (NoSuchEntityException e) {
+            return false;
+        }
+    }
+
+    /** Detaches the policy from the user; false when the user or attachment was already gone. */
+    public boolean detach(String name, String policyArn) {
+        try {
+            call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
+            return true;
+        } catch (NoSuchEntityException e) {
+            return false;
+        }
+    }
+
+    private <T> T call(String operation, Supplier<T> request) {
+        return retry.call("iam " + operation, AwsErrors::isRetryable, request::get);
+    }
+}

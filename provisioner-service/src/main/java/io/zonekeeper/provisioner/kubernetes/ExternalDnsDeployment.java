@@ -1,0 +1,91 @@
+package io.zonekeeper.provisioner.kubernetes;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.zonekeeper.common.kubernetes.KubernetesErrors;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * ExternalDNS and its credentials Secret in one cluster. Objects are created when missing and replaced only
+ * when their spec hash differs from the desired one: create-or-update, which both real API servers and the CRUD
+ * mock support, never server-side apply.
+ */
+public final class ExternalDnsDeployment {
+
+    /** What one reconcile of a cluster changed, as {@code Kind/name} entries. */
+    public record Result(List<String> created, List<String> updated) {
+
+        public boolean changed() {
+            return !created.isEmpty() || !updated.isEmpty();
+        }
+    }
+
+    private final ExternalDnsManifests manifests;
+    private final Retry retry;
+
+    public ExternalDnsDeployment(ExternalDnsManifests manifests, Retry retry) {
+        this.manifests = manifests;
+        this.retry = retry;
+    }
+
+    public Result ensure(KubernetesClient client, ExternalDnsManifests.Target target,
+                         ExternalDnsManifests.Credentials credentials) {
+        List<String> created = new ArrayList<>();
+        List<String> updated = new ArrayList<>();
+        for (HasMetadata desired : List.of(manifests.namespace(), manifests.credentialsSecret(credentials),
+                manifests.serviceAccount(), manifests.clusterRole(), manifests.clusterRoleBinding(),
+                manifests.deployment(target, credentials))) {
+            switch (ensure(client, desired)) {
+                case CREATED -> created.add(describe(desired));
+                case UPDATED -> updated.add(describe(desired));
+                case UNCHANGED -> { }
+            }
+        }
+        return new Result(created, updated);
+    }
+
+    /** Removes everything ExternalDNS-related Zonekeeper made in the cluster; the namespace stays. */
+    public int remove(KubernetesClient client) {
+        int removed = 0;
+        for (HasMetadata object : List.of(manifests.deployment(new ExternalDnsManifests.Target("x.", "x", "x"),
+                        new ExternalDnsManifests.Credentials("x", "x", 0)),
+                manifests.clusterRoleBinding(), manifests.clusterRole(), manifests.serviceAccount(),
+                manifests.credentialsSecret(new ExternalDnsManifests.Credentials("x", "x", 0)))) {
+            List<?> deleted = call("delete " + describe(object), () -> client.resource(object).delete());
+            removed += deleted == null ? 0 : deleted.size();
+        }
+        return removed;
+    }
+
+    private enum Outcome { CREATED, UPDATED, UNCHANGED }
+
+    private Outcome ensure(KubernetesClient client, HasMetadata desired) {
+        Resource<HasMetadata> resource = client.resource(desired);
+        HasMetadata actual = call("get " + describe(desired), resource::get);
+        if (actual == null) {
+            call("create " + describe(desired), resource::create);
+            return Outcome.CREATED;
+        }
+        String actualHash = actual.getMetadata().getAnnotations() == null ? null
+                : actual.getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH);
+        if (Objects.equals(actualHash, desired.getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))) {
+            return Outcome.UNCHANGED;
+        }
+        desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
+        call("update " + describe(desired), () -> client.resource(desired).update());
+        return Outcome.UPDATED;
+    }
+
+    private <T> T call(String operation, java.util.function.Supplier<T> request) {
+        return retry.call("kubernetes " + operation, KubernetesErrors::isRetryable, request::get);
+    }
+
+    private static String describe(HasMetadata object) {
+        return object.getKind() + "/" + object.getMetadata().getName();
+    }
+}
