@@ -24,6 +24,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SimulatedCluster implements AutoCloseable {
 
+    /** Held so the setting sticks: java.util.logging forgets loggers nobody references. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        // The mock server logs every request at INFO; tests assert on requests through the counts instead.
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final String name;
     private final KubernetesMockServer server;
     private final Map<String, AtomicLong> requestsByMethod;

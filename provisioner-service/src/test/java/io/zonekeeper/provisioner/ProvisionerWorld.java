@@ -1,0 +1,275 @@
+package io.zonekeeper.provisioner;
+
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.LifecyclePosition;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ReapReason;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.testkit.aws.MotoServer;
+import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.SharedKafka;
+import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.vault.VaultStandIn;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.route53.Route53Client;
+
+/**
+ * Everything the provisioner talks to, real or standing in, for one test: its own topics on the shared broker,
+ * a schema registry, the AWS emulator behind a fault proxy (which counts Route53 and IAM calls), a Vault,
+ * simulated clusters with their kubeconfigs in Vault, and the service itself, configured only through the
+ * environment map it would read in production.
+ */
+final class ProvisionerWorld implements AutoCloseable {
+
+    static final String BASE_DOMAIN = "example.com";
+    static final String VAULT_TOKEN = "root-token";
+
+    final KafkaBroker kafka = SharedKafka.get();
+    final MotoServer moto = MotoServer.shared();
+    final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    final VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
+    final FaultProxy aws;
+    final Route53Client route53;
+    final IamClient iam;
+    final String parentZoneId;
+    final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
+    final String reapTopic = "zone.reap.v1-" + suffix;
+    final String orgDnsTopic = "org.dns.v1-" + suffix;
+    final String auditTopic = "audit.v1-" + suffix;
+    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    final SchemaRegistryClient registry;
+    final KafkaClients clients;
+    private final Producer<byte[], byte[]> producer;
+    private final List<ProvisionerService> services = new ArrayList<>();
+    private final Map<String, String> extraEnv = new HashMap<>();
+
+    ProvisionerWorld() {
+        moto.reset();
+        aws = FaultProxy.start(moto.endpoint(), 1234);
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+        route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
+                .credentialsProvider(credentials).build();
+        iam = IamClient.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
+                .credentialsProvider(credentials).build();
+        parentZoneId = route53.createHostedZone(r -> r.name(BASE_DOMAIN + ".").callerReference("parent-" + suffix))
+                .hostedZone().id().replace("/hostedzone/", "");
+        for (String topic : List.of(lifecycleTopic, reapTopic)) {
+            kafka.createTopic(topic, 3, false);
+            kafka.createTopic(topic + ".dlq", 1, false);
+        }
+        kafka.createTopic(orgDnsTopic, 3, true);
+        kafka.createTopic(auditTopic, 3, false);
+        Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                new SimpleMeterRegistry());
+        registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(), retry);
+        clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(), registryServer.endpoint().toString(),
+                Map.of()), new ServiceIdentity("test-driver", "local"));
+        producer = clients.producer();
+    }
+
+    /** A simulated cluster whose kubeconfig the upstream provisioner stored in Vault. */
+    SimulatedCluster cluster(String clusterId) {
+        return clusters.computeIfAbsent(clusterId, id -> {
+            SimulatedCluster cluster = SimulatedCluster.start(id);
+            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
+            return cluster;
+        });
+    }
+
+    static String kubeconfigPath(String clusterId) {
+        return "clusters/" + clusterId + "/kubeconfig";
+    }
+
+    Map<String, String> env(String consumerGroup) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
+        env.put("VAULT_ADDR", vault.endpoint().toString());
+        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
+        env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
+        env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
+        env.put("BASE_DOMAIN", BASE_DOMAIN);
+        env.put("PARENT_ZONE_ID", parentZoneId);
+        env.put("LIFECYCLE_TOPIC", lifecycleTopic);
+        env.put("REAP_TOPIC", reapTopic);
+        env.put("ORG_DNS_TOPIC", orgDnsTopic);
+        env.put("AUDIT_TOPIC", auditTopic);
+        env.put("CONSUMER_GROUP", consumerGroup);
+        env.put("HTTP_PORT", "0");
+        env.put("RETRY_INITIAL_DELAY", "20ms");
+        env.put("RETRY_MAX_DELAY", "200ms");
+        env.put("IAM_PATH", "/zonekeeper-" + suffix + "/");
+        env.putAll(extraEnv);
+        return env;
+    }
+
+    void setEnv(String name, String value) {
+        extraEnv.put(name, value);
+    }
+
+    ProvisionerService startService(String consumerGroup) {
+        ProvisionerService service = ProvisionerService.start(ProvisionerConfig.read(new EnvReader(env(consumerGroup))),
+                Clock.systemUTC());
+        services.add(service);
+        return service;
+    }
+
+    void stop(ProvisionerService service) {
+        service.close();
+        services.remove(service);
+    }
+
+    static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
+        return ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOrgId(orgId)
+                .setOrgName(orgName)
+                .setClusterId(clusterId)
+                .setClusterName("c" + Math.abs(clusterId.hashCode() % 1000))
+                .setStatus(status)
+                .setCloud("amazon")
+                .setRegion("eu-west-1")
+                .setKubeconfigVaultPath(kubeconfigPath(clusterId))
+                .build();
+    }
+
+    RecordMetadata emit(ClusterLifecycleEvent event) {
+        return sendRaw(lifecycleTopic, event.getOrgId(), new AvroSerializer<ClusterLifecycleEvent>(registry, false, true)
+                .serialize(lifecycleTopic, event));
+    }
+
+    RecordMetadata sendRaw(String topic, String key, byte[] value) {
+        try {
+            return producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    value)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    RecordMetadata reap(String orgId, String orgName, String zoneId, RecordMetadata decidedAt) {
+        ZoneReapCommand command = ZoneReapCommand.newBuilder()
+                .setCommandId(UUID.randomUUID())
+                .setOrgId(orgId)
+                .setOrgName(orgName)
+                .setZoneId(zoneId)
+                .setZoneCreatedAt(Instant.now())
+                .setReason(ReapReason.FREE_WINDOW)
+                .setDecidedAt(Instant.now())
+                .setDueAt(Instant.now())
+                .setLifecyclePosition(new LifecyclePosition(decidedAt.partition(), decidedAt.offset()))
+                .build();
+        return sendRaw(reapTopic, orgId, new AvroSerializer<ZoneReapCommand>(registry, false, true).serialize(reapTopic,
+                command));
+    }
+
+    /** The latest state per organization in org.dns.v1 (null value: tombstone). */
+    Map<String, OrgDnsState> orgStates() {
+        Map<String, OrgDnsState> latest = new HashMap<>();
+        var deserializer = new AvroDeserializer<>(OrgDnsState.class, registry);
+        for (ConsumerRecord<byte[], byte[]> record : readAll(orgDnsTopic)) {
+            latest.put(new String(record.key(), StandardCharsets.UTF_8),
+                    record.value() == null ? null : deserializer.deserialize(orgDnsTopic, record.value()));
+        }
+        return latest;
+    }
+
+    List<AuditEvent> audits() {
+        var deserializer = new AvroDeserializer<>(AuditEvent.class, registry);
+        return readAll(auditTopic).stream().map(r -> deserializer.deserialize(auditTopic, r.value())).toList();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+        return readAll(lifecycleTopic + ".dlq");
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (Consumer<byte[], byte[]> consumer = clients.consumer("reader-" + UUID.randomUUID())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    OrgDnsState awaitState(String orgId, Predicate<OrgDnsState> condition) {
+        OrgDnsState[] found = new OrgDnsState[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            OrgDnsState state = orgStates().get(orgId);
+            found[0] = state;
+            return state != null && condition.test(state);
+        });
+        return found[0];
+    }
+
+    /** Route53 and IAM calls that change something, counted by the fault proxy since its last reset. */
+    long mutatingAwsCalls() {
+        return aws.requestCounts().entrySet().stream()
+                .filter(e -> e.getKey().matches(".*:(Create|Change|Delete|Attach|Detach|Put|Update|Tag|Untag).*"))
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    long route53Calls() {
+        return aws.requestCounts().entrySet().stream().filter(e -> e.getKey().startsWith("route53:"))
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(services).forEach(this::stop);
+        producer.close();
+        clusters.values().forEach(SimulatedCluster::close);
+        route53.close();
+        iam.close();
+        aws.close();
+        vault.close();
+        registryServer.close();
+    }
+}
