@@ -1,6 +1,9 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.aws.AwsErrors;
+import io.zonekeeper.common.kubernetes.KubernetesErrors;
+import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.kafka.RecordDecoder;
 import io.zonekeeper.common.kafka.RecordHandler;
@@ -78,6 +81,14 @@ final class ProvisionerHandler implements RecordHandler {
             reject(record, null, null, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException e) {
             reject(record, validOrgIdOrNull(keyOf(record)), null, e.getMessage(), e);
+        } catch (TransientFailureException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A dependency's transient fault that escaped a single-attempt call: wait, never dead-letter it.
+            if (AwsErrors.isRetryable(e) || VaultErrors.isRetryable(e) || KubernetesErrors.isRetryable(e)) {
+                throw new TransientFailureException("provisioning " + keyOf(record), 1, e);
+            }
+            throw e;
         }
         return Outcome.DONE;
     }

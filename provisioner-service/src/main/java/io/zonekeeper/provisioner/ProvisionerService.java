@@ -115,7 +115,7 @@ public final class ProvisionerService implements AutoCloseable {
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap()),
                 handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(), settings.maxInFlightPerPartition(),
                 settings.commitInterval(), settings.retryBackoff(), settings.maxRetryBackoff(), settings.deferDelay(),
-                settings.revocationGrace()), metrics);
+                config.shutdownGrace()), metrics);
         self[0] = consumer;
         consumerThread = new Thread(consumer::run, "provisioner-consumer");
 

@@ -137,6 +137,7 @@ final class ProvisionerWorld implements AutoCloseable {
         env.put("HTTP_PORT", "0");
         env.put("RETRY_INITIAL_DELAY", "20ms");
         env.put("RETRY_MAX_DELAY", "200ms");
+        env.put("SHUTDOWN_GRACE", "1s");
         env.put("IAM_PATH", "/zonekeeper-" + suffix + "/");
         env.putAll(extraEnv);
         return env;

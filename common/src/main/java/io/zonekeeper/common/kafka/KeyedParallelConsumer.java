@@ -179,6 +179,11 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             workers.schedule(() -> drain(queue), delay, TimeUnit.MILLISECONDS);
             return;
         } catch (Exception | Error e) {
+            if (!running.get() || interrupted(e)) {
+                // Shutting down: the record stays uncommitted and is processed again after the restart.
+                LOG.info("{}: abandoned on shutdown", location(work));
+                return;
+            }
             LOG.error("{}: unexpected failure, dead-lettering", location(work), e);
             try {
                 deadLetters.publish(work.record(), "unexpected " + e.getClass().getSimpleName() + " while processing",
@@ -219,6 +224,19 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             queue.pending.addLast(work);
         }
         workers.schedule(() -> drain(queue), settings.deferDelay().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean interrupted(Throwable failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
+                    && !(cause instanceof java.net.SocketTimeoutException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long backoff(int failures) {

@@ -70,24 +70,31 @@ public final class HostedZones {
     }
 
     /**
-     * Creates the zone. A CallerReference already used means an earlier attempt succeeded though its response
-     * was lost: the zone is then looked up instead of created again.
+     * Creates the zone. When a create may have been applied although its response was lost (a 5xx or an I/O
+     * error), the next attempt looks for the zone before creating again; only throttling, which AWS applies
+     * before doing anything, is retried blindly. A CallerReference already used means an earlier attempt
+     * succeeded: the zone is looked up instead. Either way a lost response never makes a second zone.
      */
     public Zone create(String zoneName, String callerReference, Map<String, String> tags) {
-        String id;
-        try {
-            id = bareId(call("CreateHostedZone", () -> route53.createHostedZone(r -> r.name(zoneName)
-                    .callerReference(callerReference)
-                    .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false)))).hostedZone().id());
-        } catch (HostedZoneAlreadyExistsException e) {
-            id = find(zoneName).orElseThrow(() -> e).id();
-        }
-        String zoneId = id;
+        String id = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
+            Optional<Zone> existing = find(zoneName);
+            if (existing.isPresent()) {
+                return existing.get().id();
+            }
+            try {
+                return bareId(retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
+                        () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
+                                .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false))))
+                        .hostedZone().id());
+            } catch (HostedZoneAlreadyExistsException e) {
+                return find(zoneName).orElseThrow(() -> e).id();
+            }
+        });
         call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
-                .resourceId(zoneId)
+                .resourceId(id)
                 .addTags(tags.entrySet().stream().map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
                         .toList())));
-        return describe(zoneId);
+        return describe(id);
     }
 
     public Zone describe(String zoneId) {

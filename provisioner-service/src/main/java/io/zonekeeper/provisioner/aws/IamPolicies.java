@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner.aws;
 
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -72,8 +73,16 @@ public final class IamPolicies {
                     .ifPresent(oldest -> call("DeletePolicyVersion", () -> iam.deletePolicyVersion(r -> r
                             .policyArn(policy.arn()).versionId(oldest.versionId()))));
         }
-        call("CreatePolicyVersion", () -> iam.createPolicyVersion(r -> r.policyArn(policy.arn())
-                .policyDocument(document).setAsDefault(true)));
+        // Not retried blindly: a lost response may have created the version; the next reconcile sees it.
+        try {
+            retry.call("iam CreatePolicyVersion", AwsErrors::isThrottling, () -> iam.createPolicyVersion(r -> r
+                    .policyArn(policy.arn()).policyDocument(document).setAsDefault(true)));
+        } catch (RuntimeException e) {
+            if (AwsErrors.isRetryable(e)) {
+                throw new TransientFailureException("iam CreatePolicyVersion (outcome unknown)", 1, e);
+            }
+            throw e;
+        }
         return new Ensured(policy.arn(), Change.UPDATED);
     }
 

@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner.aws;
 
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -63,8 +64,13 @@ public final class IamUsers {
                 .map(AccessKeyMetadata::accessKeyId).toList());
     }
 
+    /**
+     * Creates a key. Only throttling is retried here: after a lost response the key may exist, and the caller's
+     * next reconcile finds it among the user's keys and cleans it up, where a blind retry would spend the second
+     * of IAM's two key slots.
+     */
     public NewKey createAccessKey(String name) {
-        var key = call("CreateAccessKey", () -> iam.createAccessKey(r -> r.userName(name))).accessKey();
+        var key = onceUnlessThrottled("CreateAccessKey", () -> iam.createAccessKey(r -> r.userName(name))).accessKey();
         return new NewKey(key.accessKeyId(), key.secretAccessKey());
     }
 
@@ -98,6 +104,18 @@ public final class IamUsers {
             return true;
         } catch (NoSuchEntityException e) {
             return false;
+        }
+    }
+
+    /** One attempt (throttling aside); an unknown outcome becomes a transient failure of the whole reconcile. */
+    private <T> T onceUnlessThrottled(String operation, Supplier<T> request) {
+        try {
+            return retry.call("iam " + operation, AwsErrors::isThrottling, request::get);
+        } catch (RuntimeException e) {
+            if (AwsErrors.isRetryable(e)) {
+                throw new TransientFailureException("iam " + operation + " (outcome unknown)", 1, e);
+            }
+            throw e;
         }
     }
 

@@ -9,5 +9,10 @@ public enum Fault {
     /** HTTP 503 with the service's error body. */
     SERVER_ERROR,
     /** The connection is closed before any response: the client sees an I/O error. */
-    DROP_CONNECTION
+    DROP_CONNECTION,
+    /**
+     * The request reaches the service and takes effect, but the response is lost on the way back: the client
+     * sees an I/O error and cannot tell whether its call was applied.
+     */
+    DROP_RESPONSE
 }

@@ -98,6 +98,11 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /** Forgets scripted faults not yet injected. */
+    public synchronized void clearScript() {
+        script.clear();
+    }
+
     /** Requests received per operation, faulted or not, keyed as {@code service:Operation}. */
     public Map<String, Long> requestCounts() {
         return snapshot(requests);
@@ -151,10 +156,14 @@ public final class FaultProxy implements AutoCloseable {
         sleep(current.latency());
         Fault fault = nextFault(operation, current);
         if (fault == null) {
-            forward(exchange, body);
+            forward(exchange, body, false);
             return;
         }
         injected.computeIfAbsent(operation, o -> new AtomicLong()).incrementAndGet();
+        if (fault == Fault.DROP_RESPONSE) {
+            forward(exchange, body, true);
+            return;
+        }
         if (fault == Fault.DROP_CONNECTION) {
             // Closing an exchange before any response is sent closes its connection: the client reads EOF.
             exchange.close();
@@ -179,7 +188,7 @@ public final class FaultProxy implements AutoCloseable {
         return current.pick(random.nextDouble());
     }
 
-    private void forward(HttpExchange exchange, byte[] body) throws IOException {
+    private void forward(HttpExchange exchange, byte[] body, boolean loseResponse) throws IOException {
         URI uri = exchange.getRequestURI();
         URI forwardTo = target.resolve(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(forwardTo)
@@ -193,6 +202,9 @@ public final class FaultProxy implements AutoCloseable {
         });
         try {
             HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (loseResponse) {
+                return;
+            }
             response.headers().map().forEach((name, values) -> {
                 if (!NOT_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.startsWith(":")) {
                     exchange.getResponseHeaders().put(name, List.copyOf(values));

@@ -27,7 +27,7 @@ final class FaultResponses {
                     "The request was rejected because Route 53 was still processing a prior request.");
             case SERVER_ERROR -> awsError(503, namespace, "Receiver", "ServiceUnavailable",
                     "Service is unable to handle request.");
-            case DROP_CONNECTION -> throw new IllegalArgumentException("a dropped connection has no response");
+            case DROP_CONNECTION, DROP_RESPONSE -> throw new IllegalArgumentException("a dropped connection has no response");
         };
     }
 
@@ -42,7 +42,7 @@ final class FaultResponses {
         return switch (fault) {
             case THROTTLING -> new Response(429, "application/json", body("rate limit exceeded"));
             case PRIOR_REQUEST_NOT_COMPLETE, SERVER_ERROR -> new Response(503, "application/json", body("injected fault"));
-            case DROP_CONNECTION -> throw new IllegalArgumentException("a dropped connection has no response");
+            case DROP_CONNECTION, DROP_RESPONSE -> throw new IllegalArgumentException("a dropped connection has no response");
         };
     }
 
