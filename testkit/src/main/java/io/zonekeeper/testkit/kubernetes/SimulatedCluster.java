@@ -67,7 +67,17 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /** A kubeconfig for this cluster, as the upstream provisioner stores it in Vault. */
     public String kubeconfig() {
-        String url = server.url("/").replaceAll("/$", "");
+        return kubeconfig(endpoint());
+    }
+
+    /** The API server's address. */
+    public java.net.URI endpoint() {
+        return java.net.URI.create(server.url("/").replaceAll("/$", ""));
+    }
+
+    /** A kubeconfig that reaches this cluster through another address, e.g. a fault proxy in front of it. */
+    public String kubeconfig(java.net.URI server) {
+        String url = server.toString().replaceAll("/$", "");
         Config config = new ConfigBuilder()
                 .withApiVersion("v1")
                 .withKind("Config")
