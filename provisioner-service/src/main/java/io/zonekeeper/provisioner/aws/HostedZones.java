@@ -76,25 +76,31 @@ public final class HostedZones {
      * succeeded: the zone is looked up instead. Either way a lost response never makes a second zone.
      */
     public Zone create(String zoneName, String callerReference, Map<String, String> tags) {
-        String id = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
-            Optional<Zone> existing = find(zoneName);
-            if (existing.isPresent()) {
-                return existing.get().id();
+        // The caller has just looked and found nothing; look again only after an attempt with an unknown outcome.
+        boolean[] mayExist = {false};
+        Zone zone = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
+            if (mayExist[0]) {
+                Optional<Zone> existing = find(zoneName);
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
             }
+            mayExist[0] = true;
             try {
-                return bareId(retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
+                var created = retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
-                                .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false))))
-                        .hostedZone().id());
+                                .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false))));
+                return new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
+                        created.delegationSet() == null ? List.of() : created.delegationSet().nameServers());
             } catch (HostedZoneAlreadyExistsException e) {
-                return find(zoneName).orElseThrow(() -> e).id();
+                return find(zoneName).orElseThrow(() -> e);
             }
         });
         call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
-                .resourceId(id)
+                .resourceId(zone.id())
                 .addTags(tags.entrySet().stream().map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
                         .toList())));
-        return describe(id);
+        return zone;
     }
 
     public Zone describe(String zoneId) {

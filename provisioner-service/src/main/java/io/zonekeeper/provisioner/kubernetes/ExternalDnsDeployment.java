@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.zonekeeper.common.kubernetes.KubernetesErrors;
 import io.zonekeeper.common.retry.Retry;
@@ -24,6 +25,8 @@ public final class ExternalDnsDeployment {
             return !created.isEmpty() || !updated.isEmpty();
         }
     }
+
+    private static final int MAX_CONFLICTS = 5;
 
     private final ExternalDnsManifests manifests;
     private final Retry retry;
@@ -65,6 +68,19 @@ public final class ExternalDnsDeployment {
     private enum Outcome { CREATED, UPDATED, UNCHANGED }
 
     private Outcome ensure(KubernetesClient client, HasMetadata desired) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ensureOnce(client, desired);
+            } catch (KubernetesClientException e) {
+                // 409: someone changed the object between our read and our write (or created it first). Read again.
+                if (e.getCode() != 409 || attempt >= MAX_CONFLICTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Outcome ensureOnce(KubernetesClient client, HasMetadata desired) {
         Resource<HasMetadata> resource = client.resource(desired);
         HasMetadata actual = call("get " + describe(desired), resource::get);
         if (actual == null) {
