@@ -43,18 +43,17 @@ final class ClusterProvisioner {
     void ensure(Cluster cluster, OrgDnsState state, StoredKey key, AuditTrail audit) {
         var target = new ExternalDnsManifests.Target(state.getZoneName(), state.getZoneId(), cluster.clusterId());
         var credentials = new ExternalDnsManifests.Credentials(key.accessKeyId(), key.secretAccessKey(), key.version());
-        try (KubernetesClient client = clusters.connect(cluster.kubeconfigPath())) {
-            ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials);
-            for (String created : result.created()) {
-                audit.record(created.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.CREATED,
-                        created.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
-                        created, null, Map.of("accessKeyId", key.accessKeyId()));
-            }
-            for (String updated : result.updated()) {
-                audit.record(updated.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.UPDATED,
-                        updated.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
-                        updated, null, Map.of("accessKeyId", key.accessKeyId()));
-            }
+        KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
+        ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials);
+        for (String created : result.created()) {
+            audit.record(created.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.CREATED,
+                    created.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
+                    created, null, Map.of("accessKeyId", key.accessKeyId()));
+        }
+        for (String updated : result.updated()) {
+            audit.record(updated.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.UPDATED,
+                    updated.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
+                    updated, null, Map.of("accessKeyId", key.accessKeyId()));
         }
     }
 
@@ -63,7 +62,8 @@ final class ClusterProvisioner {
      * the records it owned. An unreachable cluster counts as gone.
      */
     void remove(Cluster cluster, Optional<OrgDnsState> state, AuditTrail audit) {
-        try (KubernetesClient client = clusters.connect(cluster.kubeconfigPath())) {
+        try {
+            KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
             int removed = externalDns.remove(client);
             if (removed > 0) {
                 audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(), null,

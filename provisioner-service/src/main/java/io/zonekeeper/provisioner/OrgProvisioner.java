@@ -117,20 +117,22 @@ final class OrgProvisioner {
         }
 
         String userName = naming.iamUserName(org.orgId(), org.orgName());
-        if (users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId(),
-                "zonekeeper/zone", zoneName))) {
+        boolean newUser = users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id",
+                org.orgId(), "zonekeeper/zone", zoneName));
+        if (newUser) {
             audit.record(AuditAction.CREATED, ResourceType.IAM_USER, userName, null, Map.of());
         }
         // IAM is eventually consistent: a user created a moment ago may not be visible to the attach call yet.
+        // A user created just now has no attachments and no keys: no need to list them (IAM calls are a budget).
         boolean attached = retry.call("iam attach policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
-                () -> users.ensureAttached(userName, policy.arn()));
+                () -> newUser ? users.attach(userName, policy.arn()) : users.ensureAttached(userName, policy.arn()));
         if (attached) {
             audit.record(AuditAction.UPDATED, ResourceType.IAM_USER, userName, "policy attached",
                     Map.of("policyArn", policy.arn()));
         }
 
         String credentialsPath = naming.credentialsPath(org.orgId());
-        String accessKeyId = ensureAccessKey(userName, credentialsPath, audit);
+        String accessKeyId = ensureAccessKey(userName, credentialsPath, newUser, audit);
 
         return OrgDnsState.newBuilder()
                 .setOrgId(org.orgId())
@@ -159,9 +161,9 @@ final class OrgProvisioner {
      * only then deletes stale keys, so there is never a moment without a usable stored key. A user never holds
      * more than IAM's two keys: a stale one is deleted first when both slots are taken.
      */
-    private String ensureAccessKey(String userName, String path, AuditTrail audit) {
+    private String ensureAccessKey(String userName, String path, boolean newUser, AuditTrail audit) {
         Optional<StoredKey> stored = vault.read(path);
-        List<String> listed = users.accessKeyIds(userName);
+        List<String> listed = newUser ? List.of() : users.accessKeyIds(userName);
         if (stored.isPresent() && listed.contains(stored.get().accessKeyId())) {
             return stored.get().accessKeyId();
         }

@@ -92,8 +92,9 @@ public final class ProvisionerService implements AutoCloseable {
                 config.topics().audit(), config.identity(), clock);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
-        ClusterProvisioner clusters = new ClusterProvisioner(
-                new ClusterClients(kv, config.kubernetesRequestTimeout()),
+        ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
+        resources.add(clusterClients);
+        ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones);
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());

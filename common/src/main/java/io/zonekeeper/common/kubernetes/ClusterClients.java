@@ -13,26 +13,67 @@ import org.springframework.vault.support.Versioned;
  * {@value #KUBECONFIG_KEY}). fabric8's own request retries are off: callers retry through the shared helper with
  * {@link KubernetesErrors#isRetryable}, so an unreachable cluster pauses only its organization's work.
  */
-public final class ClusterClients {
+public final class ClusterClients implements AutoCloseable {
 
     public static final String KUBECONFIG_KEY = "kubeconfig";
 
+    private static final int MAX_CACHED_CLIENTS = 256;
+
     private final VaultVersionedKeyValueOperations kv;
     private final Duration requestTimeout;
+    /** kubeconfig -> client, least recently used evicted (and closed) beyond the limit. Guarded by itself. */
+    private final Map<String, KubernetesClient> cache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, KubernetesClient> eldest) {
+            if (size() > MAX_CACHED_CLIENTS) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
 
     public ClusterClients(VaultVersionedKeyValueOperations kv, Duration requestTimeout) {
         this.kv = kv;
         this.requestTimeout = requestTimeout;
     }
 
-    /** Reads the kubeconfig at {@code vaultPath} and builds a client for its current context. */
+    /**
+     * Reads the kubeconfig at {@code vaultPath} and returns a client for its current context. Clients are cached
+     * by kubeconfig content (a new kubeconfig in Vault gets a new client) and shared: callers must not close them.
+     * Building a client per event would build an HTTP client and connection pool per event.
+     */
     public KubernetesClient connect(String vaultPath) {
         Versioned<Map<String, Object>> secret = kv.get(vaultPath);
         if (secret == null || !secret.hasData() || secret.getRequiredData().get(KUBECONFIG_KEY) == null) {
             throw new KubeconfigUnusableException("no kubeconfig at Vault path '" + vaultPath + "' (key '"
                     + KUBECONFIG_KEY + "')");
         }
-        return fromKubeconfig(String.valueOf(secret.getRequiredData().get(KUBECONFIG_KEY)), vaultPath);
+        String kubeconfig = String.valueOf(secret.getRequiredData().get(KUBECONFIG_KEY));
+        synchronized (cache) {
+            KubernetesClient cached = cache.get(kubeconfig);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        KubernetesClient client = fromKubeconfig(kubeconfig, vaultPath);
+        synchronized (cache) {
+            KubernetesClient raced = cache.putIfAbsent(kubeconfig, client);
+            if (raced != null) {
+                client.close();
+                return raced;
+            }
+            return client;
+        }
+    }
+
+    /** Closes every cached client. */
+    @Override
+    public void close() {
+        synchronized (cache) {
+            cache.values().forEach(KubernetesClient::close);
+            cache.clear();
+        }
     }
 
     KubernetesClient fromKubeconfig(String kubeconfig, String source) {

@@ -32,6 +32,7 @@ class ClusterClientsTest {
 
     @AfterEach
     void stop() {
+        clusters.close();
         cluster.close();
         vault.close();
     }
@@ -40,7 +41,9 @@ class ClusterClientsTest {
     void createsUpdatesAndReadsASecretAndADeployment() {
         vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
 
-        try (KubernetesClient client = clusters.connect(PATH)) {
+        {
+            KubernetesClient client = clusters.connect(PATH);
+            assertThat(clusters.connect(PATH)).as("cached per kubeconfig").isSameAs(client);
             client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                     .withNewMetadata().withName("zonekeeper").endMetadata().build()).create();
             Secret secret = new SecretBuilder().withNewMetadata().withName("external-dns-aws").withNamespace("zonekeeper")
@@ -103,7 +106,8 @@ class ClusterClientsTest {
     void aStoppedClusterIsATransientFailure() {
         vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
         cluster.stop();
-        try (KubernetesClient client = clusters.connect(PATH)) {
+        {
+            KubernetesClient client = clusters.connect(PATH);
             assertThatThrownBy(() -> client.secrets().inNamespace("zonekeeper").withName("x").get())
                     .isInstanceOf(KubernetesClientException.class)
                     .satisfies(e -> assertThat(KubernetesErrors.isRetryable(e)).as(describe(e)).isTrue());

@@ -55,6 +55,11 @@ public final class IamUsers {
         if (attached) {
             return false;
         }
+        return attach(name, policyArn);
+    }
+
+    /** Attaches without looking first (attaching twice is harmless in IAM); always true. */
+    public boolean attach(String name, String policyArn) {
         call("AttachUserPolicy", () -> iam.attachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
         return true;
     }
