@@ -39,10 +39,7 @@ class ClusterDeletionTest {
                 create("old.acme.example.com.", RRType.TXT, owner("c-1")),
                 create("api.acme.example.com.", RRType.A, "10.0.0.2"),
                 create("a-api.acme.example.com.", RRType.TXT, owner("c-2")))));
-        try (var admin = world.clusters.get("c-1").adminClient()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace("external-dns")
-                    .withName("external-dns").get() != null);
-        }
+        world.awaitExternalDns("c-1");
 
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.DELETED));
 

@@ -51,10 +51,7 @@ class CrashConvergenceTest {
         assertThat(keys).singleElement().satisfies(k -> assertThat(k.accessKeyId()).isEqualTo(state.getAccessKeyId()));
         Map<String, Object> stored = world.vault.read("secret", state.getCredentialsVaultPath()).orElseThrow();
         assertThat(stored).containsEntry("accessKeyId", state.getAccessKeyId());
-        try (var admin = world.clusters.get("c-1").adminClient()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace("external-dns")
-                    .withName("external-dns").get() != null);
-        }
+        world.awaitExternalDns("c-1");
         assertThat(world.deadLetters()).isEmpty();
     }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.ZonePolicyDocument;
-import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
@@ -112,13 +111,8 @@ class OrganizationProvisioningTest {
 
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-2", ClusterStatus.PROVISIONING));
 
-        try (var admin = world.clusters.get("c-2").adminClient()) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace("external-dns")
-                    .withName("external-dns").get() != null);
-            assertThat(admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()
-                    .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-                    .contains("--txt-owner-id=c-2", "--zone-id-filter=" + state.getZoneId());
-        }
+        assertThat(world.awaitExternalDns("c-2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .contains("--txt-owner-id=c-2", "--zone-id-filter=" + state.getZoneId());
         assertThat(world.route53Calls()).isZero();
         assertThat(world.aws.requestCounts()).isEmpty();
     }
@@ -166,10 +160,7 @@ class OrganizationProvisioningTest {
 
     private void awaitDeployments(String... clusterIds) {
         for (String id : clusterIds) {
-            try (var admin = world.clusters.get(id).adminClient()) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments().inNamespace("external-dns")
-                        .withName("external-dns").get() != null);
-            }
+            world.awaitExternalDns(id);
         }
     }
 
@@ -178,8 +169,4 @@ class OrganizationProvisioningTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> world.readAll(world.orgDnsTopic).size() >= stateRecords);
     }
 
-    @SuppressWarnings("unused")
-    private static boolean isAudit(AuditEvent e, AuditAction action) {
-        return e.getAction() == action;
-    }
 }

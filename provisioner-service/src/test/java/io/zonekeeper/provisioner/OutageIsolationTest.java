@@ -35,10 +35,7 @@ class OutageIsolationTest {
             world.emit(ProvisionerWorld.event("org-up", "upcorp", "up-1", ClusterStatus.RUNNING));
 
             world.awaitState("org-up", s -> s.getStatus() == OrgDnsStatus.READY);
-            try (var admin = world.clusters.get("up-1").adminClient()) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments()
-                        .inNamespace("external-dns").withName("external-dns").get() != null);
-            }
+            world.awaitExternalDns("up-1");
             try (var admin = down.adminClient()) {
                 assertThat(admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()).isNull();
             }

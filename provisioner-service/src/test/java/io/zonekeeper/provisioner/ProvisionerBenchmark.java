@@ -38,12 +38,20 @@ class ProvisionerBenchmark {
         try (ProvisionerWorld world = new ProvisionerWorld()) {
             // Production defaults: no rate-limit settings in the environment. Five API servers stand in for all
             // clusters (several cluster ids share one), which keeps the JVM's thread count sane.
+            // -Dbenchmark.env=NAME=value,NAME=value overrides service settings, e.g. the IAM bucket.
+            for (String pair : System.getProperty("benchmark.env", "").split(",")) {
+                if (pair.contains("=")) {
+                    world.setEnv(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+                    report.add("setting: " + pair);
+                }
+            }
+            int paced = Math.min(orgs, Integer.getInteger("benchmark.paced", 200));
             List<SimulatedCluster> servers = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 servers.add(world.cluster("server-" + i));
             }
             for (int o = 0; o < orgs; o++) {
-                for (int c = 0; c < clustersPerOrg; c++) {
+                for (int c = 0; c <= clustersPerOrg; c++) {
                     world.vault.write("secret", ProvisionerWorld.kubeconfigPath(clusterId(o, c)),
                             Map.of("kubeconfig", servers.get((o + c) % servers.size()).kubeconfig()));
                 }
@@ -92,12 +100,23 @@ class ProvisionerBenchmark {
             awaitApplied(world, applied, emitted2.keySet(), Duration.ofMinutes(30));
             long phase2End = System.nanoTime();
             long phase2Route53 = world.route53Calls();
+
+            // Phase 3: one more cluster for some organizations, paced at 20 events/s, for latency without a queue.
+            Map<UUID, Long> emitted3 = new ConcurrentHashMap<>();
+            for (int o = 0; o < paced; o++) {
+                ClusterLifecycleEvent event = ProvisionerWorld.event("org-" + o, "org" + o, clusterId(o, clustersPerOrg),
+                        ClusterStatus.RUNNING);
+                emitted3.put(event.getEventId(), System.nanoTime());
+                world.emit(event);
+                sleep(50);
+            }
+            awaitApplied(world, applied, emitted3.keySet(), Duration.ofMinutes(10));
             tailing.set(false);
             tail.join();
             sampler.join();
 
-            List<Long> latencies = emitted2.entrySet().stream()
-                    .map(e -> (applied.get(e.getKey()) - e.getValue()) / 1_000_000).sorted().toList();
+            List<Long> latencies = latencies(emitted2, applied);
+            List<Long> pacedLatencies = latencies(emitted3, applied);
             System.gc();
             long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             double phase1Seconds = (phase1End - phase1Start) / 1e9;
@@ -116,14 +135,21 @@ class ProvisionerBenchmark {
                     emitted2.size(), (phase2End - phase2Start) / 1e9));
             report.add(String.format("Route53 calls per additional cluster: %.3f (%d in all)",
                     (double) phase2Route53 / emitted2.size(), phase2Route53));
-            report.add("end-to-end latency for clusters of existing organizations (emit to state published): p50 "
+            report.add("end-to-end latency, all " + emitted2.size() + " emitted at once (emit to state published): p50 "
                     + percentile(latencies, 50) + " ms, p99 " + percentile(latencies, 99) + " ms, max "
                     + latencies.get(latencies.size() - 1) + " ms");
+            report.add("end-to-end latency at 20 events/s (" + paced + " events, no queue): p50 "
+                    + percentile(pacedLatencies, 50) + " ms, p99 " + percentile(pacedLatencies, 99) + " ms");
             report.add(String.format("heap used after GC (broker, emulator clients, stand-ins and service in one "
                     + "JVM): %.0f MiB", heap / 1048576.0));
         }
         report.forEach(System.out::println);
         Files.write(Path.of("target", "benchmark-provisioner.txt"), report);
+    }
+
+    private static List<Long> latencies(Map<UUID, Long> emitted, Map<UUID, Long> applied) {
+        return emitted.entrySet().stream().map(e -> (applied.get(e.getKey()) - e.getValue()) / 1_000_000).sorted()
+                .toList();
     }
 
     private static String clusterId(int org, int cluster) {

@@ -250,6 +250,15 @@ final class ProvisionerWorld implements AutoCloseable {
         return found[0];
     }
 
+    /** Waits until ExternalDNS exists in the cluster and returns its Deployment. */
+    io.fabric8.kubernetes.api.model.apps.Deployment awaitExternalDns(String clusterId) {
+        try (var admin = clusters.get(clusterId).adminClient()) {
+            var deployment = admin.apps().deployments().inNamespace("external-dns").withName("external-dns");
+            await().atMost(Duration.ofSeconds(60)).until(() -> deployment.get() != null);
+            return deployment.get();
+        }
+    }
+
     /** Route53 and IAM calls that change something, counted by the fault proxy since its last reset. */
     long mutatingAwsCalls() {
         return aws.requestCounts().entrySet().stream()

@@ -308,17 +308,16 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("commit on revocation failed for {}", partitions, e);
             }
-            partitions.forEach(tp -> {
-                PartitionProgress p = progress.remove(tp);
-                if (p != null) {
-                    p.revoke();
-                }
-            });
-            paused.removeAll(partitions);
+            release(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // Already someone else's: nothing may be committed, queued work is dropped.
+            release(partitions);
+        }
+
+        private void release(Collection<TopicPartition> partitions) {
             partitions.forEach(tp -> {
                 PartitionProgress p = progress.remove(tp);
                 if (p != null) {
