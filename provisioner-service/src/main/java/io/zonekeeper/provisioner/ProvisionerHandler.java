@@ -46,13 +46,13 @@ final class ProvisionerHandler implements RecordHandler {
     private final ReapExecutor reaps;
     private final AuditPublisher audit;
     private final DeadLetterPublisher deadLetters;
-    private final ToLongFunction<TopicPartition> lifecycleDispatchedUpTo;
+    private final ToLongFunction<TopicPartition> lifecycleCompletedUpTo;
     private final Clock clock;
 
     ProvisionerHandler(ProvisionerConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
                        RecordDecoder<ZoneReapCommand> reapDecoder, OrgStates states, OrgProvisioner orgs,
                        ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
-                       DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleDispatchedUpTo,
+                       DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleCompletedUpTo,
                        Clock clock) {
         this.topics = topics;
         this.lifecycleDecoder = lifecycleDecoder;
@@ -63,7 +63,7 @@ final class ProvisionerHandler implements RecordHandler {
         this.reaps = reaps;
         this.audit = audit;
         this.deadLetters = deadLetters;
-        this.lifecycleDispatchedUpTo = lifecycleDispatchedUpTo;
+        this.lifecycleCompletedUpTo = lifecycleCompletedUpTo;
         this.clock = clock;
     }
 
@@ -150,8 +150,9 @@ final class ProvisionerHandler implements RecordHandler {
         }
         String orgId = Identifiers.orgId(command.getOrgId());
         TopicPartition lifecycle = new TopicPartition(topics.lifecycle(), command.getLifecyclePosition().getPartition());
-        if (lifecycleDispatchedUpTo.applyAsLong(lifecycle) <= command.getLifecyclePosition().getOffset()) {
-            // Not caught up with the lifecycle events the decision saw: wait behind them.
+        if (lifecycleCompletedUpTo.applyAsLong(lifecycle) <= command.getLifecyclePosition().getOffset()) {
+            // The lifecycle events up to the decision's position are not all applied yet (some may be queued
+            // behind this command for the same organization): wait behind them.
             return Outcome.DEFER;
         }
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);

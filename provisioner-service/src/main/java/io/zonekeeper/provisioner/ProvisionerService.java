@@ -112,7 +112,7 @@ public final class ProvisionerService implements AutoCloseable {
                 new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
-                audit, deadLetters, tp -> self[0].dispatchedUpTo(tp), clock);
+                audit, deadLetters, tp -> self[0].completedUpTo(tp), clock);
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap()),
                 handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(), settings.maxInFlightPerPartition(),
                 settings.commitInterval(), settings.retryBackoff(), settings.maxRetryBackoff(), settings.deferDelay(),

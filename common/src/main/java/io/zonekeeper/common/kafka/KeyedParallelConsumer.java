@@ -123,12 +123,14 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     }
 
     /**
-     * The offset one past the newest record of the partition handed to the workers, or -1 before any: records
-     * below it are queued ahead of anything dispatched from now on.
+     * The offset below which every record of the partition has been processed (the oldest unfinished record, or
+     * one past the newest dispatched when none is unfinished), or -1 when this instance holds nothing of the
+     * partition. A record of another topic that must follow records of this partition waits until this passes
+     * them: being dispatched is not enough, since they may sit behind it in the same key's queue.
      */
-    public long dispatchedUpTo(TopicPartition partition) {
+    public long completedUpTo(TopicPartition partition) {
         PartitionProgress p = progress.get(partition);
-        return p == null ? -1 : p.dispatchedUpTo();
+        return p == null ? -1 : p.committable();
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {

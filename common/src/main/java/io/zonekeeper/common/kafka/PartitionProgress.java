@@ -42,11 +42,6 @@ final class PartitionProgress {
         lastCommitted = offset;
     }
 
-    /** One past the newest offset handed to workers: records below it are queued or done. */
-    long dispatchedUpTo() {
-        return nextToDispatch;
-    }
-
     void revoke() {
         revoked = true;
     }
