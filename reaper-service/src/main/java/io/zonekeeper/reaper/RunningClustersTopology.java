@@ -1,0 +1,47 @@
+package io.zonekeeper.reaper;
+
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The reaper's topology: lifecycle events and the provisioner's zone states (co-partitioned, both keyed by
+ * organization id) feed one processor that keeps the clusters using each organization's zone, publishes them to
+ * {@code org.clusters.v1}, decides reaps with the {@link ReapPolicy}, and on a wall-clock schedule commands the
+ * due ones on {@code zone.reap.v1}.
+ */
+public final class RunningClustersTopology {
+
+    static final String LIFECYCLE_SOURCE = "lifecycle-source";
+    static final String ZONES_SOURCE = "zones-source";
+    static final String PROCESSOR = "running-clusters";
+    static final String ORG_CLUSTERS_SINK = "org-clusters-sink";
+    static final String REAP_SINK = "reap-sink";
+    static final String AUDIT_SINK = "audit-sink";
+
+    private RunningClustersTopology() {
+    }
+
+    public static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
+                                 String instance) {
+        Topology topology = new Topology();
+        topology.addSource(LIFECYCLE_SOURCE, Serdes.String().deserializer(), serdes.lifecycle().deserializer(),
+                topics.lifecycle());
+        topology.addSource(ZONES_SOURCE, Serdes.String().deserializer(), serdes.orgDns().deserializer(), topics.orgDns());
+        topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, instance),
+                LIFECYCLE_SOURCE, ZONES_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.USAGE_STORE),
+                Serdes.String(), JsonSerde.of(OrgUsage.class)), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.ZONES_STORE),
+                Serdes.String(), serdes.orgDns()), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.PENDING_REAPS_STORE),
+                Serdes.String(), JsonSerde.of(PendingReap.class)), PROCESSOR);
+        topology.addSink(ORG_CLUSTERS_SINK, topics.orgClusters(), Serdes.String().serializer(),
+                serdes.orgClusters().serializer(), PROCESSOR);
+        topology.addSink(REAP_SINK, topics.reap(), Serdes.String().serializer(), serdes.reap().serializer(), PROCESSOR);
+        topology.addSink(AUDIT_SINK, topics.audit(), Serdes.String().serializer(), serdes.audit().serializer(),
+                PROCESSOR);
+        return topology;
+    }
+}

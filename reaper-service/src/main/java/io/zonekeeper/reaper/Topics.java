@@ -1,0 +1,16 @@
+package io.zonekeeper.reaper;
+
+/** The reaper's topics, every name configuration; and its state stores, named once here. */
+public record Topics(String lifecycle, String orgDns, String orgClusters, String reap, String audit) {
+
+    /** Per organization: the clusters using its zone and the newest lifecycle position considered. */
+    public static final String USAGE_STORE = "org-usage";
+    /** Per organization: its zone as the provisioner last published it. */
+    public static final String ZONES_STORE = "org-zones";
+    /** Per organization: the reap decided and not yet commanded. */
+    public static final String PENDING_REAPS_STORE = "pending-reaps";
+
+    public static Topics defaults() {
+        return new Topics("cluster.lifecycle.v1", "org.dns.v1", "org.clusters.v1", "zone.reap.v1", "audit.v1");
+    }
+}

@@ -1,0 +1,176 @@
+package io.zonekeeper.reaper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgClusters;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ReapReason;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RunningClustersTopologyTest {
+
+    private static final String SCOPE = "running-clusters-topology-test";
+    private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
+    private final Topics topics = Topics.defaults();
+    private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), Duration.ofHours(6));
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
+    private TestInputTopic<String, OrgDnsState> zones;
+    private TestOutputTopic<String, OrgClusters> orgClusters;
+    private TestOutputTopic<String, ZoneReapCommand> reaps;
+    private TestOutputTopic<String, AuditEvent> audits;
+
+    @BeforeEach
+    void start() {
+        var registry = MockSchemaRegistry.scope(SCOPE);
+        var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
+                AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
+                AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reaper-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
+                "test"), props, START);
+        var keys = Serdes.String();
+        lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
+        zones = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
+        orgClusters = driver.createOutputTopic(topics.orgClusters(), keys.deserializer(), serdes.orgClusters().deserializer());
+        reaps = driver.createOutputTopic(topics.reap(), keys.deserializer(), serdes.reap().deserializer());
+        audits = driver.createOutputTopic(topics.audit(), keys.deserializer(), serdes.audit().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+        MockSchemaRegistry.dropScope(SCOPE);
+    }
+
+    @Test
+    void countsTheClustersUsingEachOrganizationsZone() {
+        event("org-1", "c-1", ClusterStatus.PROVISIONING, START);
+        event("org-1", "c-2", ClusterStatus.RUNNING, START.plusSeconds(1));
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(2));
+        event("org-1", "c-2", ClusterStatus.STOPPED, START.plusSeconds(3));
+
+        List<OrgClusters> published = orgClusters.readValuesToList();
+        assertThat(published).extracting(OrgClusters::getRunningClusters).containsExactly(1, 2, 1);
+        assertThat(published.get(2).getClusterIds()).containsExactly("c-1");
+        assertThat(published.get(2).getLastChangedAt()).isEqualTo(START.plusSeconds(3));
+    }
+
+    @Test
+    void anOlderEventForAClusterChangesNothingAndDuplicatesAreHarmless() {
+        event("org-1", "c-1", ClusterStatus.RUNNING, START);
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plusSeconds(10));
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(5));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plusSeconds(10));
+
+        assertThat(orgClusters.readValuesToList()).extracting(OrgClusters::getRunningClusters).containsExactly(1, 0);
+    }
+
+    @Test
+    void aYoungUnusedZoneIsCommandedAtOnceWithTheLifecyclePositionOfTheDecision() {
+        zone("org-1", "Z1", START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        long stoppedOffset = 1;
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(2)));
+
+        // The wall clock catches up with the event's time; the next punctuation commands it.
+        driver.advanceWallClockTime(Duration.ofHours(2).plusMinutes(1));
+
+        ZoneReapCommand command = reaps.readValue();
+        assertThat(command.getZoneId()).isEqualTo("Z1");
+        assertThat(command.getReason()).isEqualTo(ReapReason.FREE_WINDOW);
+        assertThat(command.getLifecyclePosition().getOffset()).isEqualTo(stoppedOffset);
+        assertThat(command.getDueAt()).isEqualTo(START.plus(Duration.ofHours(2)));
+        assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_COMMANDED);
+    }
+
+    @Test
+    void anOldZoneWaitsForTheMonthEndWindowBeforeItIsCommanded() {
+        zone("org-1", "Z1", START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofDays(2)));
+
+        driver.advanceWallClockTime(Duration.between(START, Instant.parse("2026-03-31T17:59:00Z")));
+        assertThat(reaps.isEmpty()).isTrue();
+        assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt())
+                .isEqualTo(Instant.parse("2026-03-31T18:00:00Z")));
+
+        driver.advanceWallClockTime(Duration.ofMinutes(2));
+        assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.MONTH_END);
+    }
+
+    @Test
+    void aClusterArrivingWhileAReapIsPendingCancelsIt() {
+        zone("org-1", "Z1", START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofDays(2)));
+        event("org-1", "c-2", ClusterStatus.PROVISIONING, START.plus(Duration.ofDays(3)));
+
+        driver.advanceWallClockTime(Duration.ofDays(40));
+
+        assertThat(reaps.isEmpty()).isTrue();
+        assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_CANCELLED);
+    }
+
+    @Test
+    void flappingClustersLeaveAtMostOnePendingReap() {
+        zone("org-1", "Z1", START.minus(Duration.ofDays(5)));
+        for (int i = 0; i < 10; i++) {
+            event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(i * 20L));
+            event("org-1", "c-1", ClusterStatus.STOPPED, START.plusSeconds(i * 20L + 10));
+        }
+        driver.advanceWallClockTime(Duration.ofDays(30));
+        assertThat(reaps.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void aZoneThatBecomesReadyAfterItsClustersWentAwayIsScheduled() {
+        event("org-1", "c-1", ClusterStatus.PROVISIONING, START);
+        event("org-1", "c-1", ClusterStatus.ERROR, START.plusSeconds(30));
+        zone("org-1", "Z1", START.plusSeconds(10));
+
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+
+        assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.FREE_WINDOW);
+    }
+
+    private void event(String orgId, String clusterId, ClusterStatus status, Instant at) {
+        lifecycle.pipeInput(orgId, ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID()).setOccurredAt(at).setOrgId(orgId).setOrgName("acme")
+                .setClusterId(clusterId).setClusterName("c").setStatus(status).setCloud("amazon")
+                .setRegion("eu-west-1").setKubeconfigVaultPath("k").build(), at);
+    }
+
+    private void zone(String orgId, String zoneId, Instant createdAt) {
+        zones.pipeInput(orgId, OrgDnsState.newBuilder()
+                .setOrgId(orgId).setOrgName("acme").setBaseDomain("example.com").setStatus(OrgDnsStatus.READY)
+                .setZoneName("acme.example.com.").setZoneId(zoneId).setZoneGeneration(1).setZoneCreatedAt(createdAt)
+                .setUpdatedAt(createdAt).build(), createdAt);
+    }
+
+    private List<AuditAction> actions() {
+        return audits.readValuesToList().stream().map(AuditEvent::getAction).toList();
+    }
+}
