@@ -112,11 +112,16 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         if (zone == null || zone.getZoneId() == null || zone.getStatus() != OrgDnsStatus.READY) {
             return;
         }
+        PendingReap previous = pending.get(orgId);
+        if (previous != null && previous.zoneId().equals(zone.getZoneId())) {
+            // Still unused since then: a later event (another cluster stopping, a duplicate) moves only the
+            // position the command will carry, never the time the zone became unused.
+            unusedAt = Instant.ofEpochMilli(previous.decidedAt());
+        }
         ReapPolicy.Decision decision = policy.decide(zone.getZoneCreatedAt(), unusedAt);
         PendingReap reap = new PendingReap(orgUsage.orgName(), zone.getZoneId(),
                 zone.getZoneCreatedAt() == null ? -1 : zone.getZoneCreatedAt().toEpochMilli(), decision.reason(),
                 unusedAt.toEpochMilli(), decision.dueAt().toEpochMilli(), orgUsage.partition(), orgUsage.offset());
-        PendingReap previous = pending.get(orgId);
         pending.put(orgId, reap);
         if (previous == null || previous.dueAt() != reap.dueAt() || !previous.zoneId().equals(reap.zoneId())) {
             audit(orgId, AuditAction.REAP_SCHEDULED, reap.zoneId(), "policy " + reap.reason(), cause, Map.of(

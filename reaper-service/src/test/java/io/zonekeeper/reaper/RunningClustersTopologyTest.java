@@ -135,6 +135,22 @@ class RunningClustersTopologyTest {
     }
 
     @Test
+    void laterEventsOfAnUnusedOrganizationMoveThePositionButNotTheDecision() {
+        zone("org-1", "Z1", START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(1)));
+        // Another cluster that never ran reports an error just before the free window closes.
+        event("org-1", "c-9", ClusterStatus.ERROR, START.plus(Duration.ofHours(11).plusMinutes(58)));
+
+        driver.advanceWallClockTime(Duration.ofHours(12));
+
+        ZoneReapCommand command = reaps.readValue();
+        assertThat(command.getReason()).isEqualTo(ReapReason.FREE_WINDOW);
+        assertThat(command.getDecidedAt()).isEqualTo(START.plus(Duration.ofHours(1)));
+        assertThat(command.getLifecyclePosition().getOffset()).as("the newest event considered").isEqualTo(2);
+    }
+
+    @Test
     void flappingClustersLeaveAtMostOnePendingReap() {
         zone("org-1", "Z1", START.minus(Duration.ofDays(5)));
         for (int i = 0; i < 10; i++) {
