@@ -104,6 +104,8 @@ public final class ProvisionerService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
         var settings = KeyedParallelConsumer.Settings.defaults();
+        // The handler asks the consumer how far the lifecycle partitions are done (the reap fence), and the
+        // consumer needs the handler: the holder breaks the construction cycle.
         KeyedParallelConsumer[] self = new KeyedParallelConsumer[1];
         ProvisionerHandler handler = new ProvisionerHandler(config.topics(),
                 new RecordDecoder<>(ClusterLifecycleEvent.class, registry),

@@ -55,10 +55,7 @@ public final class ExternalDnsDeployment {
     /** Removes everything ExternalDNS-related Zonekeeper made in the cluster; the namespace stays. */
     public int remove(KubernetesClient client) {
         int removed = 0;
-        for (HasMetadata object : List.of(manifests.deployment(new ExternalDnsManifests.Target("x.", "x", "x"),
-                        new ExternalDnsManifests.Credentials("x", "x", 0)),
-                manifests.clusterRoleBinding(), manifests.clusterRole(), manifests.serviceAccount(),
-                manifests.credentialsSecret(new ExternalDnsManifests.Credentials("x", "x", 0)))) {
+        for (HasMetadata object : manifests.removable()) {
             List<?> deleted = call("delete " + describe(object), () -> client.resource(object).delete());
             removed += deleted == null ? 0 : deleted.size();
         }

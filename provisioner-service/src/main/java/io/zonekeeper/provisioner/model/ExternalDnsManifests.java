@@ -154,6 +154,23 @@ public final class ExternalDnsManifests {
                 .build());
     }
 
+    /**
+     * The objects {@link #deployment}, RBAC, service account and credentials Secret identify, metadata only, in the
+     * order to delete them (the Deployment first, so ExternalDNS stops before its permissions and key go). The
+     * namespace stays: other things may live in it.
+     */
+    public List<HasMetadata> removable() {
+        return List.of(
+                new DeploymentBuilder().withNewMetadata().withName(NAME).withNamespace(settings.namespace()).endMetadata()
+                        .build(),
+                new ClusterRoleBindingBuilder().withNewMetadata().withName(CLUSTER_ROLE).endMetadata().build(),
+                new ClusterRoleBuilder().withNewMetadata().withName(CLUSTER_ROLE).endMetadata().build(),
+                new ServiceAccountBuilder().withNewMetadata().withName(NAME).withNamespace(settings.namespace())
+                        .endMetadata().build(),
+                new SecretBuilder().withNewMetadata().withName(SECRET_NAME).withNamespace(settings.namespace())
+                        .endMetadata().build());
+    }
+
     /** Changes with the key (id and Vault version), never derived from the secret itself. */
     static String credentialsHash(Credentials credentials) {
         return sha256(credentials.accessKeyId() + ":" + credentials.vaultVersion()).substring(0, 16);
