@@ -39,13 +39,16 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     private final ReapPolicy policy;
     private final Duration punctuateEvery;
     private final String instance;
+    private final Duration maxClockSkew;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, OrgUsage> usage;
     private KeyValueStore<String, OrgDnsState> zones;
     private KeyValueStore<String, PendingReap> pending;
 
-    RunningClustersProcessor(String zonesTopic, ReapPolicy policy, Duration punctuateEvery, String instance) {
+    RunningClustersProcessor(String zonesTopic, ReapPolicy policy, Duration punctuateEvery, Duration maxClockSkew,
+                             String instance) {
         this.zonesTopic = zonesTopic;
+        this.maxClockSkew = maxClockSkew;
         this.policy = policy;
         this.punctuateEvery = punctuateEvery;
         this.instance = instance;
@@ -73,6 +76,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     }
 
     private void applyLifecycle(String orgId, ClusterLifecycleEvent event) {
+        validate(orgId, event);
         var metadata = context.recordMetadata().orElseThrow();
         OrgUsage before = orElse(usage.get(orgId), OrgUsage.empty(event.getOrgName()));
         boolean using = event.getStatus() == ClusterStatus.PROVISIONING || event.getStatus() == ClusterStatus.RUNNING;
@@ -213,6 +217,29 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                 .build();
         context.forward(new Record<String, SpecificRecord>(orgId, event, context.currentSystemTimeMs()),
                 RunningClustersTopology.AUDIT_SINK);
+    }
+
+    /**
+     * The checks that keep one bad event from corrupting an organization's count: the key is the organization,
+     * names are single labels, and the time is not in the future (a far-future event would win over every real
+     * one for its cluster, forever).
+     */
+    private void validate(String orgId, ClusterLifecycleEvent event) {
+        if (orgId == null || !orgId.equals(event.getOrgId())) {
+            throw new InvalidEventException("record key '" + orgId + "' is not the event's organization id '"
+                    + event.getOrgId() + "'");
+        }
+        if (!event.getOrgName().matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+            throw new InvalidEventException("organization name '" + event.getOrgName() + "' is not a single DNS label");
+        }
+        if (!event.getClusterId().matches("[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")) {
+            throw new InvalidEventException("cluster id '" + event.getClusterId() + "' is unusable");
+        }
+        Instant latest = Instant.ofEpochMilli(context.currentSystemTimeMs()).plus(maxClockSkew);
+        if (event.getOccurredAt().isAfter(latest)) {
+            throw new InvalidEventException("event time " + event.getOccurredAt() + " is more than " + maxClockSkew
+                    + " in the future");
+        }
     }
 
     private boolean isZonesTopic() {

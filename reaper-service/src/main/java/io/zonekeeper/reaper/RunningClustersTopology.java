@@ -23,13 +23,17 @@ public final class RunningClustersTopology {
     private RunningClustersTopology() {
     }
 
+    /**
+     * @param punctuateEvery how often due reaps are looked for (wall clock)
+     * @param maxClockSkew   how far in the future an event's time may lie before it is dead-lettered
+     */
     public static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
-                                 String instance) {
+                                 Duration maxClockSkew, String instance) {
         Topology topology = new Topology();
         topology.addSource(LIFECYCLE_SOURCE, Serdes.String().deserializer(), serdes.lifecycle().deserializer(),
                 topics.lifecycle());
         topology.addSource(ZONES_SOURCE, Serdes.String().deserializer(), serdes.orgDns().deserializer(), topics.orgDns());
-        topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, instance),
+        topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, maxClockSkew, instance),
                 LIFECYCLE_SOURCE, ZONES_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.USAGE_STORE),
                 Serdes.String(), JsonSerde.of(OrgUsage.class)), PROCESSOR);

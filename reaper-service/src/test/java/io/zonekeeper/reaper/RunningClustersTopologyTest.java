@@ -2,7 +2,13 @@ package io.zonekeeper.reaper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
+import java.time.Clock;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import io.zonekeeper.common.serde.MockSchemaRegistry;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
@@ -33,7 +39,10 @@ class RunningClustersTopologyTest {
     private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
     private final Topics topics = Topics.defaults();
     private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), Duration.ofHours(6));
+    private final MockProducer<byte[], byte[]> deadLetters =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private TopologyTestDriver driver;
+    private Instant wall = START;
     private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
     private TestInputTopic<String, OrgDnsState> zones;
     private TestOutputTopic<String, OrgClusters> orgClusters;
@@ -49,8 +58,12 @@ class RunningClustersTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reaper-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
+        props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetters,
+                new ServiceIdentity("reaper-service", "test"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
         driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
-                "test"), props, START);
+                Duration.ofHours(1), "test"), props, START);
         var keys = Serdes.String();
         lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
         zones = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -96,7 +109,7 @@ class RunningClustersTopologyTest {
         event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(2)));
 
         // The wall clock catches up with the event's time; the next punctuation commands it.
-        driver.advanceWallClockTime(Duration.ofHours(2).plusMinutes(1));
+        advance(Duration.ofHours(2).plusMinutes(1));
 
         ZoneReapCommand command = reaps.readValue();
         assertThat(command.getZoneId()).isEqualTo("Z1");
@@ -112,12 +125,12 @@ class RunningClustersTopologyTest {
         event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
         event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofDays(2)));
 
-        driver.advanceWallClockTime(Duration.between(START, Instant.parse("2026-03-31T17:59:00Z")));
+        advance(Duration.between(wall, Instant.parse("2026-03-31T17:59:00Z")));
         assertThat(reaps.isEmpty()).isTrue();
         assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt())
                 .isEqualTo(Instant.parse("2026-03-31T18:00:00Z")));
 
-        driver.advanceWallClockTime(Duration.ofMinutes(2));
+        advance(Duration.ofMinutes(2));
         assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.MONTH_END);
     }
 
@@ -128,7 +141,7 @@ class RunningClustersTopologyTest {
         event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofDays(2)));
         event("org-1", "c-2", ClusterStatus.PROVISIONING, START.plus(Duration.ofDays(3)));
 
-        driver.advanceWallClockTime(Duration.ofDays(40));
+        advance(Duration.ofDays(40));
 
         assertThat(reaps.isEmpty()).isTrue();
         assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_CANCELLED);
@@ -136,16 +149,16 @@ class RunningClustersTopologyTest {
 
     @Test
     void laterEventsOfAnUnusedOrganizationMoveThePositionButNotTheDecision() {
-        zone("org-1", "Z1", START);
+        zone("org-1", "Z1", START.minus(Duration.ofDays(5)));
         event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
         event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(1)));
-        // Another cluster that never ran reports an error just before the free window closes.
-        event("org-1", "c-9", ClusterStatus.ERROR, START.plus(Duration.ofHours(11).plusMinutes(58)));
+        // Another cluster that never ran reports an error while the reap is pending.
+        event("org-1", "c-9", ClusterStatus.ERROR, START.plus(Duration.ofHours(2)));
 
-        driver.advanceWallClockTime(Duration.ofHours(12));
+        advance(Duration.ofDays(30));
 
         ZoneReapCommand command = reaps.readValue();
-        assertThat(command.getReason()).isEqualTo(ReapReason.FREE_WINDOW);
+        assertThat(command.getReason()).isEqualTo(ReapReason.MONTH_END);
         assertThat(command.getDecidedAt()).isEqualTo(START.plus(Duration.ofHours(1)));
         assertThat(command.getLifecyclePosition().getOffset()).as("the newest event considered").isEqualTo(2);
     }
@@ -157,7 +170,7 @@ class RunningClustersTopologyTest {
             event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(i * 20L));
             event("org-1", "c-1", ClusterStatus.STOPPED, START.plusSeconds(i * 20L + 10));
         }
-        driver.advanceWallClockTime(Duration.ofDays(30));
+        advance(Duration.ofDays(30));
         assertThat(reaps.readValuesToList()).hasSize(1);
     }
 
@@ -167,16 +180,55 @@ class RunningClustersTopologyTest {
         event("org-1", "c-1", ClusterStatus.ERROR, START.plusSeconds(30));
         zone("org-1", "Z1", START.plusSeconds(10));
 
-        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        advance(Duration.ofMinutes(1));
 
         assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.FREE_WINDOW);
     }
 
+    @Test
+    void badRecordsAreDeadLetteredWithTheirReasonAndTheTopologyGoesOn() {
+        lifecycle.pipeInput("org-1", event("org-1", "Not.A.Label", "c-1", ClusterStatus.RUNNING, START), START);
+        lifecycle.pipeInput("org-2", event("org-1", "acme", "c-1", ClusterStatus.RUNNING, START), START);
+        lifecycle.pipeInput("org-1", event("org-1", "acme", "c/1", ClusterStatus.RUNNING, START), START);
+        lifecycle.pipeInput("org-1", event("org-1", "acme", "c-1", ClusterStatus.RUNNING,
+                START.plus(Duration.ofDays(30))), START);
+        driver.createInputTopic(topics.lifecycle(), new ByteArraySerializer(), new ByteArraySerializer())
+                .pipeInput("org-1".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8), START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START);
+
+        assertThat(orgClusters.readValuesToList()).extracting(OrgClusters::getRunningClusters).containsExactly(1);
+        assertThat(deadLetters.history()).hasSize(5).allSatisfy(r -> assertThat(r.topic())
+                .isEqualTo(topics.lifecycle() + ".dlq"));
+        assertThat(deadLetters.history()).extracting(r -> new String(r.headers().lastHeader(DeadLetterPublisher.REASON)
+                .value(), java.nio.charset.StandardCharsets.UTF_8))
+                .anySatisfy(r -> assertThat(r).contains("not a single DNS label"))
+                .anySatisfy(r -> assertThat(r).contains("is not the event's organization id"))
+                .anySatisfy(r -> assertThat(r).contains("cluster id 'c/1' is unusable"))
+                .anySatisfy(r -> assertThat(r).contains("in the future"))
+                .anySatisfy(r -> assertThat(r).contains("undecodable record"));
+        assertThat(deadLetters.history().get(4).value()).isEqualTo("not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Events are sent when they happen: the wall clock first catches up with the event's time. */
     private void event(String orgId, String clusterId, ClusterStatus status, Instant at) {
-        lifecycle.pipeInput(orgId, ClusterLifecycleEvent.newBuilder()
-                .setEventId(UUID.randomUUID()).setOccurredAt(at).setOrgId(orgId).setOrgName("acme")
+        if (at.isAfter(wall)) {
+            advance(Duration.between(wall, at));
+        }
+        lifecycle.pipeInput(orgId, event(orgId, "acme", clusterId, status, at), at);
+    }
+
+    private void advance(Duration duration) {
+        driver.advanceWallClockTime(duration);
+        wall = wall.plus(duration);
+    }
+
+    private static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status,
+                                               Instant at) {
+        return ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID()).setOccurredAt(at).setOrgId(orgId).setOrgName(orgName)
                 .setClusterId(clusterId).setClusterName("c").setStatus(status).setCloud("amazon")
-                .setRegion("eu-west-1").setKubeconfigVaultPath("k").build(), at);
+                .setRegion("eu-west-1").setKubeconfigVaultPath("k").build();
     }
 
     private void zone(String orgId, String zoneId, Instant createdAt) {
