@@ -1,0 +1,95 @@
+package io.zonekeeper.reaper;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.ops.HealthCheck;
+import io.zonekeeper.common.ops.OpsServer;
+import io.zonekeeper.common.ops.ServiceMetrics;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.OrgClusters;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The reaper wired from its configuration: what {@code Main} runs and what tests start. */
+public final class ReaperService implements AutoCloseable {
+
+    private final PrometheusMeterRegistry metrics;
+    private final Producer<byte[], byte[]> deadLetterProducer;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final OpsServer ops;
+
+    private ReaperService(ReaperConfig config) {
+        metrics = ServiceMetrics.prometheus(config.identity());
+        var registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), new Retry(config.retry(), metrics));
+        var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
+                AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
+                AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
+        KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
+        deadLetterProducer = kafka.producer();
+        Properties props = new Properties();
+        props.putAll(kafka.common());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.CLIENT_ID_CONFIG, config.identity().service() + "-" + config.identity().instance());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
+        props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetterProducer,
+                config.identity(), config.deadLetterSuffix(), Clock.systemUTC(), metrics));
+        streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes, config.policy(),
+                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance()), props);
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
+            @Override
+            public String name() {
+                return "streams";
+            }
+
+            @Override
+            public Result check() {
+                KafkaStreams.State state = streams.state();
+                return state.isRunningOrRebalancing() || state == KafkaStreams.State.CREATED
+                        ? Result.up(state.name()) : Result.down(state.name());
+            }
+        }));
+    }
+
+    public static ReaperService start(ReaperConfig config) {
+        ReaperService service = new ReaperService(config);
+        service.streams.start();
+        service.ops.start();
+        return service;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public int opsPort() {
+        return ops.port();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+        ops.close();
+        deadLetterProducer.close();
+    }
+}
