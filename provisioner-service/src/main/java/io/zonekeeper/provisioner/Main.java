@@ -1,38 +1,16 @@
 package io.zonekeeper.provisioner;
 
-import io.zonekeeper.common.config.ConfigException;
-import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.ops.ServiceLauncher;
 import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Starts the provisioner from environment variables; stops cleanly on SIGTERM. */
 public final class Main {
-
-    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
     private Main() {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        EnvReader env = EnvReader.fromSystem();
-        ProvisionerConfig config;
-        try {
-            config = ProvisionerConfig.read(env);
-        } catch (ConfigException e) {
-            LOG.error(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        LOG.info("starting {} with\n{}", ProvisionerConfig.SERVICE, env.describe());
-        ProvisionerService service = ProvisionerService.start(config, Clock.systemUTC());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "shutdown"));
-        LOG.info("{} running; /health and /metrics on port {}", ProvisionerConfig.SERVICE, service.opsPort());
-        stopped.await();
+        ServiceLauncher.run(ProvisionerConfig.SERVICE, ProvisionerConfig::read,
+                config -> ProvisionerService.start(config, Clock.systemUTC()));
     }
 }

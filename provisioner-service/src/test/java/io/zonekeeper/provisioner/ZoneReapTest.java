@@ -11,6 +11,7 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.time.Duration;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -26,14 +27,29 @@ class ZoneReapTest {
         world.close();
     }
 
-    @Test
-    void reapingTearsEverythingDown() {
+    /** An organization whose only cluster ran and stopped, with both events applied. */
+    private record ReadyThenStopped(OrgDnsState ready, RecordMetadata stopped) {
+    }
+
+    private ReadyThenStopped readyThenStopped() {
         world.cluster("c-1");
         world.startService("provisioner-" + world.suffix);
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
         OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        return new ReadyThenStopped(ready, stopAndAwait());
+    }
+
+    private RecordMetadata stopAndAwait() {
         var stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
         world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == stopped.offset());
+        return stopped;
+    }
+
+    @Test
+    void reapingTearsEverythingDown() {
+        ReadyThenStopped org = readyThenStopped();
+        OrgDnsState ready = org.ready();
+        var stopped = org.stopped();
 
         world.reap("org-1", "acme", ready.getZoneId(), stopped);
 
@@ -106,8 +122,7 @@ class ZoneReapTest {
         world.startService("provisioner-" + world.suffix);
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
         OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
-        var stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == stopped.offset());
+        var stopped = stopAndAwait();
         world.reap("org-1", "acme", first.getZoneId(), stopped);
         await().atMost(Duration.ofSeconds(60)).until(() -> world.orgStates().containsKey("org-1")
                 && world.orgStates().get("org-1") == null);
