@@ -1,6 +1,7 @@
 package io.zonekeeper.reaper;
 
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.events.InvalidEventException;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

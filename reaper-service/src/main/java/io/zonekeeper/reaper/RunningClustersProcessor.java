@@ -1,5 +1,7 @@
 package io.zonekeeper.reaper;
 
+import io.zonekeeper.common.events.Identifiers;
+import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
@@ -229,12 +231,9 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
             throw new InvalidEventException("record key '" + orgId + "' is not the event's organization id '"
                     + event.getOrgId() + "'");
         }
-        if (!event.getOrgName().matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
-            throw new InvalidEventException("organization name '" + event.getOrgName() + "' is not a single DNS label");
-        }
-        if (!event.getClusterId().matches("[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")) {
-            throw new InvalidEventException("cluster id '" + event.getClusterId() + "' is unusable");
-        }
+        Identifiers.orgId(orgId);
+        Identifiers.orgName(event.getOrgName());
+        Identifiers.clusterId(event.getClusterId());
         Instant latest = Instant.ofEpochMilli(context.currentSystemTimeMs()).plus(maxClockSkew);
         if (event.getOccurredAt().isAfter(latest)) {
             throw new InvalidEventException("event time " + event.getOccurredAt() + " is more than " + maxClockSkew

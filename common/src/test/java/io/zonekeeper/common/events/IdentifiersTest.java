@@ -1,4 +1,4 @@
-package io.zonekeeper.provisioner.model;
+package io.zonekeeper.common.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

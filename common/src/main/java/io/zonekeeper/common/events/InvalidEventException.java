@@ -1,4 +1,4 @@
-package io.zonekeeper.provisioner.model;
+package io.zonekeeper.common.events;
 
 /** An event that can never be applied as it is; it is dead-lettered with this message as the reason. */
 public final class InvalidEventException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.zonekeeper.provisioner.model;
+package io.zonekeeper.common.events;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
