@@ -2,18 +2,19 @@ package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.aws.AwsErrors;
-import io.zonekeeper.common.kubernetes.KubernetesErrors;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
-import io.zonekeeper.common.kafka.RecordDecoder;
-import io.zonekeeper.common.kafka.RecordHandler;
-import io.zonekeeper.common.kafka.UndecodableRecordException;
-import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
-import io.zonekeeper.common.retry.TransientFailureException;
-import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
-import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.RecordHandler;
+import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kafka.UndecodableRecordException;
+import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
+import io.zonekeeper.common.kubernetes.KubernetesErrors;
+import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
+import io.zonekeeper.common.vault.VaultErrors;
+import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
@@ -40,7 +41,7 @@ final class ProvisionerHandler implements RecordHandler {
     private final ProvisionerConfig.Topics topics;
     private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
     private final RecordDecoder<ZoneReapCommand> reapDecoder;
-    private final OrgStates states;
+    private final StateTopic<OrgDnsState> states;
     private final OrgProvisioner orgs;
     private final ClusterProvisioner clusters;
     private final ReapExecutor reaps;
@@ -50,7 +51,7 @@ final class ProvisionerHandler implements RecordHandler {
     private final Clock clock;
 
     ProvisionerHandler(ProvisionerConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
-                       RecordDecoder<ZoneReapCommand> reapDecoder, OrgStates states, OrgProvisioner orgs,
+                       RecordDecoder<ZoneReapCommand> reapDecoder, StateTopic<OrgDnsState> states, OrgProvisioner orgs,
                        ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
                        DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleCompletedUpTo,
                        Clock clock) {

@@ -9,6 +9,7 @@ import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
@@ -50,7 +51,7 @@ public final class ProvisionerService implements AutoCloseable {
     private final KeyedParallelConsumer consumer;
     private final Thread consumerThread;
     private final OpsServer ops;
-    private final OrgStates states;
+    private final StateTopic<OrgDnsState> states;
 
     private ProvisionerService(ProvisionerConfig config, Clock clock) {
         metrics = ServiceMetrics.prometheus(config.identity());
@@ -83,8 +84,9 @@ public final class ProvisionerService implements AutoCloseable {
         var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
         stateConsumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         stateConsumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        states = new OrgStates(config.topics().orgDns(), producer, new AvroSerializer<>(registry, false, true),
-                new AvroDeserializer<>(OrgDnsState.class, registry), new KafkaConsumer<>(stateConsumerConfig))
+        states = new StateTopic<>(config.topics().orgDns(), producer, new AvroSerializer<>(registry, false, true),
+                new AvroDeserializer<>(OrgDnsState.class, registry), new KafkaConsumer<>(stateConsumerConfig),
+                OrgDnsState::getOrgId, OrgDnsState::getUpdatedAt)
                 .restore(Duration.ofMinutes(5));
         resources.add(states);
 

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
@@ -35,11 +36,11 @@ final class ReapExecutor {
     private final IamPolicies policies;
     private final IamUsers users;
     private final VaultSecrets vault;
-    private final OrgStates states;
+    private final StateTopic<OrgDnsState> states;
     private final Clock clock;
 
     ReapExecutor(String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users, VaultSecrets vault,
-                 OrgStates states, Clock clock) {
+                 StateTopic<OrgDnsState> states, Clock clock) {
         this.parentZoneId = parentZoneId;
         this.zones = zones;
         this.policies = policies;

@@ -1,16 +1,20 @@
-package io.zonekeeper.provisioner;
+package io.zonekeeper.common.kafka;
 
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
-import io.zonekeeper.schemas.OrgDnsState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -22,35 +26,47 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every organization's DNS state, kept in the compacted {@code org.dns.v1} topic and mirrored here: restored by
- * reading the topic to its end before processing starts, then followed, so the provisioner knows which
- * organizations already have a ready zone without asking Route53. Writes go to the topic first and into the
- * mirror once the broker has them.
+ * A service's own state, kept in a compacted topic and mirrored here: restored by reading the topic to its end
+ * before processing starts, then followed, so the service knows what it already did without asking the outside
+ * world. Writes go to the topic first and into the mirror once the broker has them. The provisioner keeps each
+ * organization's DNS state this way, the cert service each certificate's state.
+ *
+ * @param <V> the Avro record stored under each key
  */
-public final class OrgStates implements AutoCloseable {
+public final class StateTopic<V extends SpecificRecord> implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OrgStates.class);
+    private static final Logger LOG = LoggerFactory.getLogger(StateTopic.class);
 
     private final String topic;
     private final Producer<byte[], byte[]> producer;
-    private final AvroSerializer<OrgDnsState> serializer;
-    private final AvroDeserializer<OrgDnsState> deserializer;
+    private final AvroSerializer<V> serializer;
+    private final AvroDeserializer<V> deserializer;
     private final Consumer<byte[], byte[]> follower;
-    private final Map<String, OrgDnsState> states = new ConcurrentHashMap<>();
+    private final Function<V, String> keyOf;
+    private final Function<V, Instant> updatedAtOf;
+    private final Map<String, V> states = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private Thread followerThread;
 
-    public OrgStates(String topic, Producer<byte[], byte[]> producer, AvroSerializer<OrgDnsState> serializer,
-                     AvroDeserializer<OrgDnsState> deserializer, Consumer<byte[], byte[]> follower) {
+    /**
+     * @param follower    an unsubscribed consumer without a group, reading committed records only
+     * @param keyOf       the record key of a state
+     * @param updatedAtOf when a state was published: of two states for one key, the later one wins
+     */
+    public StateTopic(String topic, Producer<byte[], byte[]> producer, AvroSerializer<V> serializer,
+                      AvroDeserializer<V> deserializer, Consumer<byte[], byte[]> follower, Function<V, String> keyOf,
+                      Function<V, Instant> updatedAtOf) {
         this.topic = topic;
         this.producer = producer;
         this.serializer = serializer;
         this.deserializer = deserializer;
         this.follower = follower;
+        this.keyOf = keyOf;
+        this.updatedAtOf = updatedAtOf;
     }
 
     /** Reads the topic from the beginning to its current end, then keeps following it in the background. */
-    public OrgStates restore(Duration timeout) {
+    public StateTopic<V> restore(Duration timeout) {
         List<PartitionInfo> partitions = follower.partitionsFor(topic);
         if (partitions == null || partitions.isEmpty()) {
             throw new IllegalStateException("topic " + topic + " does not exist");
@@ -66,15 +82,20 @@ public final class OrgStates implements AutoCloseable {
             }
             follower.poll(Duration.ofMillis(200)).forEach(this::apply);
         }
-        LOG.info("restored the DNS state of {} organizations from {}", states.size(), topic);
-        followerThread = new Thread(this::follow, "org-states-follower");
+        LOG.info("restored {} states from {}", states.size(), topic);
+        followerThread = new Thread(this::follow, topic + "-follower");
         followerThread.setDaemon(true);
         followerThread.start();
         return this;
     }
 
-    public Optional<OrgDnsState> get(String orgId) {
-        return Optional.ofNullable(states.get(orgId));
+    public Optional<V> get(String key) {
+        return Optional.ofNullable(states.get(key));
+    }
+
+    /** A live view of every state; iteration sees a consistent-enough snapshot for periodic scans. */
+    public Collection<V> all() {
+        return Collections.unmodifiableCollection(states.values());
     }
 
     public int size() {
@@ -82,25 +103,26 @@ public final class OrgStates implements AutoCloseable {
     }
 
     /** Publishes the state and waits for the broker, so the caller may commit the record that caused it. */
-    public void publish(OrgDnsState state) {
-        send(state.getOrgId(), serializer.serialize(topic, state));
-        states.put(state.getOrgId(), state);
+    public void publish(V state) {
+        String key = keyOf.apply(state);
+        send(key, serializer.serialize(topic, state));
+        states.put(key, state);
     }
 
-    /** Publishes a tombstone: the organization has nothing left. */
-    public void forget(String orgId) {
-        send(orgId, null);
-        states.remove(orgId);
+    /** Publishes a tombstone: nothing is left under the key. */
+    public void forget(String key) {
+        send(key, null);
+        states.remove(key);
     }
 
-    private void send(String orgId, byte[] value) {
+    private void send(String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topic, orgId.getBytes(StandardCharsets.UTF_8), value)).get();
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("could not publish the state of " + orgId, e.getCause());
+            throw new IllegalStateException("could not publish the state of " + key + " to " + topic, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted publishing the state of " + orgId, e);
+            throw new IllegalStateException("interrupted publishing the state of " + key, e);
         }
     }
 
@@ -117,16 +139,16 @@ public final class OrgStates implements AutoCloseable {
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> record) {
-        String orgId = new String(record.key(), StandardCharsets.UTF_8);
+        String key = new String(record.key(), StandardCharsets.UTF_8);
         if (record.value() == null) {
-            states.remove(orgId);
+            states.remove(key);
             return;
         }
         try {
-            OrgDnsState state = deserializer.deserialize(record.topic(), record.value());
+            V state = deserializer.deserialize(record.topic(), record.value());
             // Our own writes arrive here too, after they were applied; never let an older one win.
-            states.merge(orgId, state, (current, incoming) ->
-                    incoming.getUpdatedAt().isBefore(current.getUpdatedAt()) ? current : incoming);
+            states.merge(key, state, (current, incoming) ->
+                    updatedAtOf.apply(incoming).isBefore(updatedAtOf.apply(current)) ? current : incoming);
         } catch (RuntimeException e) {
             LOG.error("ignoring an unreadable state record {}-{}@{}", record.topic(), record.partition(),
                     record.offset(), e);
