@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;

@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.events.Identifiers;

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;

@@ -1,13 +1,11 @@
-package io.zonekeeper.provisioner;
+package io.zonekeeper.common.audit;
 
-import io.zonekeeper.common.audit.Audit;
-import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ResourceType;
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -16,7 +14,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * The audit events caused by one record, sent as they happen and awaited before the record counts as done:
  * an audit event is an effect like any other and must be durable before the offset is committed.
  */
-final class AuditTrail {
+public final class AuditTrail {
 
     private final AuditPublisher publisher;
     private final String causeEventId;
@@ -24,31 +22,31 @@ final class AuditTrail {
     private final String clusterId;
     private final List<Future<RecordMetadata>> sent = new ArrayList<>();
 
-    AuditTrail(AuditPublisher publisher, String causeEventId, String orgId, String clusterId) {
+    public AuditTrail(AuditPublisher publisher, String causeEventId, String orgId, String clusterId) {
         this.publisher = publisher;
         this.causeEventId = causeEventId;
         this.orgId = orgId;
         this.clusterId = clusterId;
     }
 
-    void record(AuditAction action, ResourceType type, String resourceId,
+    public void record(AuditAction action, ResourceType type, String resourceId,
                 String reason, Map<String, String> details) {
         sent.add(publisher.publish(new Audit(action, type, resourceId, AuditOutcome.SUCCEEDED,
                 reason, causeEventId, orgId, clusterId, details)));
     }
 
-    void refused(AuditAction action, ResourceType type, String resourceId,
+    public void refused(AuditAction action, ResourceType type, String resourceId,
                  String reason) {
         sent.add(publisher.publish(new Audit(action, type, resourceId, AuditOutcome.REFUSED,
                 reason, causeEventId, orgId, clusterId, Map.of())));
     }
 
-    void failed(ResourceType type, String resourceId, String reason) {
+    public void failed(ResourceType type, String resourceId, String reason) {
         sent.add(publisher.publish(new Audit(AuditAction.UPDATED, type, resourceId,
                 AuditOutcome.FAILED, reason, causeEventId, orgId, clusterId, Map.of())));
     }
 
-    void awaitDurable() {
+    public void awaitDurable() {
         for (Future<RecordMetadata> future : sent) {
             try {
                 future.get();
