@@ -12,6 +12,8 @@ public final class Contracts {
             ClusterTlsState.getClassSchema(),
             OrgClusters.getClassSchema(),
             ZoneReapCommand.getClassSchema(),
+            CertificateRequest.getClassSchema(),
+            CertCommand.getClassSchema(),
             AuditEvent.getClassSchema());
 
     private Contracts() {
