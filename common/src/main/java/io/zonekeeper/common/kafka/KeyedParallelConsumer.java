@@ -77,6 +77,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
     private final Map<String, KeyQueue> queues = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
+    /** What this instance owns, readable from other threads (the consumer itself is single-threaded). */
+    private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Object lock = new Object();
 
@@ -131,6 +133,14 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     public long completedUpTo(TopicPartition partition) {
         PartitionProgress p = progress.get(partition);
         return p == null ? -1 : p.committable();
+    }
+
+    /**
+     * The partitions this instance owns now. Work scheduled from outside the topics (renewals, say) is issued
+     * only by the owner of the key's partition, so two instances never both issue it.
+     */
+    public Set<TopicPartition> assignment() {
+        return Set.copyOf(owned);
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
@@ -320,6 +330,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         }
 
         private void release(Collection<TopicPartition> partitions) {
+            owned.removeAll(partitions);
             partitions.forEach(tp -> {
                 PartitionProgress p = progress.remove(tp);
                 if (p != null) {
@@ -332,6 +343,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("assigned {}", partitions);
+            owned.addAll(partitions);
         }
     }
 

@@ -1,0 +1,217 @@
+package io.zonekeeper.cert;
+
+import io.zonekeeper.cert.model.AuthorityRotation;
+import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.model.Certificates;
+import io.zonekeeper.cert.model.OrgAuthority;
+import io.zonekeeper.cert.vault.Stored;
+import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.schemas.ResourceType;
+import io.zonekeeper.schemas.TlsStatus;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the cert service does for validated input: each method reads Vault and the cluster, changes only the
+ * difference and publishes the resulting state. Idempotent: any of them may run again for the same input.
+ */
+final class CertReconciler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CertReconciler.class);
+
+    /** A cluster as a validated lifecycle event names it. */
+    record Cluster(OrgAuthorities.Org org, String clusterId, String clusterName, String kubeconfigPath) {
+    }
+
+    private final CertNaming naming;
+    private final OrgAuthorities authorities;
+    private final ClusterCertificates certificates;
+    private final CertificateStates states;
+    private final CertConfig.Issuance issuance;
+    private final Clock clock;
+
+    CertReconciler(CertNaming naming, OrgAuthorities authorities, ClusterCertificates certificates,
+                   CertificateStates states, CertConfig.Issuance issuance, Clock clock) {
+        this.naming = naming;
+        this.authorities = authorities;
+        this.certificates = certificates;
+        this.states = states;
+        this.issuance = issuance;
+        this.clock = clock;
+    }
+
+    /**
+     * A cluster uses its zone: the organization's CA exists (and takes a rotation step if one is due), the
+     * cluster's own certificate and any it requested are valid, in Vault and in the cluster.
+     */
+    void clusterRunning(Cluster cluster, UUID cause, AuditTrail trail) {
+        Stored<OrgAuthority> authority = authorities.ensure(cluster.org(), trail);
+        authority = rotateIfDue(cluster.org(), authority, null, cause, trail);
+        var own = new ClusterCertificates.Target(cluster.org().orgId(), cluster.org().orgName(), cluster.clusterId(),
+                cluster.clusterName(), CertNaming.SERVER, naming.serverNames(cluster.org().orgName(), cluster.clusterName()),
+                cluster.kubeconfigPath(), true);
+        List<ClusterCertificates.Target> targets = new ArrayList<>();
+        targets.add(own);
+        for (ClusterTlsState requested : states.ofCluster(cluster.clusterId())) {
+            if (!requested.getCertificateName().equals(CertNaming.SERVER) && requested.getStatus() == TlsStatus.ISSUED) {
+                targets.add(targetOf(requested, cluster.kubeconfigPath(), true));
+            }
+        }
+        for (ClusterCertificates.Target target : targets) {
+            var outcome = certificates.ensure(target, authority.value(), trail);
+            states.publishIfChanged(state(target, outcome, authority.value(), true, cause));
+        }
+    }
+
+    /** A cluster stopped or failed: its certificates stay, but are not renewed until it runs again. */
+    void clusterIdle(String clusterId, UUID cause) {
+        for (ClusterTlsState state : states.ofCluster(clusterId)) {
+            if (state.getClusterRunning()) {
+                states.publishIfChanged(ClusterTlsState.newBuilder(state).setClusterRunning(false)
+                        .setLastEventId(cause).setUpdatedAt(clock.instant()).build());
+            }
+        }
+    }
+
+    /** A cluster was deleted: its certificates leave Vault and the cluster, and their states are tombstoned. */
+    void clusterDeleted(Cluster cluster, AuditTrail trail) {
+        List<String> names = new ArrayList<>(List.of(CertNaming.SERVER));
+        states.ofCluster(cluster.clusterId()).stream().map(ClusterTlsState::getCertificateName)
+                .filter(n -> !names.contains(n)).forEach(names::add);
+        for (String name : names) {
+            certificates.remove(cluster.org().orgId(), cluster.clusterId(), name, cluster.kubeconfigPath(), trail);
+            if (states.get(cluster.clusterId(), name).isPresent()) {
+                states.forget(cluster.clusterId(), name);
+            }
+        }
+    }
+
+    /** A validated certificate request for names of a cluster the service knows. */
+    void requested(ClusterTlsState clusterState, String certificateName, List<String> dnsNames, UUID cause,
+                   AuditTrail trail) {
+        var org = new OrgAuthorities.Org(clusterState.getOrgId(), clusterState.getOrgName());
+        Stored<OrgAuthority> authority = authorities.ensure(org, trail);
+        var target = new ClusterCertificates.Target(org.orgId(), org.orgName(), clusterState.getClusterId(),
+                clusterState.getClusterName(), certificateName, dnsNames, clusterState.getKubeconfigVaultPath(),
+                clusterState.getClusterRunning() && clusterState.getKubeconfigVaultPath() != null);
+        var outcome = certificates.ensure(target, authority.value(), trail);
+        states.publishIfChanged(state(target, outcome, authority.value(), clusterState.getClusterRunning(), cause));
+    }
+
+    /** A scheduled renewal: reissues the certificate if it is (still) due; a stale command changes nothing. */
+    void renew(String orgId, String clusterId, String certificateName, UUID cause, AuditTrail trail) {
+        Optional<ClusterTlsState> state = states.get(clusterId, certificateName)
+                .filter(s -> s.getOrgId().equals(orgId) && s.getStatus() == TlsStatus.ISSUED);
+        if (state.isEmpty()) {
+            LOG.info("renewal of {}/{} skipped: no issued certificate of organization {}", clusterId, certificateName,
+                    orgId);
+            return;
+        }
+        var org = new OrgAuthorities.Org(orgId, state.get().getOrgName());
+        Stored<OrgAuthority> authority = authorities.ensure(org, trail);
+        boolean inject = state.get().getClusterRunning() && state.get().getKubeconfigVaultPath() != null;
+        var target = targetOf(state.get(), state.get().getKubeconfigVaultPath(), inject);
+        var outcome = certificates.ensure(target, authority.value(), trail);
+        states.publishIfChanged(state(target, outcome, authority.value(), state.get().getClusterRunning(), cause));
+    }
+
+    /**
+     * An operator's rotation: stages a successor CA now, unless a rotation is already under way (its steps are
+     * timed for clients to follow; skipping one would break them).
+     */
+    void rotateNow(String orgId, UUID cause, AuditTrail trail) {
+        Optional<Stored<OrgAuthority>> stored = authorities.read(orgId);
+        if (stored.isEmpty()) {
+            trail.refused(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, orgId,
+                    "the organization has no CA yet: nothing to rotate");
+            return;
+        }
+        if (stored.get().value().rotating()) {
+            AuthorityRotation rotation = authorities.rotation();
+            trail.refused(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, stored.get().value().current()
+                    .serialHex(), "a rotation is under way; its next step (" + rotation.nextStep(stored.get().value())
+                    + ") is due at " + rotation.nextStepAt(stored.get().value()));
+            return;
+        }
+        var org = new OrgAuthorities.Org(orgId, orgNameOf(stored.get().value(), orgId));
+        rotateIfDue(org, stored.get(), AuthorityRotation.Step.STAGE, cause, trail);
+    }
+
+    /** A scheduled rotation step: taken if due, otherwise nothing. */
+    void advanceRotation(String orgId, UUID cause, AuditTrail trail) {
+        authorities.read(orgId).ifPresent(stored ->
+                rotateIfDue(new OrgAuthorities.Org(orgId, orgNameOf(stored.value(), orgId)), stored, null, cause, trail));
+    }
+
+    /**
+     * Takes the due rotation step (or {@code forced}) and brings every certificate of the organization in line:
+     * new trust bundles after staging or retiring, new certificates after promotion.
+     */
+    private Stored<OrgAuthority> rotateIfDue(OrgAuthorities.Org org, Stored<OrgAuthority> stored,
+                                             AuthorityRotation.Step forced, UUID cause, AuditTrail trail) {
+        AuthorityRotation.Step step = forced != null ? forced
+                : authorities.rotation().dueStep(stored.value(), clock.instant());
+        if (step == AuthorityRotation.Step.NONE) {
+            return stored;
+        }
+        Stored<OrgAuthority> after = authorities.advance(org, stored, step, trail);
+        for (ClusterTlsState state : states.ofOrg(org.orgId())) {
+            boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
+            var target = targetOf(state, state.getKubeconfigVaultPath(), inject);
+            var outcome = certificates.ensure(target, after.value(), trail);
+            states.publishIfChanged(state(target, outcome, after.value(), state.getClusterRunning(), cause));
+        }
+        return after;
+    }
+
+    private static ClusterCertificates.Target targetOf(ClusterTlsState state, String kubeconfigPath, boolean inject) {
+        return new ClusterCertificates.Target(state.getOrgId(), state.getOrgName(), state.getClusterId(),
+                state.getClusterName(), state.getCertificateName(), List.copyOf(state.getDnsNames()), kubeconfigPath,
+                inject);
+    }
+
+    private ClusterTlsState state(ClusterCertificates.Target target, ClusterCertificates.Outcome outcome,
+                                  OrgAuthority authority, boolean running, UUID cause) {
+        X509Certificate leaf = outcome.certificate();
+        var notBefore = leaf.getNotBefore().toInstant();
+        var notAfter = leaf.getNotAfter().toInstant();
+        return ClusterTlsState.newBuilder()
+                .setOrgId(target.orgId())
+                .setOrgName(target.orgName())
+                .setClusterId(target.clusterId())
+                .setClusterName(target.clusterName())
+                .setCertificateName(target.certificateName())
+                .setStatus(TlsStatus.ISSUED)
+                .setCertificateSerial(Certificates.serialHex(leaf))
+                .setDnsNames(Certificates.dnsNames(leaf))
+                .setNotBefore(notBefore)
+                .setNotAfter(notAfter)
+                .setRenewAt(issuance.renewal().renewAt(notBefore, notAfter))
+                .setCaSerial(authority.current().serialHex())
+                .setCaNotAfter(authority.current().notAfter())
+                .setCaNextStepAt(authorities.rotation().nextStepAt(authority))
+                .setVaultPath(outcome.vaultPath())
+                .setSecretRef(outcome.secretRef())
+                .setClusterRunning(running)
+                .setKubeconfigVaultPath(target.kubeconfigPath())
+                .setLastEventId(cause)
+                .setUpdatedAt(clock.instant())
+                .build();
+    }
+
+    /** The organization's name as its CA's subject carries it (O=...), for commands that name only the id. */
+    private static String orgNameOf(OrgAuthority authority, String orgId) {
+        var name = new org.bouncycastle.asn1.x500.X500Name(authority.current().certificate().getSubjectX500Principal()
+                .getName());
+        var rdns = name.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.O);
+        return rdns.length == 0 ? orgId : rdns[0].getFirst().getValue().toString();
+    }
+}

@@ -1,0 +1,165 @@
+package io.zonekeeper.cert;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.zonekeeper.cert.kubernetes.TlsSecrets;
+import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.model.CertificateIssuer;
+import io.zonekeeper.cert.vault.AuthorityVault;
+import io.zonekeeper.cert.vault.CertificateVault;
+import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.kafka.KeyedParallelConsumer;
+import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.ops.HealthCheck;
+import io.zonekeeper.common.ops.OpsServer;
+import io.zonekeeper.common.ops.ServiceMetrics;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.schemas.CertCommand;
+import io.zonekeeper.schemas.CertificateRequest;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterTlsState;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.producer.Producer;
+
+/** The cert service wired from its configuration: what {@code Main} runs and what tests start. */
+public final class CertService implements AutoCloseable {
+
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final PrometheusMeterRegistry metrics;
+    private final KeyedParallelConsumer consumer;
+    private final Thread consumerThread;
+    private final RenewalSchedule schedule;
+    private final OpsServer ops;
+    private final CertificateStates states;
+
+    private CertService(CertConfig config, Clock clock) {
+        metrics = ServiceMetrics.prometheus(config.identity());
+        Retry retry = new Retry(config.retry(), metrics);
+        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
+        Producer<byte[], byte[]> producer = kafka.producer();
+        resources.add(producer);
+        resources.add(ServiceMetrics.bind(producer, metrics));
+
+        var vaultTemplate = VaultClients.template(config.vault());
+        var kv = VaultClients.kv(vaultTemplate, config.vault());
+        CertNaming naming = new CertNaming(config.baseDomain(), config.vaultPrefix(), config.serverSecretName());
+        CertificateIssuer issuer = new CertificateIssuer(new SecureRandom(), config.issuance().backdate());
+
+        var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
+        stateConsumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        stateConsumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        StateTopic<ClusterTlsState> stateTopic = new StateTopic<>(config.topics().tlsState(), producer,
+                new AvroSerializer<>(registry, false, true), new AvroDeserializer<>(ClusterTlsState.class, registry),
+                new KafkaConsumer<>(stateConsumerConfig), CertificateStates::keyOf, ClusterTlsState::getUpdatedAt)
+                .restore(Duration.ofMinutes(5));
+        resources.add(stateTopic);
+        states = new CertificateStates(stateTopic);
+
+        AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
+                config.topics().audit(), config.identity(), clock);
+        DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
+                config.topics().deadLetterSuffix(), clock, metrics);
+        ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
+        resources.add(clusterClients);
+
+        OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), issuer,
+                config.issuance(), clock);
+        ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(kv, retry),
+                new TlsSecrets(config.secretNamespace(), retry), clusterClients, issuer, config.issuance(), clock);
+        CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
+                clock);
+        CertHandler handler = new CertHandler(config.topics(),
+                new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
+                new RecordDecoder<>(CertificateRequest.class, registry),
+                new RecordDecoder<>(CertCommand.class, registry),
+                naming, states, reconciler, audit, deadLetters);
+
+        var consumerConfig = kafka.consumerConfig(config.consumerGroup());
+        // Lifecycle events, requests and commands of an organization share a partition number (all keyed by orgId,
+        // same partition count); the range assignor gives all of them to the same instance.
+        consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
+        resources.add(ServiceMetrics.bind(records, metrics));
+        var defaults = KeyedParallelConsumer.Settings.defaults();
+        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().requests(),
+                config.topics().commands()), handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(),
+                defaults.maxInFlightPerPartition(), defaults.commitInterval(), defaults.retryBackoff(),
+                defaults.maxRetryBackoff(), defaults.deferDelay(), config.shutdownGrace()), metrics);
+        consumerThread = new Thread(consumer::run, "cert-consumer");
+
+        schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
+                new AvroSerializer<>(registry, false, true), config.identity(), clock, config.scheduleEvery());
+
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
+            @Override
+            public String name() {
+                return "consumer";
+            }
+
+            @Override
+            public Result check() {
+                return consumerThread.isAlive() ? Result.up("polling") : Result.down("consumer thread stopped");
+            }
+        }));
+    }
+
+    public static CertService start(CertConfig config, Clock clock) {
+        CertService service = new CertService(config, clock);
+        service.consumerThread.start();
+        service.schedule.start();
+        service.ops.start();
+        return service;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    public int opsPort() {
+        return ops.port();
+    }
+
+    /** Runs one renewal scan now (tests and operators' tools); returns the commands issued. */
+    public int scanNow() {
+        return schedule.scan();
+    }
+
+    int knownCertificates() {
+        return states.size();
+    }
+
+    @Override
+    public void close() {
+        schedule.close();
+        consumer.close();
+        try {
+            consumerThread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ops.close();
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.zonekeeper.cert;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.zonekeeper.cert.kubernetes.TlsSecrets;
+import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.model.CertificateIssuer;
+import io.zonekeeper.cert.model.Certificates;
+import io.zonekeeper.cert.model.IssuedCertificate;
+import io.zonekeeper.cert.model.OrgAuthority;
+import io.zonekeeper.cert.model.Pem;
+import io.zonekeeper.cert.model.TlsMaterial;
+import io.zonekeeper.cert.vault.CertificateVault;
+import io.zonekeeper.cert.vault.Stored;
+import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
+import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.vault.VaultErrors;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ResourceType;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The certificates of clusters: issued when missing, reused while valid, reissued when due, stored in Vault
+ * and injected into the cluster. Every call reads what exists and changes only the difference, so replays and
+ * repeated commands are harmless.
+ */
+final class ClusterCertificates {
+
+    /** One certificate of one cluster, as a lifecycle event, request or stored state names it. */
+    record Target(String orgId, String orgName, String clusterId, String clusterName, String certificateName,
+                  List<String> dnsNames, String kubeconfigPath, boolean inject) {
+    }
+
+    /** The certificate the cluster has now, and whether this call changed anything. */
+    record Outcome(X509Certificate certificate, String vaultPath, String secretRef, boolean changed) {
+    }
+
+    private final CertNaming naming;
+    private final CertificateVault vault;
+    private final TlsSecrets secrets;
+    private final ClusterClients clusters;
+    private final CertificateIssuer issuer;
+    private final CertConfig.Issuance issuance;
+    private final Clock clock;
+
+    ClusterCertificates(CertNaming naming, CertificateVault vault, TlsSecrets secrets, ClusterClients clusters,
+                        CertificateIssuer issuer, CertConfig.Issuance issuance, Clock clock) {
+        this.naming = naming;
+        this.vault = vault;
+        this.secrets = secrets;
+        this.clusters = clusters;
+        this.issuer = issuer;
+        this.issuance = issuance;
+        this.clock = clock;
+    }
+
+    /**
+     * Makes the certificate in Vault and in the cluster what it should be under {@code authority}: the stored one
+     * is kept while it has the wanted names, was signed by the current CA and is not due for renewal; only its
+     * trust bundle is refreshed when the CAs to trust changed. Otherwise a new one is issued.
+     */
+    Outcome ensure(Target target, OrgAuthority authority, AuditTrail trail) {
+        String path = naming.certificatePath(target.orgId(), target.clusterId(), target.certificateName());
+        Optional<Stored<TlsMaterial>> stored = vault.read(path);
+        String bundle = Pem.certificates(authority.trustBundle());
+        Instant now = clock.instant();
+        TlsMaterial material;
+        boolean changed = false;
+        if (stored.isPresent() && reusable(stored.get().value(), target, authority, now)) {
+            material = stored.get().value();
+            if (!material.caBundle().equals(bundle)) {
+                material = material.withCaBundle(bundle);
+                write(path, material, stored.get().version());
+                changed = true;
+                trail.record(AuditAction.UPDATED, ResourceType.CERTIFICATE, Certificates.serialHex(material.leaf()),
+                        "trust bundle changed", details(material.leaf(), authority, Map.of("path", path)));
+            }
+        } else {
+            IssuedCertificate issued = issuer.server(authority.current(), target.dnsNames(),
+                    issuance.certificateAlgorithm(), now, issuance.certificateValidity());
+            material = TlsMaterial.of(issued, authority);
+            write(path, material, stored.map(Stored::version).orElse(0));
+            changed = true;
+            trail.record(stored.isPresent() ? AuditAction.RENEWED : AuditAction.ISSUED, ResourceType.CERTIFICATE,
+                    issued.serialHex(), stored.isPresent() ? renewalReason(stored.get().value(), target, authority, now)
+                            : null, details(issued.certificate(), authority, Map.of("path", path)));
+        }
+        String secretName = naming.secretName(target.certificateName());
+        if (target.inject()) {
+            KubernetesClient client = clusters.connect(target.kubeconfigPath());
+            String serial = Certificates.serialHex(material.leaf());
+            TlsSecrets.Outcome outcome = secrets.ensure(client, secretName, material, serial);
+            if (outcome != TlsSecrets.Outcome.UNCHANGED) {
+                changed = true;
+                trail.record(AuditAction.INJECTED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                        outcome.name().toLowerCase(java.util.Locale.ROOT), Map.of("serial", serial));
+            }
+        }
+        return new Outcome(material.leaf(), path, secrets.namespace() + "/" + secretName, changed);
+    }
+
+    /**
+     * Removes one certificate from Vault and, if the cluster can still be reached, from the cluster. A cluster
+     * that cannot be reached counts as gone: its Secret went with it.
+     */
+    void remove(String orgId, String clusterId, String certificateName, String kubeconfigPath, AuditTrail trail) {
+        String path = naming.certificatePath(orgId, clusterId, certificateName);
+        if (vault.read(path).isPresent()) {
+            vault.destroy(path);
+            trail.record(AuditAction.DELETED, ResourceType.CERTIFICATE, path, "cluster deleted", Map.of());
+        }
+        if (kubeconfigPath == null) {
+            return;
+        }
+        String secretName = naming.secretName(certificateName);
+        try {
+            if (secrets.delete(clusters.connect(kubeconfigPath), secretName)) {
+                trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                        "cluster deleted", Map.of());
+            }
+        } catch (KubeconfigUnusableException | TransientFailureException gone) {
+            trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                    "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
+        }
+    }
+
+    private boolean reusable(TlsMaterial material, Target target, OrgAuthority authority, Instant now) {
+        X509Certificate leaf = material.leaf();
+        return new HashSet<>(Certificates.dnsNames(leaf)).equals(new HashSet<>(target.dnsNames()))
+                && signedBy(leaf, authority.current().certificate())
+                && !issuance.renewal().isDue(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), now);
+    }
+
+    private String renewalReason(TlsMaterial material, Target target, OrgAuthority authority, Instant now) {
+        X509Certificate leaf = material.leaf();
+        if (!new HashSet<>(Certificates.dnsNames(leaf)).equals(new HashSet<>(target.dnsNames()))) {
+            return "names changed";
+        }
+        if (!signedBy(leaf, authority.current().certificate())) {
+            return "signed by a CA that no longer signs (rotation)";
+        }
+        return "due: renewal point " + issuance.renewal().renewAt(leaf.getNotBefore().toInstant(),
+                leaf.getNotAfter().toInstant()) + " reached at " + now;
+    }
+
+    private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {
+        try {
+            leaf.verify(ca.getPublicKey());
+            return leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private void write(String path, TlsMaterial material, int expectedVersion) {
+        try {
+            vault.write(path, material, expectedVersion);
+        } catch (RuntimeException e) {
+            if (VaultErrors.isCheckAndSetConflict(e)) {
+                // Someone else wrote this certificate since we read it (a zombie instance): read again.
+                throw new TransientFailureException("certificate write at " + path, 1, e);
+            }
+            throw e;
+        }
+    }
+
+    private static Map<String, String> details(X509Certificate leaf, OrgAuthority authority, Map<String, String> more) {
+        Map<String, String> details = new TreeMap<>(more);
+        details.put("dnsNames", String.join(",", Certificates.dnsNames(leaf)));
+        details.put("notAfter", leaf.getNotAfter().toInstant().toString());
+        details.put("caSerial", authority.current().serialHex());
+        return details;
+    }
+}

@@ -1,0 +1,10 @@
+package io.zonekeeper.cert.vault;
+
+/** A value read from Vault with the KV version it was read at, for the check-and-set of the next write. */
+public record Stored<T>(T value, int version) {
+
+    @Override
+    public String toString() {
+        return "Stored[version=" + version + ", value=" + value + "]";
+    }
+}
