@@ -1,0 +1,289 @@
+package io.zonekeeper.cert;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.cert.model.Pem;
+import io.zonekeeper.cert.model.TlsMaterial;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.CertAction;
+import io.zonekeeper.schemas.CertCommand;
+import io.zonekeeper.schemas.CertificateRequest;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.SharedKafka;
+import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.time.SettableClock;
+import io.zonekeeper.testkit.vault.VaultStandIn;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Everything the cert service talks to for one test: its own topics on the shared broker, a schema registry, a
+ * Vault, simulated clusters with their kubeconfigs in Vault, a clock the test moves, and the service itself,
+ * configured only through the environment map it would read in production.
+ */
+final class CertWorld implements AutoCloseable {
+
+    static final String BASE_DOMAIN = "zk.example";
+    static final String VAULT_TOKEN = "root-token";
+    static final String NAMESPACE = "zonekeeper";
+
+    final KafkaBroker kafka = SharedKafka.get();
+    final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    final VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
+    final SettableClock clock = new SettableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
+    final String requestsTopic = "cert.requests.v1-" + suffix;
+    final String commandsTopic = "cert.commands.v1-" + suffix;
+    final String tlsTopic = "cluster.tls.v1-" + suffix;
+    final String auditTopic = "audit.v1-" + suffix;
+    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    final SchemaRegistryClient registry;
+    private final KafkaClients clients;
+    private final Producer<byte[], byte[]> producer;
+    private final List<CertService> services = new ArrayList<>();
+    private final Map<String, String> extraEnv = new HashMap<>();
+
+    CertWorld() {
+        for (String topic : List.of(lifecycleTopic, requestsTopic, commandsTopic)) {
+            kafka.createTopic(topic, 3, false);
+            kafka.createTopic(topic + ".dlq", 1, false);
+        }
+        kafka.createTopic(tlsTopic, 3, true);
+        kafka.createTopic(auditTopic, 3, false);
+        Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                new SimpleMeterRegistry());
+        registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(), retry);
+        clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(), registryServer.endpoint().toString(),
+                Map.of()), new ServiceIdentity("test-driver", "local"));
+        producer = clients.producer();
+    }
+
+    /** A simulated cluster whose kubeconfig the upstream provisioner stored in Vault. */
+    SimulatedCluster cluster(String clusterId) {
+        return clusters.computeIfAbsent(clusterId, id -> {
+            SimulatedCluster cluster = SimulatedCluster.start(id);
+            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
+            return cluster;
+        });
+    }
+
+    static String kubeconfigPath(String clusterId) {
+        return "clusters/" + clusterId + "/kubeconfig";
+    }
+
+    Map<String, String> env(String consumerGroup) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
+        env.put("VAULT_ADDR", vault.endpoint().toString());
+        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("BASE_DOMAIN", BASE_DOMAIN);
+        env.put("LIFECYCLE_TOPIC", lifecycleTopic);
+        env.put("CERT_REQUESTS_TOPIC", requestsTopic);
+        env.put("CERT_COMMANDS_TOPIC", commandsTopic);
+        env.put("TLS_STATE_TOPIC", tlsTopic);
+        env.put("AUDIT_TOPIC", auditTopic);
+        env.put("CONSUMER_GROUP", consumerGroup);
+        env.put("HTTP_PORT", "0");
+        env.put("RETRY_INITIAL_DELAY", "20ms");
+        env.put("RETRY_MAX_DELAY", "200ms");
+        env.put("SHUTDOWN_GRACE", "1s");
+        // Scans are triggered by the tests (scanNow) against the settable clock.
+        env.put("SCHEDULE_EVERY", "1h");
+        env.putAll(extraEnv);
+        return env;
+    }
+
+    void setEnv(String name, String value) {
+        extraEnv.put(name, value);
+    }
+
+    CertService startService(String consumerGroup) {
+        CertService service = CertService.start(CertConfig.read(new EnvReader(env(consumerGroup))), clock);
+        services.add(service);
+        return service;
+    }
+
+    void stop(CertService service) {
+        service.close();
+        services.remove(service);
+    }
+
+    static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, String clusterName,
+                                       ClusterStatus status) {
+        return ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOrgId(orgId)
+                .setOrgName(orgName)
+                .setClusterId(clusterId)
+                .setClusterName(clusterName)
+                .setStatus(status)
+                .setCloud("amazon")
+                .setRegion("eu-west-1")
+                .setKubeconfigVaultPath(kubeconfigPath(clusterId))
+                .build();
+    }
+
+    RecordMetadata emit(ClusterLifecycleEvent event) {
+        return send(lifecycleTopic, event.getOrgId(), event);
+    }
+
+    RecordMetadata request(String orgId, String clusterId, String certificateName, String... names) {
+        return send(requestsTopic, orgId, CertificateRequest.newBuilder()
+                .setRequestId(UUID.randomUUID())
+                .setRequestedAt(Instant.now())
+                .setRequestedBy("test")
+                .setOrgId(orgId)
+                .setClusterId(clusterId)
+                .setCertificateName(certificateName)
+                .setDnsNames(List.of(names))
+                .build());
+    }
+
+    RecordMetadata command(String orgId, CertAction action) {
+        return send(commandsTopic, orgId, CertCommand.newBuilder()
+                .setCommandId(UUID.randomUUID())
+                .setIssuedAt(Instant.now())
+                .setIssuedBy("operator")
+                .setOrgId(orgId)
+                .setAction(action)
+                .setReason("test")
+                .build());
+    }
+
+    RecordMetadata send(String topic, String key, SpecificRecord value) {
+        return sendRaw(topic, key, new AvroSerializer<>(registry, false, true).serialize(topic, value));
+    }
+
+    RecordMetadata sendRaw(String topic, String key, byte[] value) {
+        try {
+            return producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    value)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The latest state per certificate in cluster.tls.v1 (null value: tombstone). */
+    Map<String, ClusterTlsState> states() {
+        Map<String, ClusterTlsState> latest = new HashMap<>();
+        var deserializer = new AvroDeserializer<>(ClusterTlsState.class, registry);
+        for (ConsumerRecord<byte[], byte[]> record : kafka.readAll(tlsTopic)) {
+            latest.put(new String(record.key(), StandardCharsets.UTF_8),
+                    record.value() == null ? null : deserializer.deserialize(tlsTopic, record.value()));
+        }
+        return latest;
+    }
+
+    ClusterTlsState awaitState(String clusterId, String certificateName, Predicate<ClusterTlsState> condition) {
+        ClusterTlsState[] found = new ClusterTlsState[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            ClusterTlsState state = states().get(clusterId + "/" + certificateName);
+            found[0] = state;
+            return state != null && condition.test(state);
+        });
+        return found[0];
+    }
+
+    /** Waits until the consumer group has committed every record of the topic: all of them were applied. */
+    void awaitConsumed(String group, String topic) {
+        try (var admin = clients.admin(); var consumer = clients.consumer("end-reader-" + UUID.randomUUID())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return partitions.stream().allMatch(tp -> end.get(tp) == 0
+                        || (committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp)));
+            });
+        }
+    }
+
+    List<AuditEvent> audits() {
+        var deserializer = new AvroDeserializer<>(AuditEvent.class, registry);
+        return kafka.readAll(auditTopic).stream().map(r -> deserializer.deserialize(auditTopic, r.value())).toList();
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> deadLetters(String topic) {
+        return kafka.readAll(topic + ".dlq");
+    }
+
+    /** The TLS Secret in the cluster, if there is one. */
+    Optional<TlsMaterial> secretIn(String clusterId, String secretName) {
+        try (var admin = clusters.get(clusterId).adminClient()) {
+            Secret secret = admin.secrets().inNamespace(NAMESPACE).withName(secretName).get();
+            if (secret == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new TlsMaterial(decode(secret, "tls.crt"), decode(secret, "tls.key"),
+                    decode(secret, "ca.crt")));
+        }
+    }
+
+    TlsMaterial awaitSecret(String clusterId, String secretName, Predicate<TlsMaterial> condition) {
+        TlsMaterial[] found = new TlsMaterial[1];
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            found[0] = secretIn(clusterId, secretName).orElse(null);
+            return found[0] != null && condition.test(found[0]);
+        });
+        return found[0];
+    }
+
+    static String serialOf(TlsMaterial material) {
+        return material.leaf().getSerialNumber().toString(16);
+    }
+
+    static List<X509Certificate> bundle(TlsMaterial material) {
+        return Pem.parseCertificates(material.caBundle());
+    }
+
+    private static String decode(Secret secret, String key) {
+        String value = secret.getData() == null ? null : secret.getData().get(key);
+        return value == null ? "" : new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(services).forEach(this::stop);
+        producer.close();
+        clusters.values().forEach(SimulatedCluster::close);
+        vault.close();
+        registryServer.close();
+    }
+}
