@@ -140,6 +140,11 @@ public final class CertService implements AutoCloseable {
         return schedule.scan();
     }
 
+    /** Whether this instance owns any partition yet (the schedule issues nothing before). */
+    public boolean ownsPartitions() {
+        return !consumer.assignment().isEmpty();
+    }
+
     int knownCertificates() {
         return states.size();
     }

@@ -5,9 +5,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.KeyStore;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.X509CertSelector;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
 import java.util.List;
+import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -84,14 +89,22 @@ public final class TlsProbe {
      * endpoint identification; returns normally only if the handshake succeeded.
      */
     public static void connect(int port, String hostName, String caBundlePem) throws Exception {
+        connect(port, hostName, caBundlePem, Instant.now());
+    }
+
+    /** As {@link #connect(int, String, String)}, with certificate validity checked at {@code at}. */
+    public static void connect(int port, String hostName, String caBundlePem, Instant at) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         int i = 0;
         for (X509Certificate ca : Pem.parseCertificates(caBundlePem)) {
             trust.setCertificateEntry("ca-" + i++, ca);
         }
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
+        PKIXBuilderParameters pkix = new PKIXBuilderParameters(trust, new X509CertSelector());
+        pkix.setRevocationEnabled(false);
+        pkix.setDate(Date.from(at));
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
+        trustManagers.init(new CertPathTrustManagerParameters(pkix));
         SSLContext context = SSLContext.getInstance("TLSv1.3");
         context.init(null, trustManagers.getTrustManagers(), null);
         Socket plain = new Socket();
@@ -111,8 +124,12 @@ public final class TlsProbe {
 
     /** True if a client trusting {@code caBundlePem} accepts the server as {@code hostName}. */
     public static boolean handshakes(int port, String hostName, String caBundlePem) {
+        return handshakes(port, hostName, caBundlePem, Instant.now());
+    }
+
+    public static boolean handshakes(int port, String hostName, String caBundlePem, Instant at) {
         try {
-            connect(port, hostName, caBundlePem);
+            connect(port, hostName, caBundlePem, at);
             return true;
         } catch (Exception e) {
             return false;
