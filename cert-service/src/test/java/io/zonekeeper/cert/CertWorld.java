@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.cert.model.Pem;
 import io.zonekeeper.cert.model.TlsMaterial;
+import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.RetrySettings;
@@ -185,6 +186,12 @@ final class CertWorld implements AutoCloseable {
                 .setAction(action)
                 .setReason("test")
                 .build());
+    }
+
+    /** An audit publisher onto the world's audit topic, for components tested without the whole service. */
+    AuditPublisher auditPublisher() {
+        return new AuditPublisher(producer, new AvroSerializer<>(registry, false, true), auditTopic,
+                new ServiceIdentity(CertConfig.SERVICE, "test"), clock);
     }
 
     RecordMetadata send(String topic, String key, SpecificRecord value) {

@@ -1,0 +1,104 @@
+package io.zonekeeper.cert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.cert.model.AuthorityRotation;
+import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.model.CertificateIssuer;
+import io.zonekeeper.cert.model.KeyAlgorithm;
+import io.zonekeeper.cert.model.RenewalPolicy;
+import io.zonekeeper.cert.vault.AuthorityVault;
+import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.config.Secret;
+import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.ResourceType;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** However many instances race for an organization's CA, one is created and all of them use it. */
+class AuthorityConcurrencyTest {
+
+    private final CertWorld world = new CertWorld();
+
+    @AfterEach
+    void close() {
+        world.close();
+    }
+
+    @Test
+    void racingWritersOverVaultCreateOneAuthority() throws Exception {
+        int racers = 8;
+        var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN), "secret");
+        var kv = VaultClients.kv(VaultClients.template(settings), settings);
+        var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                new SimpleMeterRegistry());
+        var issuance = new CertConfig.Issuance(KeyAlgorithm.EC_P256, Duration.ofDays(365), KeyAlgorithm.EC_P256,
+                Duration.ofDays(90), Duration.ofMinutes(5), new RenewalPolicy(2.0 / 3),
+                new AuthorityRotation(Duration.ofDays(30), Duration.ofDays(1)));
+        CyclicBarrier start = new CyclicBarrier(racers);
+        Set<String> serials = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                // Separate instances: each with its own issuer and Vault client, as separate processes would be.
+                var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
+                        new AuthorityVault(kv, retry), new CertificateIssuer(new SecureRandom(), Duration.ZERO),
+                        issuance, Clock.systemUTC());
+                results.add(pool.submit((Callable<Void>) () -> {
+                    start.await();
+                    var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);
+                    serials.add(authorities.ensure(new OrgAuthorities.Org("org-1", "acme"), trail).value().current()
+                            .serialHex());
+                    trail.awaitDurable();
+                    return null;
+                }));
+            }
+            for (Future<?> result : results) {
+                result.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(serials).as("every racer ends up with the same CA").hasSize(1);
+        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/org-1/ca")).isEqualTo(1);
+        assertThat(world.audits()).filteredOn(a -> a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
+    }
+
+    @Test
+    void twoServiceInstancesStartingOnTheSameOrganizationCreateOneAuthority() {
+        world.cluster("c-1");
+        world.cluster("c-2");
+        // Two instances that both see the organization's events, as during a rebalance with a zombie.
+        world.startService("cert-a-" + world.suffix);
+        world.startService("cert-b-" + world.suffix);
+        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(CertWorld.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
+        world.awaitConsumed("cert-a-" + world.suffix, world.lifecycleTopic);
+        world.awaitConsumed("cert-b-" + world.suffix, world.lifecycleTopic);
+
+        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/org-1/ca")).isEqualTo(1);
+        assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.CREATED
+                && a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
+        var states = world.states();
+        assertThat(states.get("c-1/server").getCaSerial()).isEqualTo(states.get("c-2/server").getCaSerial());
+    }
+}
