@@ -4,6 +4,7 @@ import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.kafka.RecordDecoder;
@@ -14,7 +15,6 @@ import io.zonekeeper.common.kubernetes.KubernetesErrors;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
 import io.zonekeeper.common.vault.VaultErrors;
-import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -22,7 +22,6 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.TlsStatus;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,7 @@ final class CertHandler implements RecordHandler {
     private final CertificateStates states;
     private final CertReconciler reconciler;
     private final AuditPublisher audit;
-    private final DeadLetterPublisher deadLetters;
+    private final Rejections rejections;
 
     CertHandler(CertConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
                 RecordDecoder<CertificateRequest> requestDecoder, RecordDecoder<CertCommand> commandDecoder,
@@ -58,7 +57,7 @@ final class CertHandler implements RecordHandler {
         this.states = states;
         this.reconciler = reconciler;
         this.audit = audit;
-        this.deadLetters = deadLetters;
+        this.rejections = new Rejections(deadLetters, audit);
     }
 
     @Override
@@ -74,9 +73,9 @@ final class CertHandler implements RecordHandler {
         } catch (SchemaRegistryUnavailableException e) {
             throw new TransientFailureException("schema registry", 1, e);
         } catch (UndecodableRecordException e) {
-            reject(record, null, "undecodable record: " + e.reason(), e);
+            reject(record, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException e) {
-            reject(record, validOrgIdOrNull(keyOf(record)), e.getMessage(), e);
+            reject(record, e.getMessage(), e);
         } catch (TransientFailureException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -166,26 +165,14 @@ final class CertHandler implements RecordHandler {
         return orgId;
     }
 
-    private void reject(ConsumerRecord<byte[], byte[]> record, String orgId, String reason, Exception cause) {
-        LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
-        deadLetters.publish(record, reason, cause);
-        AuditTrail trail = new AuditTrail(audit, null, orgId, null);
+    private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
         ResourceType type = record.topic().equals(topics.requests()) ? ResourceType.CERTIFICATE_REQUEST
+                : record.topic().equals(topics.commands()) ? ResourceType.CERTIFICATE_AUTHORITY
                 : ResourceType.LIFECYCLE_EVENT;
-        trail.refused(AuditAction.REJECTED, type, record.topic() + "-" + record.partition() + "@" + record.offset(),
-                reason);
-        trail.awaitDurable();
-    }
-
-    private static String validOrgIdOrNull(String key) {
-        try {
-            return key == null ? null : Identifiers.orgId(key);
-        } catch (InvalidEventException e) {
-            return null;
-        }
+        rejections.reject(record, type, reason, cause);
     }
 
     private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
-        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        return RecordDecoder.keyOf(record);
     }
 }

@@ -106,17 +106,8 @@ public final class CertService implements AutoCloseable {
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
                 new AvroSerializer<>(registry, false, true), config.identity(), clock, config.scheduleEvery());
 
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
-            @Override
-            public String name() {
-                return "consumer";
-            }
-
-            @Override
-            public Result check() {
-                return consumerThread.isAlive() ? Result.up("polling") : Result.down("consumer thread stopped");
-            }
-        }));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.threadAlive("consumer",
+                consumerThread)));
     }
 
     public static CertService start(CertConfig config, Clock clock) {

@@ -4,6 +4,7 @@ import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.kafka.RecordDecoder;
@@ -22,7 +23,6 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
@@ -47,7 +47,7 @@ final class ProvisionerHandler implements RecordHandler {
     private final ClusterProvisioner clusters;
     private final ReapExecutor reaps;
     private final AuditPublisher audit;
-    private final DeadLetterPublisher deadLetters;
+    private final Rejections rejections;
     private final ToLongFunction<TopicPartition> lifecycleCompletedUpTo;
     private final Clock clock;
 
@@ -64,7 +64,7 @@ final class ProvisionerHandler implements RecordHandler {
         this.clusters = clusters;
         this.reaps = reaps;
         this.audit = audit;
-        this.deadLetters = deadLetters;
+        this.rejections = new Rejections(deadLetters, audit);
         this.lifecycleCompletedUpTo = lifecycleCompletedUpTo;
         this.clock = clock;
     }
@@ -80,9 +80,9 @@ final class ProvisionerHandler implements RecordHandler {
         } catch (SchemaRegistryUnavailableException e) {
             throw new TransientFailureException("schema registry", 1, e);
         } catch (UndecodableRecordException e) {
-            reject(record, null, null, "undecodable record: " + e.reason(), e);
+            reject(record, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException e) {
-            reject(record, validOrgIdOrNull(keyOf(record)), null, e.getMessage(), e);
+            reject(record, e.getMessage(), e);
         } catch (TransientFailureException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -186,25 +186,12 @@ final class ProvisionerHandler implements RecordHandler {
                 .build());
     }
 
-    private void reject(ConsumerRecord<byte[], byte[]> record, String orgId, String clusterId, String reason,
-                        Exception cause) {
-        LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
-        deadLetters.publish(record, reason, cause);
-        AuditTrail trail = new AuditTrail(audit, null, orgId, clusterId);
-        trail.refused(AuditAction.REJECTED, ResourceType.LIFECYCLE_EVENT,
-                record.topic() + "-" + record.partition() + "@" + record.offset(), reason);
-        trail.awaitDurable();
-    }
-
-    private static String validOrgIdOrNull(String key) {
-        try {
-            return key == null ? null : Identifiers.orgId(key);
-        } catch (InvalidEventException e) {
-            return null;
-        }
+    private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
+        rejections.reject(record, record.topic().equals(topics.reap()) ? ResourceType.ZONE_REAP
+                : ResourceType.LIFECYCLE_EVENT, reason, cause);
     }
 
     private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
-        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        return RecordDecoder.keyOf(record);
     }
 }

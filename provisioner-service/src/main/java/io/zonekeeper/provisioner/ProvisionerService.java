@@ -124,17 +124,8 @@ public final class ProvisionerService implements AutoCloseable {
         self[0] = consumer;
         consumerThread = new Thread(consumer::run, "provisioner-consumer");
 
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
-            @Override
-            public String name() {
-                return "consumer";
-            }
-
-            @Override
-            public Result check() {
-                return consumerThread.isAlive() ? Result.up("polling") : Result.down("consumer thread stopped");
-            }
-        }));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.threadAlive("consumer",
+                consumerThread)));
     }
 
     public static ProvisionerService start(ProvisionerConfig config, Clock clock) {

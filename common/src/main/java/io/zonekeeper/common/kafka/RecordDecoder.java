@@ -3,6 +3,7 @@ package io.zonekeeper.common.kafka;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerdeException;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -17,6 +18,11 @@ public final class RecordDecoder<V extends SpecificRecord> {
 
     public RecordDecoder(Class<V> type, SchemaRegistryClient registry) {
         this.deserializer = new AvroDeserializer<>(type, registry);
+    }
+
+    /** The record's key as text (keys are organization ids), or null. */
+    public static String keyOf(ConsumerRecord<byte[], byte[]> record) {
+        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     }
 
     /** The decoded value, or null for a tombstone. */

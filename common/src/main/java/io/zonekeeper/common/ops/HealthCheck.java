@@ -18,4 +18,19 @@ public interface HealthCheck {
     String name();
 
     Result check();
+
+    /** Healthy while the thread that does the service's work is alive. */
+    static HealthCheck threadAlive(String name, Thread thread) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Result check() {
+                return thread.isAlive() ? Result.up("running") : Result.down(thread.getName() + " stopped");
+            }
+        };
+    }
 }
