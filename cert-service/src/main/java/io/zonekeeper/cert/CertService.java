@@ -81,7 +81,8 @@ public final class CertService implements AutoCloseable {
         OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), issuer,
                 config.issuance(), clock);
         ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(kv, retry),
-                new TlsSecrets(config.secretNamespace(), retry), clusterClients, issuer, config.issuance(), clock);
+                new TlsSecrets(config.secretNamespace(), retry), clusterClients, issuer, config.issuance(), clock,
+                metrics);
         CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
                 clock);
         CertHandler handler = new CertHandler(config.topics(),

@@ -1,6 +1,8 @@
 package io.zonekeeper.cert;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.zonekeeper.cert.kubernetes.TlsSecrets;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.cert.model.CertificateIssuer;
@@ -51,9 +53,10 @@ final class ClusterCertificates {
     private final CertificateIssuer issuer;
     private final CertConfig.Issuance issuance;
     private final Clock clock;
+    private final MeterRegistry metrics;
 
     ClusterCertificates(CertNaming naming, CertificateVault vault, TlsSecrets secrets, ClusterClients clusters,
-                        CertificateIssuer issuer, CertConfig.Issuance issuance, Clock clock) {
+                        CertificateIssuer issuer, CertConfig.Issuance issuance, Clock clock, MeterRegistry metrics) {
         this.naming = naming;
         this.vault = vault;
         this.secrets = secrets;
@@ -61,6 +64,7 @@ final class ClusterCertificates {
         this.issuer = issuer;
         this.issuance = issuance;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /**
@@ -85,8 +89,14 @@ final class ClusterCertificates {
                         "trust bundle changed", details(material.leaf(), authority, Map.of("path", path)));
             }
         } else {
+            Timer.Sample issuing = Timer.start(metrics);
             IssuedCertificate issued = issuer.server(authority.current(), target.dnsNames(),
                     issuance.certificateAlgorithm(), now, issuance.certificateValidity());
+            issuing.stop(Timer.builder("zonekeeper.certificates.issue")
+                    .description("Key generation and signing of one certificate")
+                    .tag("algorithm", issuance.certificateAlgorithm().configName())
+                    .tag("kind", stored.isPresent() ? "renewal" : "first")
+                    .register(metrics));
             material = TlsMaterial.of(issued, authority);
             write(path, material, stored.map(Stored::version).orElse(0));
             changed = true;
