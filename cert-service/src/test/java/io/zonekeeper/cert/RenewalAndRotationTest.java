@@ -56,6 +56,40 @@ class RenewalAndRotationTest {
     }
 
     @Test
+    void aRestartedServiceRenewsFromTheStateItRestored() {
+        world.cluster("c-1");
+        CertService first = world.startService("cert-" + world.suffix);
+        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
+        world.stop(first);
+
+        CertService second = world.startService("cert-" + world.suffix);
+        awaitOwnership(second);
+        world.clock.set(issued.getRenewAt());
+        assertThat(second.scanNow()).isEqualTo(1);
+        world.awaitState("c-1", "server", s -> !s.getCertificateSerial().equals(issued.getCertificateSerial()));
+    }
+
+    @Test
+    void anAuthorityNearingExpiryIsRotatedByTheSchedule() {
+        world.cluster("c-1");
+        CertService service = world.startService("cert-" + world.suffix);
+        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
+        assertThat(issued.getCaNextStepAt()).isEqualTo(issued.getCaNotAfter().minus(Duration.ofDays(30)));
+        awaitOwnership(service);
+
+        world.clock.set(issued.getCaNextStepAt());
+        // Due: the CA's rotation and (long since) the certificate's renewal.
+        assertThat(service.scanNow()).isEqualTo(2);
+        TlsMaterial staged = world.awaitSecret("c-1", "zonekeeper-tls", s -> CertWorld.bundle(s).size() == 2);
+        ClusterTlsState after = world.awaitState("c-1", "server",
+                s -> s.getCaNextStepAt().equals(issued.getCaNextStepAt().plus(Duration.ofHours(24))));
+        assertThat(after.getCaSerial()).as("staged, not yet signing").isEqualTo(issued.getCaSerial());
+        assertThat(CertWorld.serialOf(staged)).isEqualTo(after.getCertificateSerial());
+    }
+
+    @Test
     void stoppedClustersAreNotRenewedUntilTheyRunAgain() {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);

@@ -20,7 +20,8 @@ public record ReaperConfig(
         int standbyReplicas,
         ReapPolicy policy,
         Duration punctuateEvery,
-        Duration maxClockSkew) {
+        Duration maxClockSkew,
+        String queryAdvertisedHost) {
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
 
@@ -52,7 +53,8 @@ public record ReaperConfig(
                         margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0 ? Duration.ofMinutes(15) : margin,
                         window.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofHours(6) : window),
                 env.duration("PUNCTUATE_EVERY", Duration.ofMinutes(1)),
-                env.duration("MAX_CLOCK_SKEW", Duration.ofHours(1)));
+                env.duration("MAX_CLOCK_SKEW", Duration.ofHours(1)),
+                env.optional("QUERY_ADVERTISED_HOST", ServiceIdentity.hostName()));
         env.validate();
         return config;
     }

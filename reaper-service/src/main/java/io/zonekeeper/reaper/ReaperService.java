@@ -19,9 +19,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 
 /** The reaper wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ReaperService implements AutoCloseable {
@@ -51,10 +56,8 @@ public final class ReaperService implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetterProducer,
                 config.identity(), config.deadLetterSuffix(), Clock.systemUTC(), metrics));
-        streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes, config.policy(),
-                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance()), props);
-        streamsMetrics = new KafkaStreamsMetrics(streams);
-        streamsMetrics.bindTo(metrics);
+        // The operations port also serves the query endpoint; it is bound first so the instance can tell the
+        // group where to reach it (application.server) even when the port was chosen by the system.
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
             @Override
             public String name() {
@@ -68,6 +71,26 @@ public final class ReaperService implements AutoCloseable {
                         ? Result.up(state.name()) : Result.down(state.name());
             }
         }));
+        HostInfo self = new HostInfo(config.queryAdvertisedHost(), ops.port());
+        props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes, config.policy(),
+                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance()), props);
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        ops.route("/orgs", new OrgQueryEndpoint(streams, self, Duration.ofSeconds(5), config.topics().lifecycle(),
+                partitionCount(kafka, config.topics().lifecycle())));
+    }
+
+    private static int partitionCount(KafkaClients kafka, String topic) {
+        try (Admin admin = kafka.admin()) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().size();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topic " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted describing topic " + topic, e);
+        }
     }
 
     public static ReaperService start(ReaperConfig config) {

@@ -10,7 +10,8 @@ public record ServiceIdentity(String service, String instance) {
         return new ServiceIdentity(service, env.optional("SERVICE_INSTANCE", hostName()));
     }
 
-    private static String hostName() {
+    /** The machine's host name ($HOSTNAME first, as containers set it). */
+    public static String hostName() {
         String fromEnv = System.getenv("HOSTNAME");
         if (fromEnv != null && !fromEnv.isBlank()) {
             return fromEnv;

@@ -39,13 +39,19 @@ public final class OpsServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on operations port " + port, e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+        server.setExecutor(Executors.newFixedThreadPool(4, r -> {
             Thread thread = new Thread(r, "ops-http");
             thread.setDaemon(true);
             return thread;
         }));
         server.createContext("/metrics", this::metrics);
         server.createContext("/health", this::health);
+    }
+
+    /** Serves more paths on the same port (a service's own read-only API); call before {@link #start()}. */
+    public OpsServer route(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+        return this;
     }
 
     public OpsServer start() {
