@@ -1,0 +1,241 @@
+package io.zonekeeper.reaper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.reaper.ZoneCharges.Span;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgClusters;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ZoneReapCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The billing-aware policy on three months of a synthetic fleet, through the real topology with simulated time:
+ * the simulator plays the provisioner (creates a zone when a cluster needs one, executes reap commands after
+ * the same fence), then charges every zone by Route53's rule and compares with never deleting, deleting as soon
+ * as unused, and the offline optimum. Figures are written to {@code target/zone-cost-simulation.txt}.
+ */
+class ZoneCostSimulationTest {
+
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant HORIZON = Instant.parse("2026-04-01T00:00:00Z");
+    private static final Duration STEP = Duration.ofMinutes(5);
+    private static final Duration MONTH_END_WINDOW = Duration.ofHours(6);
+    private static final String SCOPE = "zone-cost-simulation";
+
+    /** One hosted zone the simulated provisioner created. */
+    private static final class Zone {
+        final String orgId;
+        final String zoneId;
+        final Instant created;
+        Instant deleted;
+
+        Zone(String orgId, String zoneId, Instant created) {
+            this.orgId = orgId;
+            this.zoneId = zoneId;
+            this.created = created;
+        }
+    }
+
+    private final Topics topics = Topics.defaults();
+    private final Map<String, Zone> liveZones = new HashMap<>();
+    private final List<Zone> allZones = new ArrayList<>();
+    private final Map<String, Long> lastLifecycleOffset = new HashMap<>();
+    private final List<String> violations = new ArrayList<>();
+    private Map<String, List<Span>> usage;
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
+    private TestInputTopic<String, OrgDnsState> zonesTopic;
+    private TestOutputTopic<String, ZoneReapCommand> reaps;
+    private Instant wall = START;
+    private long lifecycleOffset = -1;
+    private int commanded;
+    private int refused;
+
+    @Test
+    void policyChargesNoMoreThanDeletingAtOnceAndNeverReapsAZoneInUse() throws Exception {
+        int organizations = Integer.getInteger("simulation.orgs", 1000);
+        SyntheticTrace trace = new SyntheticTrace(20261125L, START, HORIZON).generate(organizations);
+        usage = trace.usage();
+        var registry = MockSchemaRegistry.scope(SCOPE);
+        var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
+                AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
+                AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reaper-simulation");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
+        props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
+                new ServiceIdentity("reaper-service", "simulation"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
+        ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), MONTH_END_WINDOW);
+        long started = System.nanoTime();
+        try {
+            driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
+                    Duration.ofHours(1), "simulation"), props, START);
+            var keys = Serdes.String();
+            lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
+            zonesTopic = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
+            reaps = driver.createOutputTopic(topics.reap(), keys.deserializer(), serdes.reap().deserializer());
+
+            for (SyntheticTrace.Event event : trace.events()) {
+                advanceTo(event.at());
+                deliver(event);
+            }
+            advanceTo(HORIZON);
+        } finally {
+            if (driver != null) {
+                driver.close();
+            }
+            MockSchemaRegistry.dropScope(SCOPE);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+
+        int policyCharges = 0;
+        for (Zone zone : allZones) {
+            Instant end = zone.deleted == null ? HORIZON : zone.deleted;
+            policyCharges += ZoneCharges.charges(zone.created, end);
+            checkNotKeptPastTheMonth(zone, end);
+        }
+        int never = 0;
+        int asap = 0;
+        int optimum = 0;
+        int asapZones = 0;
+        for (List<Span> spans : usage.values()) {
+            never += ZoneCharges.neverDelete(spans, HORIZON);
+            asap += ZoneCharges.deleteAsSoonAsUnused(spans);
+            optimum += ZoneCharges.offlineOptimum(spans);
+            asapZones += spans.size();
+        }
+        List<String> report = List.of(
+                String.format("%d organizations, %d lifecycle events, %s to %s, simulated in %.1f s", organizations,
+                        trace.events().size(), START, HORIZON, seconds),
+                String.format("zone charges: policy %d, never delete %d, delete as soon as unused %d, offline optimum %d",
+                        policyCharges, never, asap, optimum),
+                String.format("policy vs never %.1f%%, vs as soon as unused %.1f%%, above optimum %.1f%%",
+                        100.0 * (policyCharges - never) / never, 100.0 * (policyCharges - asap) / asap,
+                        100.0 * (policyCharges - optimum) / optimum),
+                String.format("zones created: policy %d, as soon as unused %d; reaps commanded %d, refused by the fence %d",
+                        allZones.size(), asapZones, commanded, refused),
+                "violations: " + violations.size());
+        report.forEach(System.out::println);
+        Files.write(Path.of("target", "zone-cost-simulation.txt"), report);
+
+        assertThat(violations).isEmpty();
+        assertThat(policyCharges).isLessThanOrEqualTo(asap).isGreaterThanOrEqualTo(optimum);
+        assertThat(commanded).isPositive();
+    }
+
+    /** Moves the wall clock in punctuation-sized steps up to just before {@code until}, executing due reaps. */
+    private void advanceTo(Instant until) {
+        while (wall.plus(STEP).isBefore(until)) {
+            wall = wall.plus(STEP);
+            driver.advanceWallClockTime(STEP);
+            executeReaps();
+        }
+    }
+
+    private void deliver(SyntheticTrace.Event event) {
+        lifecycle.pipeInput(event.orgId(), ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(event.occurredAt())
+                .setOrgId(event.orgId())
+                .setOrgName(event.orgName())
+                .setClusterId(event.clusterId())
+                .setClusterName("c")
+                .setStatus(event.status())
+                .setCloud("amazon")
+                .setRegion("eu-west-1")
+                .setKubeconfigVaultPath("k")
+                .build(), event.at());
+        lastLifecycleOffset.put(event.orgId(), ++lifecycleOffset);
+        boolean using = event.status() == ClusterStatus.PROVISIONING || event.status() == ClusterStatus.RUNNING;
+        if (using && !liveZones.containsKey(event.orgId())) {
+            // What the provisioner does on such an event: a zone, then its state on org.dns.v1.
+            Zone zone = new Zone(event.orgId(), "Z" + allZones.size(), event.at());
+            liveZones.put(event.orgId(), zone);
+            allZones.add(zone);
+            zonesTopic.pipeInput(event.orgId(), OrgDnsState.newBuilder().setOrgId(event.orgId())
+                    .setOrgName(event.orgName()).setBaseDomain("example.com").setStatus(OrgDnsStatus.READY)
+                    .setZoneName(event.orgName() + ".example.com.").setZoneId(zone.zoneId).setZoneGeneration(1)
+                    .setZoneCreatedAt(event.at()).setUpdatedAt(event.at()).build(), event.at());
+        }
+    }
+
+    /** The provisioner's side of a reap: the fence, then the deletion, then the tombstone. */
+    private void executeReaps() {
+        while (!reaps.isEmpty()) {
+            ZoneReapCommand command = reaps.readValue();
+            commanded++;
+            Zone zone = liveZones.get(command.getOrgId());
+            long newest = lastLifecycleOffset.getOrDefault(command.getOrgId(), -1L);
+            if (zone == null || !zone.zoneId.equals(command.getZoneId())
+                    || newest > command.getLifecyclePosition().getOffset()) {
+                refused++;
+                continue;
+            }
+            if (inUse(command.getOrgId(), wall)) {
+                violations.add("zone " + zone.zoneId + " of " + zone.orgId + " reaped at " + wall + " while in use");
+            }
+            zone.deleted = wall;
+            liveZones.remove(command.getOrgId());
+            zonesTopic.pipeInput(command.getOrgId(), null, wall);
+        }
+    }
+
+    private boolean inUse(String orgId, Instant at) {
+        return usage.getOrDefault(orgId, List.of()).stream()
+                .anyMatch(span -> !span.start().isAfter(at) && span.end().isAfter(at));
+    }
+
+    /**
+     * An unused zone goes before the next 1st after it became unused; if it became unused inside the month-end
+     * window, within a punctuation step of that (it is then due at once).
+     */
+    private void checkNotKeptPastTheMonth(Zone zone, Instant end) {
+        Instant lastUse = usage.getOrDefault(zone.orgId, List.of()).stream()
+                .filter(span -> span.start().isBefore(end) && span.end().isAfter(zone.created))
+                .map(span -> span.end().isBefore(end) ? span.end() : end)
+                .max(Instant::compareTo).orElse(zone.created);
+        if (!lastUse.isBefore(HORIZON)) {
+            return;
+        }
+        Instant deadline = ReapPolicy.nextMonthStart(lastUse);
+        if (!lastUse.isBefore(deadline.minus(MONTH_END_WINDOW))) {
+            deadline = lastUse.plus(STEP.multipliedBy(2));
+        }
+        if (deadline.isAfter(HORIZON)) {
+            return;
+        }
+        if (end.isAfter(deadline)) {
+            violations.add("zone " + zone.zoneId + " of " + zone.orgId + " unused since " + lastUse + " still there at "
+                    + deadline + " (deleted " + (zone.deleted == null ? "never" : zone.deleted) + ")");
+        }
+    }
+}
