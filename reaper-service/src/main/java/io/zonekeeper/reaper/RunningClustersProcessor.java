@@ -36,6 +36,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class RunningClustersProcessor implements Processor<String, SpecificRecord, String, SpecificRecord> {
 
     static final String SERVICE = "reaper-service";
+    /** How long a commanded reap waits for the zone to go before it is commanded again. */
+    static final Duration RECOMMAND_AFTER = Duration.ofHours(1);
 
     private final String zonesTopic;
     private final ReapPolicy policy;
@@ -127,7 +129,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         ReapPolicy.Decision decision = policy.decide(zone.getZoneCreatedAt(), unusedAt);
         PendingReap reap = new PendingReap(orgUsage.orgName(), zone.getZoneId(),
                 zone.getZoneCreatedAt() == null ? -1 : zone.getZoneCreatedAt().toEpochMilli(), decision.reason(),
-                unusedAt.toEpochMilli(), decision.dueAt().toEpochMilli(), orgUsage.partition(), orgUsage.offset());
+                unusedAt.toEpochMilli(), decision.dueAt().toEpochMilli(), orgUsage.partition(), orgUsage.offset(), 0);
         pending.put(orgId, reap);
         if (previous == null || previous.dueAt() != reap.dueAt() || !previous.zoneId().equals(reap.zoneId())) {
             audit(orgId, AuditAction.REAP_SCHEDULED, reap.zoneId(), "policy " + reap.reason(), cause, Map.of(
@@ -143,6 +145,10 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
             return;
         }
         pending.delete(orgId);
+        if (existing.commanded() && isZonesTopic()) {
+            // The provisioner reports the zone gone: the commanded reap is done, not cancelled.
+            return;
+        }
         audit(orgId, AuditAction.REAP_CANCELLED, existing.zoneId(), reason, cause,
                 Map.of("wasDueAt", Instant.ofEpochMilli(existing.dueAt()).toString()));
         OrgUsage current = usage.get(orgId);
@@ -151,12 +157,18 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         }
     }
 
-    /** Commands every reap due by the wall clock; the provisioner fences each against its position. */
+    /**
+     * Commands every reap due by the wall clock; the provisioner fences each against its position. A reap
+     * commanded before is commanded again after {@link #RECOMMAND_AFTER} while the zone is still there: the
+     * command may have been refused on a position that has not moved since, or lost.
+     */
     private void commandDueReaps(long now) {
         List<KeyValue<String, PendingReap>> due = new ArrayList<>();
         try (KeyValueIterator<String, PendingReap> all = pending.all()) {
             all.forEachRemaining(entry -> {
-                if (entry.value.dueAt() <= now) {
+                PendingReap reap = entry.value;
+                boolean waited = now - reap.commandedAt() >= RECOMMAND_AFTER.toMillis();
+                if (reap.dueAt() <= now && (!reap.commanded() || waited)) {
                     due.add(entry);
                 }
             });
@@ -175,7 +187,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                     .setLifecyclePosition(new LifecyclePosition(reap.partition(), reap.offset()))
                     .build();
             context.forward(new Record<String, SpecificRecord>(entry.key, command, now), RunningClustersTopology.REAP_SINK);
-            pending.delete(entry.key);
+            pending.put(entry.key, reap.commanded(now));
             audit(entry.key, AuditAction.REAP_COMMANDED, reap.zoneId(), "due " + reap.reason(),
                     command.getCommandId().toString(), Map.of("dueAt", command.getDueAt().toString(),
                             "lifecycleOffset", Long.toString(reap.offset())));

@@ -1,8 +1,10 @@
 package io.zonekeeper.reaper;
 
 import java.time.Duration;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -29,17 +31,26 @@ public final class RunningClustersTopology {
      */
     public static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
                                  Duration maxClockSkew, String instance) {
+        return build(topics, serdes, policy, punctuateEvery, maxClockSkew, instance, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * As above, with the stores from {@code stores} (by name) instead of RocksDB: the cost simulation runs months
+     * of events through a TopologyTestDriver, which commits (and so flushes RocksDB to disk) after every record.
+     */
+    static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
+                          Duration maxClockSkew, String instance, Function<String, KeyValueBytesStoreSupplier> stores) {
         Topology topology = new Topology();
         topology.addSource(LIFECYCLE_SOURCE, Serdes.String().deserializer(), serdes.lifecycle().deserializer(),
                 topics.lifecycle());
         topology.addSource(ZONES_SOURCE, Serdes.String().deserializer(), serdes.orgDns().deserializer(), topics.orgDns());
         topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, maxClockSkew, instance),
                 LIFECYCLE_SOURCE, ZONES_SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.USAGE_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.USAGE_STORE),
                 Serdes.String(), JsonSerde.of(OrgUsage.class)), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.ZONES_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.ZONES_STORE),
                 Serdes.String(), serdes.orgDns()), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Topics.PENDING_REAPS_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.PENDING_REAPS_STORE),
                 Serdes.String(), JsonSerde.of(PendingReap.class)), PROCESSOR);
         topology.addSink(ORG_CLUSTERS_SINK, topics.orgClusters(), Serdes.String().serializer(),
                 serdes.orgClusters().serializer(), PROCESSOR);

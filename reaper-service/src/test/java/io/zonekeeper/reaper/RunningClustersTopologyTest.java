@@ -163,6 +163,38 @@ class RunningClustersTopologyTest {
         assertThat(command.getLifecyclePosition().getOffset()).as("the newest event considered").isEqualTo(2);
     }
 
+    /**
+     * Found by the cost simulation: the provisioner refuses a command once it has seen a newer event of the
+     * organization, and a newer event that changes nothing here (a duplicate) used to leave the zone for ever.
+     */
+    @Test
+    void aRefusedCommandIsCommandedAgainWithTheNewerPositionUntilTheZoneIsGone() {
+        zone("org-1", "Z1", START.minus(Duration.ofDays(5)));
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(1)));
+        advance(Duration.between(wall, Instant.parse("2026-03-31T18:01:00Z")));
+        assertThat(reaps.readValue().getLifecyclePosition().getOffset()).isEqualTo(1);
+
+        // The STOPPED event delivered again: the provisioner will refuse the command at offset 1.
+        lifecycle.pipeInput("org-1", event("org-1", "acme", "c-1", ClusterStatus.STOPPED,
+                START.plus(Duration.ofHours(1))), wall);
+        advance(Duration.ofMinutes(1));
+        assertThat(reaps.readValue().getLifecyclePosition().getOffset()).as("commanded again, newer position")
+                .isEqualTo(2);
+
+        advance(Duration.ofMinutes(30));
+        assertThat(reaps.isEmpty()).as("a command is given time to be executed").isTrue();
+        advance(Duration.ofMinutes(31));
+        assertThat(reaps.readValue().getLifecyclePosition().getOffset()).as("still there after an hour: again")
+                .isEqualTo(2);
+
+        zones.pipeInput("org-1", null, wall);
+        advance(Duration.ofHours(2));
+        assertThat(reaps.isEmpty()).isTrue();
+        assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_COMMANDED,
+                AuditAction.REAP_COMMANDED, AuditAction.REAP_COMMANDED);
+    }
+
     @Test
     void flappingClustersLeaveAtMostOnePendingReap() {
         zone("org-1", "Z1", START.minus(Duration.ofDays(5)));

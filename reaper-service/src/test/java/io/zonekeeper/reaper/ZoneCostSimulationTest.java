@@ -33,6 +33,9 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +51,8 @@ class ZoneCostSimulationTest {
     private static final Duration STEP = Duration.ofMinutes(5);
     private static final Duration MONTH_END_WINDOW = Duration.ofHours(6);
     private static final String SCOPE = "zone-cost-simulation";
+    /** How far behind the reaper the simulated provisioner executes commands, at most. */
+    private static final Duration PROVISIONER_LAG = Duration.ofMinutes(10);
 
     /** One hosted zone the simulated provisioner created. */
     private static final class Zone {
@@ -73,6 +78,9 @@ class ZoneCostSimulationTest {
     private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
     private TestInputTopic<String, OrgDnsState> zonesTopic;
     private TestOutputTopic<String, ZoneReapCommand> reaps;
+    private final java.util.Random lag = new java.util.Random(7);
+    /** Commands read from zone.reap.v1 and not executed yet: the provisioner runs a few minutes behind. */
+    private final java.util.Deque<Map.Entry<Instant, ZoneReapCommand>> queued = new java.util.ArrayDeque<>();
     private Instant wall = START;
     private long lifecycleOffset = -1;
     private int commanded;
@@ -98,7 +106,7 @@ class ZoneCostSimulationTest {
         long started = System.nanoTime();
         try {
             driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
-                    Duration.ofHours(1), "simulation"), props, START);
+                    Duration.ofHours(1), "simulation", Stores::inMemoryKeyValueStore), props, START);
             var keys = Serdes.String();
             lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
             zonesTopic = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -106,6 +114,7 @@ class ZoneCostSimulationTest {
 
             for (SyntheticTrace.Event event : trace.events()) {
                 advanceTo(event.at());
+                executeQueued();
                 deliver(event);
             }
             advanceTo(HORIZON);
@@ -152,13 +161,43 @@ class ZoneCostSimulationTest {
         assertThat(commanded).isPositive();
     }
 
-    /** Moves the wall clock in punctuation-sized steps up to just before {@code until}, executing due reaps. */
+    /**
+     * Moves the wall clock on the punctuation grid up to just before {@code until}, executing due reaps. Steps in
+     * which no reap falls due are skipped in one move: the punctuation would find nothing, and it fires once for
+     * a long move all the same.
+     */
     private void advanceTo(Instant until) {
         while (wall.plus(STEP).isBefore(until)) {
-            wall = wall.plus(STEP);
-            driver.advanceWallClockTime(STEP);
+            Instant due = earliest(earliestDueReap(), queued.isEmpty() ? null : queued.peekFirst().getKey());
+            Instant next = wall.plus(STEP);
+            if (due == null || !due.isBefore(until)) {
+                long steps = Duration.between(wall, until).minusMillis(1).dividedBy(STEP);
+                next = wall.plus(STEP.multipliedBy(Math.max(1, steps)));
+            } else if (due.isAfter(next)) {
+                next = wall.plus(STEP.multipliedBy(Duration.between(wall, due).dividedBy(STEP)));
+            }
+            if (next.equals(wall)) {
+                next = wall.plus(STEP);
+            }
+            driver.advanceWallClockTime(Duration.between(wall, next));
+            wall = next;
             executeReaps();
         }
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+    }
+
+    private Instant earliestDueReap() {
+        KeyValueStore<String, PendingReap> pending = driver.getKeyValueStore(Topics.PENDING_REAPS_STORE);
+        long earliest = Long.MAX_VALUE;
+        try (KeyValueIterator<String, PendingReap> all = pending.all()) {
+            while (all.hasNext()) {
+                earliest = Math.min(earliest, all.next().value.dueAt());
+            }
+        }
+        return earliest == Long.MAX_VALUE ? null : Instant.ofEpochMilli(earliest);
     }
 
     private void deliver(SyntheticTrace.Event event) {
@@ -188,11 +227,21 @@ class ZoneCostSimulationTest {
         }
     }
 
-    /** The provisioner's side of a reap: the fence, then the deletion, then the tombstone. */
+    /** Takes the commands the topology emitted; the provisioner executes each 0-10 minutes later. */
     private void executeReaps() {
         while (!reaps.isEmpty()) {
-            ZoneReapCommand command = reaps.readValue();
             commanded++;
+            Instant at = wall.plus(Duration.ofSeconds(lag.nextInt((int) PROVISIONER_LAG.toSeconds())));
+            Instant last = queued.isEmpty() ? at : queued.peekLast().getKey();
+            queued.addLast(Map.entry(at.isBefore(last) ? last : at, reaps.readValue()));
+        }
+        executeQueued();
+    }
+
+    /** The provisioner's side of a reap: the fence, then the deletion, then the tombstone. */
+    private void executeQueued() {
+        while (!queued.isEmpty() && !queued.peekFirst().getKey().isAfter(wall)) {
+            ZoneReapCommand command = queued.pollFirst().getValue();
             Zone zone = liveZones.get(command.getOrgId());
             long newest = lastLifecycleOffset.getOrDefault(command.getOrgId(), -1L);
             if (zone == null || !zone.zoneId.equals(command.getZoneId())
@@ -215,8 +264,8 @@ class ZoneCostSimulationTest {
     }
 
     /**
-     * An unused zone goes before the next 1st after it became unused; if it became unused inside the month-end
-     * window, within a punctuation step of that (it is then due at once).
+     * An unused zone goes before the next 1st after it became unused; if it became unused so close to the 1st that
+     * the provisioner could not get to it in time, as soon as the command reaches it.
      */
     private void checkNotKeptPastTheMonth(Zone zone, Instant end) {
         Instant lastUse = usage.getOrDefault(zone.orgId, List.of()).stream()
@@ -227,8 +276,9 @@ class ZoneCostSimulationTest {
             return;
         }
         Instant deadline = ReapPolicy.nextMonthStart(lastUse);
-        if (!lastUse.isBefore(deadline.minus(MONTH_END_WINDOW))) {
-            deadline = lastUse.plus(STEP.multipliedBy(2));
+        Instant dueAtOnce = lastUse.plus(STEP).plus(PROVISIONER_LAG);
+        if (!lastUse.isBefore(deadline.minus(MONTH_END_WINDOW)) && dueAtOnce.isAfter(deadline)) {
+            deadline = dueAtOnce;
         }
         if (deadline.isAfter(HORIZON)) {
             return;
