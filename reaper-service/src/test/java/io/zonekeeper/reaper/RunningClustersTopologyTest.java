@@ -6,9 +6,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
-import java.time.Clock;
-import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import io.zonekeeper.common.serde.MockSchemaRegistry;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
@@ -19,11 +16,14 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -32,6 +32,8 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class RunningClustersTopologyTest {
 
@@ -193,6 +195,61 @@ class RunningClustersTopologyTest {
         assertThat(reaps.isEmpty()).isTrue();
         assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_COMMANDED,
                 AuditAction.REAP_COMMANDED, AuditAction.REAP_COMMANDED);
+    }
+
+    /** The free window ends at 12 hours minus the 15-minute margin: 11:44 old goes now, 11:46 and later waits. */
+    @ParameterizedTest
+    @CsvSource({"704, FREE_WINDOW, 0", "706, MONTH_END, -1", "719, MONTH_END, -1", "721, MONTH_END, -1"})
+    void theFreeWindowBoundaryThroughTheTopology(long ageMinutes, ReapReason reason, long dueAfterUnusedMinutes) {
+        Instant created = START;
+        zone("org-1", "Z1", created);
+        event("org-1", "c-1", ClusterStatus.RUNNING, created.plusSeconds(30));
+        Instant unused = created.plus(Duration.ofMinutes(ageMinutes));
+        event("org-1", "c-1", ClusterStatus.STOPPED, unused);
+        advance(Duration.ofMinutes(2));
+        if (dueAfterUnusedMinutes >= 0) {
+            ZoneReapCommand command = reaps.readValue();
+            assertThat(command.getReason()).isEqualTo(reason);
+            assertThat(command.getDueAt()).isEqualTo(unused);
+        } else {
+            assertThat(reaps.isEmpty()).isTrue();
+            assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt())
+                    .isEqualTo(Instant.parse("2026-03-31T18:00:00Z")));
+        }
+    }
+
+    @Test
+    void anOldZoneUnusedInTheLastMinutesOfTheMonthIsCommandedAtOnce() {
+        zone("org-1", "Z1", START.minus(Duration.ofDays(40)));
+        event("org-1", "c-1", ClusterStatus.RUNNING, START);
+        Instant unused = Instant.parse("2026-03-31T23:50:00Z");
+        event("org-1", "c-1", ClusterStatus.STOPPED, unused);
+        advance(Duration.ofMinutes(1));
+        ZoneReapCommand command = reaps.readValue();
+        assertThat(command.getReason()).isEqualTo(ReapReason.MONTH_END);
+        assertThat(command.getDueAt()).isEqualTo(unused);
+    }
+
+    @Test
+    void aZoneCreatedOnTheLastDayOfAMonth() {
+        // Created at 20:00 on the 31st and unused two hours later: still free, gone at once.
+        Instant created = Instant.parse("2026-03-31T20:00:00Z");
+        zone("org-1", "Z1", created);
+        event("org-1", "c-1", ClusterStatus.RUNNING, created.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, created.plus(Duration.ofHours(2)));
+        advance(Duration.ofMinutes(1));
+        assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.FREE_WINDOW);
+        zones.pipeInput("org-1", null, wall); // the provisioner deleted it
+
+        // Created at 10:00 on the 31st and unused after midnight, 14.5 hours later: charged for April already,
+        // so it stays until April's month-end window.
+        zone("org-2", "Z2", Instant.parse("2026-03-31T10:00:00Z"));
+        event("org-2", "c-2", ClusterStatus.RUNNING, Instant.parse("2026-03-31T22:01:00Z"));
+        event("org-2", "c-2", ClusterStatus.STOPPED, Instant.parse("2026-04-01T00:30:00Z"));
+        advance(Duration.ofMinutes(5));
+        assertThat(reaps.isEmpty()).isTrue();
+        assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt())
+                .isEqualTo(Instant.parse("2026-04-30T18:00:00Z")));
     }
 
     @Test
