@@ -27,6 +27,9 @@ public final class EnvReader {
     private final Map<String, String> env;
     private final List<String> problems = new ArrayList<>();
     private final Map<String, String> described = new TreeMap<>();
+    /** Every name asked for, set or not, and every prefix: what the service reads, for deployment checks. */
+    private final java.util.Set<String> asked = new java.util.TreeSet<>();
+    private final java.util.Set<String> prefixesAsked = new java.util.TreeSet<>();
 
     public EnvReader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -132,6 +135,7 @@ public final class EnvReader {
      * becomes {@code sasl.mechanism}. Values of properties that look secret are masked in {@link #describe()}.
      */
     public Map<String, String> prefixed(String prefix) {
+        prefixesAsked.add(prefix);
         Map<String, String> properties = new LinkedHashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith(prefix) && name.length() > prefix.length()) {
@@ -141,6 +145,17 @@ public final class EnvReader {
             }
         });
         return properties;
+    }
+
+    /**
+     * Variables in the environment this reader was given that nothing asked for: in a deployment's own
+     * environment map (a compose file, a manifest), a misspelt or stale setting the service silently ignores.
+     */
+    public java.util.Set<String> unread() {
+        java.util.Set<String> unread = new java.util.TreeSet<>(env.keySet());
+        unread.removeAll(asked);
+        unread.removeIf(name -> prefixesAsked.stream().anyMatch(name::startsWith));
+        return unread;
     }
 
     /** Records a problem found while combining settings (for example two settings that contradict). */
@@ -163,6 +178,7 @@ public final class EnvReader {
     }
 
     private String raw(String name) {
+        asked.add(name);
         String value = env.get(name);
         return value == null || value.isBlank() ? null : value.trim();
     }
