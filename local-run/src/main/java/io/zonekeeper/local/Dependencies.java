@@ -1,0 +1,112 @@
+package io.zonekeeper.local;
+
+import io.zonekeeper.testkit.aws.MotoServer;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.InProcessKafka;
+import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.vault.VaultStandIn;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.route53.Route53Client;
+
+/**
+ * Everything the services talk to, on this machine: a Kafka broker (KRaft) with the topics, the schema-registry
+ * stand-in, the AWS emulator with the parent zone, the Vault stand-in, and simulated clusters whose kubeconfigs
+ * are in Vault where the upstream provisioner would put them.
+ */
+final class Dependencies implements AutoCloseable {
+
+    static final String VAULT_TOKEN = "zonekeeper-local-root";
+    static final String BASE_DOMAIN = "zonekeeper.test";
+    static final int PARTITIONS = 3;
+
+    final KafkaBroker kafka;
+    final SchemaRegistryStandIn registry;
+    final MotoServer moto;
+    final VaultStandIn vault;
+    final String parentZoneId;
+    final Route53Client route53;
+    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+
+    private Dependencies(KafkaBroker kafka, SchemaRegistryStandIn registry, MotoServer moto, VaultStandIn vault,
+                         Route53Client route53, String parentZoneId) {
+        this.kafka = kafka;
+        this.registry = registry;
+        this.moto = moto;
+        this.vault = vault;
+        this.route53 = route53;
+        this.parentZoneId = parentZoneId;
+    }
+
+    static Dependencies start(Consumer<String> progress) {
+        progress.accept("starting Kafka (KRaft, in this JVM)");
+        KafkaBroker kafka = InProcessKafka.start();
+        for (String topic : List.of("cluster.lifecycle.v1", "zone.reap.v1", "cert.requests.v1", "cert.commands.v1")) {
+            kafka.createTopic(topic, PARTITIONS, false);
+            kafka.createTopic(topic + ".dlq", 1, false);
+        }
+        for (String topic : List.of("org.dns.v1", "cluster.tls.v1", "org.clusters.v1")) {
+            kafka.createTopic(topic, PARTITIONS, true);
+        }
+        kafka.createTopic("audit.v1", PARTITIONS, false);
+        progress.accept("starting the schema registry");
+        SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
+        progress.accept("starting the AWS emulator (installed into .venv on first use)");
+        MotoServer moto = MotoServer.start();
+        Route53Client route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY))).build();
+        String parentZoneId = route53.createHostedZone(r -> r.name(BASE_DOMAIN + ".").callerReference("local-parent"))
+                .hostedZone().id().replace("/hostedzone/", "");
+        progress.accept("starting Vault");
+        VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
+        return new Dependencies(kafka, registry, moto, vault, route53, parentZoneId);
+    }
+
+    /** A simulated cluster, its kubeconfig in Vault at {@link #kubeconfigPath}. */
+    SimulatedCluster cluster(String clusterId) {
+        return clusters.computeIfAbsent(clusterId, id -> {
+            SimulatedCluster cluster = SimulatedCluster.start(id);
+            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
+            return cluster;
+        });
+    }
+
+    static String kubeconfigPath(String clusterId) {
+        return "clusters/" + clusterId + "/kubeconfig";
+    }
+
+    /** The environment every service shares. */
+    Map<String, String> commonEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", registry.endpoint().toString());
+        env.put("VAULT_ADDR", vault.endpoint().toString());
+        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        return env;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> all = new ArrayList<>(clusters.values());
+        all.add(route53);
+        all.add(vault);
+        all.add(registry);
+        all.add(moto);
+        all.add(kafka);
+        for (AutoCloseable closeable : all) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // stopping anyway
+            }
+        }
+    }
+}

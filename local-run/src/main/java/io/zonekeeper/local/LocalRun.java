@@ -1,0 +1,209 @@
+package io.zonekeeper.local;
+
+import io.zonekeeper.testkit.FreePort;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole of Zonekeeper on this machine: Kafka, the schema registry, the AWS emulator, Vault and simulated
+ * clusters started here; the three services each in a JVM of its own, from its own main, configured only through
+ * environment variables pointing at them; a scenario driver playing the upstream provisioner; and a live view.
+ * Ctrl-C stops everything, children first.
+ */
+@Command(name = "zonekeeper-local", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs Zonekeeper locally on embedded dependencies with a scenario and a live view.")
+public final class LocalRun implements Callable<Integer> {
+
+    @Option(names = "--orgs", defaultValue = "4", description = "organizations in the scenario (default ${DEFAULT-VALUE})")
+    int organizations;
+
+    @Option(names = "--clusters", defaultValue = "3", description = "clusters per organization (default ${DEFAULT-VALUE})")
+    int clusters;
+
+    @Option(names = "--speed", defaultValue = "1", description = "scenario speed: 2 plays it twice as fast (default ${DEFAULT-VALUE})")
+    double speed;
+
+    @Option(names = "--no-ui", description = "print audit events and dead letters as lines instead of the live view")
+    boolean noUi;
+
+    @Option(names = "--duration", defaultValue = "0", description = "stop after this many seconds (0: run until Ctrl-C)")
+    long durationSeconds;
+
+    @Option(names = "--logs", defaultValue = "local-run-logs", description = "where the services' logs go (default ${DEFAULT-VALUE})")
+    Path logDir;
+
+    @Option(names = "--seed", defaultValue = "42", hidden = true)
+    long seed;
+
+    private final PrintStream out;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Dependencies dependencies;
+    private volatile LiveView view;
+    private volatile ScenarioDriver driver;
+    private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+
+    public LocalRun() {
+        this(System.out);
+    }
+
+    LocalRun(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        // Before anything logs: the launcher logs to a file, the terminal is the live view's.
+        System.setProperty("logback.configurationFile", "logback-local.xml");
+        System.exit(new CommandLine(new LocalRun()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (organizations < 1 || clusters < 1 || speed <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--orgs and --clusters must be at least 1"
+                    + " and --speed positive");
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "local-run-stop"));
+        try {
+            start();
+        } catch (Exception e) {
+            out.println();
+            out.println("could not start: " + e.getMessage());
+            stop();
+            return 1;
+        }
+        if (durationSeconds > 0) {
+            done.await(durationSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            stop();
+        } else {
+            done.await();
+        }
+        return 0;
+    }
+
+    /** Starts everything; returns when the scenario is under way. */
+    void start() throws IOException, InterruptedException {
+        Files.createDirectories(logDir);
+        int[] step = {0};
+        int totalSteps = 7;
+        java.util.function.Consumer<String> progress = what -> out.printf("\r[%d/%d] %-70s", ++step[0], totalSteps, what);
+        dependencies = Dependencies.start(progress);
+        running.add(dependencies);
+        driver = new ScenarioDriver(dependencies, organizations, clusters,
+                Duration.ofMillis((long) (2000 / speed)), seed);
+        progress.accept("starting " + driver.clusterIds().size() + " simulated clusters");
+        driver.clusterIds().forEach(dependencies::cluster);
+
+        progress.accept("starting provisioner-service, cert-service and reaper-service");
+        Map<String, String> common = dependencies.commonEnv();
+        Map<String, String> provisioner = new LinkedHashMap<>(common);
+        provisioner.put("SERVICE_INSTANCE", "provisioner-local");
+        provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
+        provisioner.put("AWS_ACCESS_KEY_ID", io.zonekeeper.testkit.aws.MotoServer.ACCESS_KEY_ID);
+        provisioner.put("AWS_SECRET_ACCESS_KEY", io.zonekeeper.testkit.aws.MotoServer.SECRET_ACCESS_KEY);
+        provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
+        provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
+        provisioner.put("SHUTDOWN_GRACE", "5s");
+        Map<String, String> cert = new LinkedHashMap<>(common);
+        cert.put("SERVICE_INSTANCE", "cert-local");
+        cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
+        cert.put("SHUTDOWN_GRACE", "5s");
+        Map<String, String> reaper = new LinkedHashMap<>();
+        reaper.put("KAFKA_BOOTSTRAP_SERVERS", common.get("KAFKA_BOOTSTRAP_SERVERS"));
+        reaper.put("SCHEMA_REGISTRY_URL", common.get("SCHEMA_REGISTRY_URL"));
+        reaper.put("SERVICE_INSTANCE", "reaper-local");
+        reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());
+        reaper.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
+        reaper.put("PUNCTUATE_EVERY", "5s");
+        start("provisioner-service", "io.zonekeeper.provisioner.Main", provisioner);
+        start("cert-service", "io.zonekeeper.cert.Main", cert);
+        start("reaper-service", "io.zonekeeper.reaper.Main", reaper);
+        progress.accept("waiting for the services to report healthy");
+        for (ServiceProcess service : services.values()) {
+            service.awaitHealthy(Duration.ofMinutes(3));
+        }
+        progress.accept("starting the scenario");
+        out.println();
+        view = new LiveView(dependencies, out, !noUi, this::header).start();
+        running.add(view);
+        Thread scenario = new Thread(driver, "scenario-driver");
+        scenario.setDaemon(true);
+        scenario.start();
+        running.add(() -> {
+            scenario.interrupt();
+            scenario.join(10_000);
+        });
+        if (noUi) {
+            out.println(header());
+        }
+    }
+
+    private void start(String name, String mainClass, Map<String, String> env) throws IOException {
+        ServiceProcess process = ServiceProcess.start(name, mainClass, env, FreePort.pick(), logDir);
+        services.put(name, process);
+        running.add(process);
+    }
+
+    private String header() {
+        String health = services.values().stream()
+                .map(s -> s.name() + (s.alive() ? " up :" + s.httpPort() : " DOWN"))
+                .collect(Collectors.joining(", "));
+        ScenarioDriver d = driver;
+        return "Zonekeeper local run — " + organizations + " organizations × " + clusters + " clusters; scenario "
+                + (d == null ? 0 : d.done()) + "/" + (d == null ? 0 : d.steps()) + " steps; " + health
+                + "\nlogs in " + logDir.toAbsolutePath() + "; Ctrl-C stops everything";
+    }
+
+    /** Stops everything in reverse order of start: view, services (SIGTERM, they close cleanly), dependencies. */
+    void stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        LiveView v = view;
+        if (v != null) {
+            out.println();
+            out.println("stopping; what happened: " + v.summary());
+        }
+        List<AutoCloseable> reversed = new ArrayList<>(running);
+        java.util.Collections.reverse(reversed);
+        // Services first and together: each takes a few seconds to close cleanly.
+        reversed.stream().filter(r -> r instanceof ServiceProcess).parallel().forEach(LocalRun::closeQuietly);
+        reversed.stream().filter(r -> !(r instanceof ServiceProcess)).forEach(LocalRun::closeQuietly);
+        done.countDown();
+    }
+
+    LiveView view() {
+        return view;
+    }
+
+    Dependencies dependencies() {
+        return dependencies;
+    }
+
+    Map<String, ServiceProcess> services() {
+        return services;
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // stopping anyway
+        }
+    }
+}
