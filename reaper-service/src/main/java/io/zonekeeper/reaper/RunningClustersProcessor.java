@@ -145,12 +145,11 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
             return;
         }
         pending.delete(orgId);
-        if (existing.commanded() && isZonesTopic()) {
-            // The provisioner reports the zone gone: the commanded reap is done, not cancelled.
-            return;
+        // When the provisioner reports the zone gone after a command, the reap is done, not cancelled.
+        if (!(existing.commanded() && isZonesTopic())) {
+            audit(orgId, AuditAction.REAP_CANCELLED, existing.zoneId(), reason, cause,
+                    Map.of("wasDueAt", Instant.ofEpochMilli(existing.dueAt()).toString()));
         }
-        audit(orgId, AuditAction.REAP_CANCELLED, existing.zoneId(), reason, cause,
-                Map.of("wasDueAt", Instant.ofEpochMilli(existing.dueAt()).toString()));
         OrgUsage current = usage.get(orgId);
         if (current != null) {
             publish(orgId, current);

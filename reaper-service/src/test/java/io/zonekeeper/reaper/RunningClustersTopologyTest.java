@@ -191,6 +191,8 @@ class RunningClustersTopologyTest {
                 .isEqualTo(2);
 
         zones.pipeInput("org-1", null, wall);
+        assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt())
+                .as("the table no longer shows a reap once the zone is gone").isNull());
         advance(Duration.ofHours(2));
         assertThat(reaps.isEmpty()).isTrue();
         assertThat(actions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_COMMANDED,
