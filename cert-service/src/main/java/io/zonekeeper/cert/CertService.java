@@ -97,11 +97,9 @@ public final class CertService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        var defaults = KeyedParallelConsumer.Settings.defaults();
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().requests(),
-                config.topics().commands()), handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(),
-                defaults.maxInFlightPerPartition(), defaults.commitInterval(), defaults.retryBackoff(),
-                defaults.maxRetryBackoff(), defaults.deferDelay(), config.shutdownGrace()), metrics);
+                config.topics().commands()), handler, deadLetters,
+                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
         consumerThread = new Thread(consumer::run, "cert-consumer");
 
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,

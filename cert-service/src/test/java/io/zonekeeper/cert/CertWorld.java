@@ -27,6 +27,7 @@ import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.time.SettableClock;
 import io.zonekeeper.testkit.vault.VaultStandIn;
@@ -38,7 +39,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +72,8 @@ final class CertWorld implements AutoCloseable {
     final String commandsTopic = "cert.commands.v1-" + suffix;
     final String tlsTopic = "cluster.tls.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
-    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
+    final Map<String, SimulatedCluster> clusters = simulated.all();
     final SchemaRegistryClient registry;
     private final KafkaClients clients;
     private final Producer<byte[], byte[]> producer;
@@ -96,15 +97,11 @@ final class CertWorld implements AutoCloseable {
 
     /** A simulated cluster whose kubeconfig the upstream provisioner stored in Vault. */
     SimulatedCluster cluster(String clusterId) {
-        return clusters.computeIfAbsent(clusterId, id -> {
-            SimulatedCluster cluster = SimulatedCluster.start(id);
-            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
-            return cluster;
-        });
+        return simulated.get(clusterId);
     }
 
     static String kubeconfigPath(String clusterId) {
-        return "clusters/" + clusterId + "/kubeconfig";
+        return SimulatedClusters.kubeconfigPath(clusterId);
     }
 
     Map<String, String> env(String consumerGroup) {
@@ -289,7 +286,7 @@ final class CertWorld implements AutoCloseable {
     public void close() {
         new ArrayList<>(services).forEach(this::stop);
         producer.close();
-        clusters.values().forEach(SimulatedCluster::close);
+        simulated.close();
         vault.close();
         registryServer.close();
     }

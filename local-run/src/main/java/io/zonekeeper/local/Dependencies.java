@@ -4,6 +4,7 @@ import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.vault.VaultStandIn;
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ final class Dependencies implements AutoCloseable {
     final VaultStandIn vault;
     final String parentZoneId;
     final Route53Client route53;
-    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    final SimulatedClusters simulated;
+    final Map<String, SimulatedCluster> clusters;
 
     private Dependencies(KafkaBroker kafka, SchemaRegistryStandIn registry, MotoServer moto, VaultStandIn vault,
                          Route53Client route53, String parentZoneId) {
@@ -43,6 +45,8 @@ final class Dependencies implements AutoCloseable {
         this.vault = vault;
         this.route53 = route53;
         this.parentZoneId = parentZoneId;
+        this.simulated = new SimulatedClusters(vault, "secret");
+        this.clusters = simulated.all();
     }
 
     static Dependencies start(Consumer<String> progress) {
@@ -72,15 +76,11 @@ final class Dependencies implements AutoCloseable {
 
     /** A simulated cluster, its kubeconfig in Vault at {@link #kubeconfigPath}. */
     SimulatedCluster cluster(String clusterId) {
-        return clusters.computeIfAbsent(clusterId, id -> {
-            SimulatedCluster cluster = SimulatedCluster.start(id);
-            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
-            return cluster;
-        });
+        return simulated.get(clusterId);
     }
 
     static String kubeconfigPath(String clusterId) {
-        return "clusters/" + clusterId + "/kubeconfig";
+        return SimulatedClusters.kubeconfigPath(clusterId);
     }
 
     /** The environment every service shares. */
@@ -95,7 +95,7 @@ final class Dependencies implements AutoCloseable {
 
     @Override
     public void close() {
-        List<AutoCloseable> all = new ArrayList<>(clusters.values());
+        List<AutoCloseable> all = new ArrayList<>(List.of(simulated));
         all.add(route53);
         all.add(vault);
         all.add(registry);

@@ -105,7 +105,6 @@ public final class ProvisionerService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        var settings = KeyedParallelConsumer.Settings.defaults();
         // The handler asks the consumer how far the lifecycle partitions are done (the reap fence), and the
         // consumer needs the handler: the holder breaks the construction cycle.
         KeyedParallelConsumer[] self = new KeyedParallelConsumer[1];
@@ -118,9 +117,8 @@ public final class ProvisionerService implements AutoCloseable {
                 new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
                 audit, deadLetters, tp -> self[0].completedUpTo(tp), clock);
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap()),
-                handler, deadLetters, new KeyedParallelConsumer.Settings(config.workers(), settings.maxInFlightPerPartition(),
-                settings.commitInterval(), settings.retryBackoff(), settings.maxRetryBackoff(), settings.deferDelay(),
-                config.shutdownGrace()), metrics);
+                handler, deadLetters, KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()),
+                metrics);
         self[0] = consumer;
         consumerThread = new Thread(consumer::run, "provisioner-consumer");
 

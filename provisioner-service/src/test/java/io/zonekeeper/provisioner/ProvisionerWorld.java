@@ -25,6 +25,7 @@ import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.vault.VaultStandIn;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -73,7 +73,8 @@ final class ProvisionerWorld implements AutoCloseable {
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgDnsTopic = "org.dns.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
-    final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
+    final Map<String, SimulatedCluster> clusters = simulated.all();
     final SchemaRegistryClient registry;
     final KafkaClients clients;
     private final Producer<byte[], byte[]> producer;
@@ -106,15 +107,11 @@ final class ProvisionerWorld implements AutoCloseable {
 
     /** A simulated cluster whose kubeconfig the upstream provisioner stored in Vault. */
     SimulatedCluster cluster(String clusterId) {
-        return clusters.computeIfAbsent(clusterId, id -> {
-            SimulatedCluster cluster = SimulatedCluster.start(id);
-            vault.write("secret", kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
-            return cluster;
-        });
+        return simulated.get(clusterId);
     }
 
     static String kubeconfigPath(String clusterId) {
-        return "clusters/" + clusterId + "/kubeconfig";
+        return SimulatedClusters.kubeconfigPath(clusterId);
     }
 
     Map<String, String> env(String consumerGroup) {
@@ -262,7 +259,7 @@ final class ProvisionerWorld implements AutoCloseable {
     public void close() {
         new ArrayList<>(services).forEach(this::stop);
         producer.close();
-        clusters.values().forEach(SimulatedCluster::close);
+        simulated.close();
         route53.close();
         iam.close();
         aws.close();

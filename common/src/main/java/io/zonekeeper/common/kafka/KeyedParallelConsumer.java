@@ -52,6 +52,13 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             return new Settings(16, 2_000, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(30),
                     Duration.ofMillis(200), Duration.ofSeconds(20));
         }
+
+        /** The defaults with the two settings services expose: parallelism and how long work may finish. */
+        public static Settings of(int workers, Duration revocationGrace) {
+            Settings d = defaults();
+            return new Settings(workers, d.maxInFlightPerPartition(), d.commitInterval(), d.retryBackoff(),
+                    d.maxRetryBackoff(), d.deferDelay(), revocationGrace);
+        }
     }
 
     private record Work(ConsumerRecord<byte[], byte[]> record, PartitionProgress progress, long dispatchedAt) {
