@@ -37,7 +37,8 @@ public record ProvisionerConfig(
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
 
     /** Topic names; every one is configuration. */
-    public record Topics(String lifecycle, String reap, String orgDns, String audit, String deadLetterSuffix) {
+    public record Topics(String lifecycle, String reap, String orgCommands, String orgDns, String audit,
+                         String deadLetterSuffix) {
     }
 
     /** Client-side token buckets, per AWS account, shared in spirit with every ExternalDNS using the account. */
@@ -63,6 +64,7 @@ public record ProvisionerConfig(
                 new Topics(
                         env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
                         env.optional("REAP_TOPIC", "zone.reap.v1"),
+                        env.optional("ORG_COMMANDS_TOPIC", "org.commands.v1"),
                         env.optional("ORG_DNS_TOPIC", "org.dns.v1"),
                         env.optional("AUDIT_TOPIC", "audit.v1"),
                         env.optional("DLQ_SUFFIX", ".dlq")),

@@ -20,7 +20,10 @@ import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgAction;
+import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
@@ -42,6 +45,7 @@ final class ProvisionerHandler implements RecordHandler {
     private final ProvisionerConfig.Topics topics;
     private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
     private final RecordDecoder<ZoneReapCommand> reapDecoder;
+    private final RecordDecoder<OrgCommand> orgCommandDecoder;
     private final StateTopic<OrgDnsState> states;
     private final OrgProvisioner orgs;
     private final ClusterProvisioner clusters;
@@ -52,13 +56,15 @@ final class ProvisionerHandler implements RecordHandler {
     private final Clock clock;
 
     ProvisionerHandler(ProvisionerConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
-                       RecordDecoder<ZoneReapCommand> reapDecoder, StateTopic<OrgDnsState> states, OrgProvisioner orgs,
+                       RecordDecoder<ZoneReapCommand> reapDecoder, RecordDecoder<OrgCommand> orgCommandDecoder,
+                       StateTopic<OrgDnsState> states, OrgProvisioner orgs,
                        ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
                        DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleCompletedUpTo,
                        Clock clock) {
         this.topics = topics;
         this.lifecycleDecoder = lifecycleDecoder;
         this.reapDecoder = reapDecoder;
+        this.orgCommandDecoder = orgCommandDecoder;
         this.states = states;
         this.orgs = orgs;
         this.clusters = clusters;
@@ -74,6 +80,10 @@ final class ProvisionerHandler implements RecordHandler {
         try {
             if (record.topic().equals(topics.reap())) {
                 return handleReap(record);
+            }
+            if (record.topic().equals(topics.orgCommands())) {
+                handleOrgCommand(record);
+                return Outcome.DONE;
             }
             handleLifecycle(record);
             return Outcome.DONE;
@@ -170,6 +180,36 @@ final class ProvisionerHandler implements RecordHandler {
     }
 
     /**
+     * An operator's reconcile: every AWS resource and the stored key of the organization checked against the world
+     * (the shortcut for ready organizations skipped), drift repaired and audited like any change.
+     */
+    private void handleOrgCommand(ConsumerRecord<byte[], byte[]> record) {
+        OrgCommand command = orgCommandDecoder.decode(record);
+        if (command == null) {
+            return;
+        }
+        String orgId = Identifiers.orgId(command.getOrgId());
+        if (!orgId.equals(keyOf(record))) {
+            throw new InvalidEventException("record key '" + keyOf(record) + "' is not the command's organization id '"
+                    + orgId + "'");
+        }
+        if (command.getAction() != OrgAction.RECONCILE) {
+            throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
+        }
+        AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
+        Optional<OrgDnsState> state = states.get(orgId);
+        if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
+            trail.refused(AuditAction.UPDATED, ResourceType.HOSTED_ZONE, orgId,
+                    "reconcile: the organization has no ready zone to check");
+        } else {
+            LOG.info("reconciling {} on request of {}", orgId, command.getIssuedBy());
+            OrgDnsState checked = orgs.ensure(new OrgProvisioner.Org(orgId, state.get().getOrgName()), state, trail);
+            states.publish(OrgDnsState.newBuilder(checked).setLastEventId(state.get().getLastEventId()).build());
+        }
+        trail.awaitDurable();
+    }
+
+    /**
      * Publishes the state with the record's position, even when nothing else changed: the reap fence needs the
      * newest applied position durable. The position never moves backwards, so a replay keeps the fence strict.
      */
@@ -188,7 +228,8 @@ final class ProvisionerHandler implements RecordHandler {
 
     private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
         rejections.reject(record, record.topic().equals(topics.reap()) ? ResourceType.ZONE_REAP
-                : ResourceType.LIFECYCLE_EVENT, reason, cause);
+                : record.topic().equals(topics.orgCommands()) ? ResourceType.HOSTED_ZONE : ResourceType.LIFECYCLE_EVENT,
+                reason, cause);
     }
 
     private static String keyOf(ConsumerRecord<byte[], byte[]> record) {

@@ -29,6 +29,7 @@ import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
@@ -111,12 +112,14 @@ public final class ProvisionerService implements AutoCloseable {
         ProvisionerHandler handler = new ProvisionerHandler(config.topics(),
                 new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
                 new RecordDecoder<>(ZoneReapCommand.class, registry),
+                new RecordDecoder<>(OrgCommand.class, registry),
                 states,
                 new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
                 audit, deadLetters, tp -> self[0].completedUpTo(tp), clock);
-        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap()),
+        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap(),
+                config.topics().orgCommands()),
                 handler, deadLetters, KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()),
                 metrics);
         self[0] = consumer;

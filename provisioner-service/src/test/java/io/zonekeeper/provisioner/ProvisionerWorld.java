@@ -71,6 +71,7 @@ final class ProvisionerWorld implements AutoCloseable {
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String reapTopic = "zone.reap.v1-" + suffix;
+    final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String orgDnsTopic = "org.dns.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
     final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
@@ -91,7 +92,7 @@ final class ProvisionerWorld implements AutoCloseable {
                 .credentialsProvider(credentials).build();
         parentZoneId = route53.createHostedZone(r -> r.name(BASE_DOMAIN + ".").callerReference("parent-" + suffix))
                 .hostedZone().id().replace("/hostedzone/", "");
-        for (String topic : List.of(lifecycleTopic, reapTopic)) {
+        for (String topic : List.of(lifecycleTopic, reapTopic, orgCommandsTopic)) {
             kafka.createTopic(topic, 3, false);
             kafka.createTopic(topic + ".dlq", 1, false);
         }
@@ -127,6 +128,7 @@ final class ProvisionerWorld implements AutoCloseable {
         env.put("PARENT_ZONE_ID", parentZoneId);
         env.put("LIFECYCLE_TOPIC", lifecycleTopic);
         env.put("REAP_TOPIC", reapTopic);
+        env.put("ORG_COMMANDS_TOPIC", orgCommandsTopic);
         env.put("ORG_DNS_TOPIC", orgDnsTopic);
         env.put("AUDIT_TOPIC", auditTopic);
         env.put("CONSUMER_GROUP", consumerGroup);
@@ -182,6 +184,16 @@ final class ProvisionerWorld implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** What {@code zk reconcile --org} publishes; returns the command id audit events name as their cause. */
+    String reconcile(String orgId) {
+        UUID commandId = UUID.randomUUID();
+        sendRaw(orgCommandsTopic, orgId, new AvroSerializer<io.zonekeeper.schemas.OrgCommand>(registry, false, true)
+                .serialize(orgCommandsTopic, io.zonekeeper.schemas.OrgCommand.newBuilder().setCommandId(commandId)
+                        .setIssuedAt(Instant.now()).setIssuedBy("test").setOrgId(orgId)
+                        .setAction(io.zonekeeper.schemas.OrgAction.RECONCILE).setReason("drift test").build()));
+        return commandId.toString();
     }
 
     RecordMetadata reap(String orgId, String orgName, String zoneId, RecordMetadata decidedAt) {

@@ -14,6 +14,7 @@ public final class Contracts {
             ZoneReapCommand.getClassSchema(),
             CertificateRequest.getClassSchema(),
             CertCommand.getClassSchema(),
+            OrgCommand.getClassSchema(),
             AuditEvent.getClassSchema());
 
     private Contracts() {
