@@ -33,8 +33,8 @@ public record CertConfig(
     public static final String SERVICE = "cert-service";
 
     /** Topic names; every one is configuration. */
-    public record Topics(String lifecycle, String requests, String commands, String tlsState, String audit,
-                         String deadLetterSuffix) {
+    public record Topics(String lifecycle, String requests, String commands, String orgCommands, String tlsState,
+                         String audit, String deadLetterSuffix) {
     }
 
     /** What certificates look like and when they change. */
@@ -66,6 +66,7 @@ public record CertConfig(
                         env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
                         env.optional("CERT_REQUESTS_TOPIC", "cert.requests.v1"),
                         env.optional("CERT_COMMANDS_TOPIC", "cert.commands.v1"),
+                        env.optional("ORG_COMMANDS_TOPIC", "org.commands.v1"),
                         env.optional("TLS_STATE_TOPIC", "cluster.tls.v1"),
                         env.optional("AUDIT_TOPIC", "audit.v1"),
                         env.optional("DLQ_SUFFIX", ".dlq")),

@@ -20,6 +20,8 @@ import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.schemas.OrgAction;
+import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.TlsStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,6 +41,7 @@ final class CertHandler implements RecordHandler {
     private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
     private final RecordDecoder<CertificateRequest> requestDecoder;
     private final RecordDecoder<CertCommand> commandDecoder;
+    private final RecordDecoder<OrgCommand> orgCommandDecoder;
     private final CertNaming naming;
     private final CertificateStates states;
     private final CertReconciler reconciler;
@@ -47,12 +50,13 @@ final class CertHandler implements RecordHandler {
 
     CertHandler(CertConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
                 RecordDecoder<CertificateRequest> requestDecoder, RecordDecoder<CertCommand> commandDecoder,
-                CertNaming naming, CertificateStates states, CertReconciler reconciler, AuditPublisher audit,
+                RecordDecoder<OrgCommand> orgCommandDecoder, CertNaming naming, CertificateStates states, CertReconciler reconciler, AuditPublisher audit,
                 DeadLetterPublisher deadLetters) {
         this.topics = topics;
         this.lifecycleDecoder = lifecycleDecoder;
         this.requestDecoder = requestDecoder;
         this.commandDecoder = commandDecoder;
+        this.orgCommandDecoder = orgCommandDecoder;
         this.naming = naming;
         this.states = states;
         this.reconciler = reconciler;
@@ -67,6 +71,8 @@ final class CertHandler implements RecordHandler {
                 handleRequest(record);
             } else if (record.topic().equals(topics.commands())) {
                 handleCommand(record);
+            } else if (record.topic().equals(topics.orgCommands())) {
+                handleOrgCommand(record);
             } else {
                 handleLifecycle(record);
             }
@@ -156,6 +162,21 @@ final class CertHandler implements RecordHandler {
         trail.awaitDurable();
     }
 
+    private void handleOrgCommand(ConsumerRecord<byte[], byte[]> record) {
+        OrgCommand command = orgCommandDecoder.decode(record);
+        if (command == null) {
+            return;
+        }
+        String orgId = orgIdMatchingKey(command.getOrgId(), record);
+        if (command.getAction() != OrgAction.RECONCILE) {
+            throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
+        }
+        AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
+        LOG.info("reconciling the certificates of {} on request of {}", orgId, command.getIssuedBy());
+        reconciler.reconcile(orgId, command.getCommandId(), trail);
+        trail.awaitDurable();
+    }
+
     private static String orgIdMatchingKey(String raw, ConsumerRecord<byte[], byte[]> record) {
         String orgId = Identifiers.orgId(raw);
         if (!orgId.equals(keyOf(record))) {
@@ -167,7 +188,8 @@ final class CertHandler implements RecordHandler {
 
     private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
         ResourceType type = record.topic().equals(topics.requests()) ? ResourceType.CERTIFICATE_REQUEST
-                : record.topic().equals(topics.commands()) ? ResourceType.CERTIFICATE_AUTHORITY
+                : record.topic().equals(topics.commands()) || record.topic().equals(topics.orgCommands())
+                ? ResourceType.CERTIFICATE_AUTHORITY
                 : ResourceType.LIFECYCLE_EVENT;
         rejections.reject(record, type, reason, cause);
     }

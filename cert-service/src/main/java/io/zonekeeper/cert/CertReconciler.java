@@ -145,6 +145,27 @@ final class CertReconciler {
         rotateIfDue(org, stored.get(), AuthorityRotation.Step.STAGE, cause, trail);
     }
 
+    /**
+     * An operator's reconcile: the organization's CA and every certificate checked against Vault and the clusters
+     * that run; anything missing or different (a deleted Secret, a Vault secret edited by hand) is restored.
+     */
+    void reconcile(String orgId, UUID cause, AuditTrail trail) {
+        List<ClusterTlsState> issued = states.ofOrg(orgId);
+        if (issued.isEmpty()) {
+            trail.refused(AuditAction.UPDATED, ResourceType.CERTIFICATE_AUTHORITY, orgId,
+                    "reconcile: the organization has no certificates");
+            return;
+        }
+        var org = new OrgAuthorities.Org(orgId, issued.get(0).getOrgName());
+        Stored<OrgAuthority> authority = rotateIfDue(org, authorities.ensure(org, trail), null, cause, trail);
+        for (ClusterTlsState state : issued) {
+            boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
+            var target = targetOf(state, state.getKubeconfigVaultPath(), inject);
+            var outcome = certificates.ensure(target, authority.value(), trail);
+            states.publishIfChanged(state(target, outcome, authority.value(), state.getClusterRunning(), cause));
+        }
+    }
+
     /** A scheduled rotation step: taken if due, otherwise nothing. */
     void advanceRotation(String orgId, UUID cause, AuditTrail trail) {
         authorities.read(orgId).ifPresent(stored ->

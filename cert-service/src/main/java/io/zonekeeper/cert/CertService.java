@@ -26,6 +26,7 @@ import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.schemas.OrgCommand;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +90,7 @@ public final class CertService implements AutoCloseable {
                 new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
                 new RecordDecoder<>(CertificateRequest.class, registry),
                 new RecordDecoder<>(CertCommand.class, registry),
+                new RecordDecoder<>(OrgCommand.class, registry),
                 naming, states, reconciler, audit, deadLetters);
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());
@@ -98,7 +100,7 @@ public final class CertService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().requests(),
-                config.topics().commands()), handler, deadLetters,
+                config.topics().commands(), config.topics().orgCommands()), handler, deadLetters,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
         consumerThread = new Thread(consumer::run, "cert-consumer");
 

@@ -70,6 +70,7 @@ final class CertWorld implements AutoCloseable {
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
     final String commandsTopic = "cert.commands.v1-" + suffix;
+    final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String tlsTopic = "cluster.tls.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
     final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
@@ -81,7 +82,7 @@ final class CertWorld implements AutoCloseable {
     private final Map<String, String> extraEnv = new HashMap<>();
 
     CertWorld() {
-        for (String topic : List.of(lifecycleTopic, requestsTopic, commandsTopic)) {
+        for (String topic : List.of(lifecycleTopic, requestsTopic, commandsTopic, orgCommandsTopic)) {
             kafka.createTopic(topic, 3, false);
             kafka.createTopic(topic + ".dlq", 1, false);
         }
@@ -114,6 +115,7 @@ final class CertWorld implements AutoCloseable {
         env.put("LIFECYCLE_TOPIC", lifecycleTopic);
         env.put("CERT_REQUESTS_TOPIC", requestsTopic);
         env.put("CERT_COMMANDS_TOPIC", commandsTopic);
+        env.put("ORG_COMMANDS_TOPIC", orgCommandsTopic);
         env.put("TLS_STATE_TOPIC", tlsTopic);
         env.put("AUDIT_TOPIC", auditTopic);
         env.put("CONSUMER_GROUP", consumerGroup);
@@ -183,6 +185,15 @@ final class CertWorld implements AutoCloseable {
                 .setAction(action)
                 .setReason("test")
                 .build());
+    }
+
+    /** What {@code zk reconcile --org} publishes; returns the command id audit events name as their cause. */
+    String reconcile(String orgId) {
+        UUID commandId = UUID.randomUUID();
+        send(orgCommandsTopic, orgId, io.zonekeeper.schemas.OrgCommand.newBuilder().setCommandId(commandId)
+                .setIssuedAt(Instant.now()).setIssuedBy("test").setOrgId(orgId)
+                .setAction(io.zonekeeper.schemas.OrgAction.RECONCILE).build());
+        return commandId.toString();
     }
 
     /** An audit publisher onto the world's audit topic, for components tested without the whole service. */

@@ -140,6 +140,28 @@ class CertificateLifecycleTest {
     }
 
     @Test
+    void reconcileRestoresASecretDeletedByHandWithoutReissuing() {
+        world.cluster("c-1");
+        world.startService("cert-" + world.suffix);
+        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
+        world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
+        try (var admin = world.clusters.get("c-1").adminClient()) {
+            admin.secrets().inNamespace(CertWorld.NAMESPACE).withName("zonekeeper-tls").delete();
+        }
+        assertThat(world.secretIn("c-1", "zonekeeper-tls")).isEmpty();
+
+        String command = world.reconcile("org-1");
+
+        TlsMaterial restored = world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
+        assertThat(CertWorld.serialOf(restored)).isEqualTo(issued.getCertificateSerial());
+        await().atMost(Duration.ofSeconds(20)).until(() -> world.audits().stream().anyMatch(a ->
+                command.equals(a.getCauseEventId()) && a.getAction() == AuditAction.INJECTED));
+        assertThat(world.audits()).filteredOn(a -> command.equals(a.getCauseEventId()))
+                .extracting(AuditEvent::getAction).containsExactly(AuditAction.INJECTED);
+    }
+
+    @Test
     void stoppedClusterKeepsItsCertificateAndIsNotScheduledForRenewal() {
         world.cluster("c-1");
         world.startService("cert-" + world.suffix);

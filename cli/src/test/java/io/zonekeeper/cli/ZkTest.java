@@ -78,7 +78,7 @@ class ZkTest {
     void helpAndBadArguments() {
         Result help = zk("--help");
         assertThat(help.exit()).isZero();
-        assertThat(help.out()).contains("replay", "dlq", "audit", "orgs", "org", "emit");
+        assertThat(help.out()).contains("replay", "dlq", "audit", "orgs", "org", "reconcile", "emit");
         assertThat(zk("dlq", "redrive", "--help").out()).contains("--reason", "--from-offset", "--dry-run");
 
         Result badService = zk("replay", "--service", "mailer", "--from", "earliest");
@@ -91,6 +91,23 @@ class ZkTest {
                 "prod", "--status", "RUNNING", "--kubeconfig-path", "clusters/c-1/kubeconfig");
         assertThat(badName.exit()).isEqualTo(2);
         assertThat(badName.err()).contains("'b.a' is not a single DNS label");
+    }
+
+    @Test
+    void reconcilePublishesACommandForTheOrganization() {
+        String topic = "org-commands-" + suffix;
+        KAFKA.createTopic(topic, 3, false);
+        Result result = zk("reconcile", "--org", "org-9", "--reason", "drift after an incident", "--topic", topic);
+        assertThat(result.exit()).as(result.err()).isZero();
+        assertThat(result.out()).contains("asked for a reconcile of org-9");
+        List<ConsumerRecord<byte[], byte[]>> records = KAFKA.readAll(topic);
+        assertThat(records).hasSize(1);
+        var command = new AvroDeserializer<>(io.zonekeeper.schemas.OrgCommand.class, registryClient())
+                .deserialize(topic, records.get(0).value());
+        assertThat(command.getOrgId()).isEqualTo("org-9");
+        assertThat(command.getAction()).isEqualTo(io.zonekeeper.schemas.OrgAction.RECONCILE);
+        assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("org-9");
+        assertThat(zk("reconcile", "--org", "bad/org").exit()).isEqualTo(2);
     }
 
     @Test

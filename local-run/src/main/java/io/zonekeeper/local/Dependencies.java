@@ -52,7 +52,8 @@ final class Dependencies implements AutoCloseable {
     static Dependencies start(Consumer<String> progress) {
         progress.accept("starting Kafka (KRaft, in this JVM)");
         KafkaBroker kafka = InProcessKafka.start();
-        for (String topic : List.of("cluster.lifecycle.v1", "zone.reap.v1", "cert.requests.v1", "cert.commands.v1")) {
+        for (String topic : List.of("cluster.lifecycle.v1", "zone.reap.v1", "cert.requests.v1", "cert.commands.v1",
+                "org.commands.v1")) {
             kafka.createTopic(topic, PARTITIONS, false);
             kafka.createTopic(topic + ".dlq", 1, false);
         }
