@@ -75,6 +75,15 @@ final class Dependencies implements AutoCloseable {
         return new Dependencies(kafka, registry, moto, vault, route53, parentZoneId);
     }
 
+    /**
+     * A zone that existed before Zonekeeper managed the organization (migrated from an older system): the
+     * provisioner adopts it, and with no record of its creation the reaper treats it as already paid for.
+     */
+    String preexistingZone(String zoneName) {
+        return route53.createHostedZone(r -> r.name(zoneName).callerReference("migrated-" + zoneName))
+                .hostedZone().id().replace("/hostedzone/", "");
+    }
+
     /** A simulated cluster, its kubeconfig in Vault at {@link #kubeconfigPath}. */
     SimulatedCluster cluster(String clusterId) {
         return simulated.get(clusterId);

@@ -108,6 +108,9 @@ public final class LocalRun implements Callable<Integer> {
                 Duration.ofMillis((long) (2000 / speed)), seed);
         progress.accept("starting " + driver.clusterIds().size() + " simulated clusters");
         driver.clusterIds().forEach(dependencies::cluster);
+        if (driver.migratedOrg() >= 0) {
+            dependencies.preexistingZone(ScenarioDriver.orgName(driver.migratedOrg()) + "." + Dependencies.BASE_DOMAIN + ".");
+        }
 
         progress.accept("starting provisioner-service, cert-service and reaper-service");
         Map<String, String> common = dependencies.commonEnv();
@@ -130,6 +133,9 @@ public final class LocalRun implements Callable<Integer> {
         reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());
         reaper.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
         reaper.put("PUNCTUATE_EVERY", "5s");
+        // The longest month-end window the policy allows: a zone already paid for (the migrated organization's)
+        // is then due as soon as it is unused, so the month-end rule shows within minutes, not at the 30th.
+        reaper.put("REAP_MONTH_END_WINDOW", "27d");
         start("provisioner-service", "io.zonekeeper.provisioner.Main", provisioner);
         start("cert-service", "io.zonekeeper.cert.Main", cert);
         start("reaper-service", "io.zonekeeper.reaper.Main", reaper);

@@ -27,9 +27,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Plays the upstream provisioner: organizations create clusters, run them, stop and delete some; one organization
- * leaves altogether (its zone is young, so the reaper deletes it at once, for free); a cluster asks for a
- * certificate for its database, another for a name outside its zone; and a few malformed events arrive. Steps
- * are {@code pace} apart.
+ * leaves altogether (its zone is young, so the reaper deletes it at once, for free); another one, migrated from
+ * an older system with its zone already in Route53, leaves too (its zone counts as paid for, so the reaper waits
+ * for the month-end window); a cluster asks for a certificate for its database, another for a name outside its
+ * zone; and a few malformed events arrive. Steps are {@code pace} apart.
  */
 final class ScenarioDriver implements Runnable {
 
@@ -79,6 +80,11 @@ final class ScenarioDriver implements Runnable {
         return orgName(org) + "-c" + cluster;
     }
 
+    /** The organization whose zone existed before the scenario, or -1 when there are too few organizations. */
+    int migratedOrg() {
+        return organizations >= 3 ? organizations - 2 : -1;
+    }
+
     int steps() {
         return steps.size();
     }
@@ -102,7 +108,7 @@ final class ScenarioDriver implements Runnable {
         long tick = 0;
         for (int o = 0; o < organizations; o++) {
             int org = o;
-            boolean leaving = o == organizations - 1 && organizations > 1;
+            boolean leaving = (o == organizations - 1 && organizations > 1) || o == migratedOrg();
             for (int c = 0; c < clustersPerOrg; c++) {
                 int cluster = c;
                 long start = tick + random.nextInt(3);

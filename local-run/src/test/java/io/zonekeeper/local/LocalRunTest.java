@@ -45,17 +45,20 @@ class LocalRunTest {
         run.start();
         Dependencies world = run.dependencies();
 
-        // The last organization's clusters all go away: its young zone is reaped at once, for free.
+        // The last organization's clusters all go away: its young zone is reaped at once, for free. The migrated
+        // one's zone existed before: paid for, so it goes by the month-end rule (window 27 days in the local run).
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                actions(AuditAction.DELETED, ResourceType.HOSTED_ZONE) == 1
+                actions(AuditAction.DELETED, ResourceType.HOSTED_ZONE) == 2
                         && actions(AuditAction.REJECTED, ResourceType.LIFECYCLE_EVENT) >= 4
                         && actions(AuditAction.REJECTED, ResourceType.CERTIFICATE_REQUEST) == 1
                         && actions(AuditAction.INJECTED, ResourceType.TLS_SECRET) >= 5);
 
         Set<String> zones = world.route53.listHostedZones().hostedZones().stream().map(HostedZone::name)
                 .collect(Collectors.toSet());
-        assertThat(zones).contains("acme.zonekeeper.test.", "globex.zonekeeper.test.")
-                .doesNotContain("initech.zonekeeper.test.");
+        assertThat(zones).contains("acme.zonekeeper.test.")
+                .doesNotContain("initech.zonekeeper.test.", "globex.zonekeeper.test.");
+        assertThat(run.view().auditEvents()).filteredOn(e -> e.getAction() == AuditAction.REAP_COMMANDED)
+                .extracting(AuditEvent::getReason).containsExactlyInAnyOrder("due FREE_WINDOW", "due MONTH_END");
         assertThat(world.vault.read("secret", "zonekeeper/orgs/org-0/aws")).hasValueSatisfying(key ->
                 assertThat(key).containsKeys("accessKeyId", "secretAccessKey"));
         assertThat(world.vault.read("secret", "zonekeeper/tls/org-0/ca")).isPresent();
