@@ -15,6 +15,7 @@ import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
+import io.zonekeeper.common.ops.Resources;
 import io.zonekeeper.common.ops.ServiceMetrics;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -30,7 +31,6 @@ import io.zonekeeper.schemas.OrgCommand;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,7 +40,7 @@ import org.apache.kafka.clients.producer.Producer;
 /** The cert service wired from its configuration: what {@code Main} runs and what tests start. */
 public final class CertService implements AutoCloseable {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
     private final Thread consumerThread;
@@ -151,12 +151,6 @@ public final class CertService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         ops.close();
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                // closing anyway
-            }
-        }
+        resources.close();
     }
 }

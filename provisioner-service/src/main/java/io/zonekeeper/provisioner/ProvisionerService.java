@@ -13,6 +13,7 @@ import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
+import io.zonekeeper.common.ops.Resources;
 import io.zonekeeper.common.ops.ServiceMetrics;
 import io.zonekeeper.common.ratelimit.ApiRateLimiter;
 import io.zonekeeper.common.retry.Retry;
@@ -34,7 +35,6 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.route53.Route53Client;
 /** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ProvisionerService implements AutoCloseable {
 
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
     private final Thread consumerThread;
@@ -157,12 +157,6 @@ public final class ProvisionerService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         ops.close();
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            try {
-                resources.get(i).close();
-            } catch (Exception e) {
-                // closing anyway
-            }
-        }
+        resources.close();
     }
 }
