@@ -28,6 +28,7 @@ import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.OrgCommand;
+import io.zonekeeper.schemas.TlsStatus;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -107,6 +108,12 @@ public final class CertService implements AutoCloseable {
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
                 new AvroSerializer<>(registry, false, true), config.identity(), clock, config.scheduleEvery());
 
+        // For dashboards and alerts: how many certificates, and how soon the first one expires.
+        metrics.gauge("zonekeeper.certificates.managed", states, s -> s.ofStatus(TlsStatus.ISSUED).size());
+        metrics.gauge("zonekeeper.certificates.earliest.expiry.seconds", states, s -> s.ofStatus(TlsStatus.ISSUED).stream()
+                .map(ClusterTlsState::getNotAfter).filter(java.util.Objects::nonNull)
+                .mapToLong(notAfter -> java.time.Duration.between(clock.instant(), notAfter).toSeconds())
+                .min().orElse(-1));
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.threadAlive("consumer",
                 consumerThread)));
     }

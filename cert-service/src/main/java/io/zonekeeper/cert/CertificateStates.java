@@ -41,6 +41,10 @@ final class CertificateStates {
                 .toList();
     }
 
+    List<ClusterTlsState> ofStatus(TlsStatus status) {
+        return topic.all().stream().filter(s -> s.getStatus() == status).toList();
+    }
+
     List<ClusterTlsState> all() {
         return List.copyOf(topic.all());
     }

@@ -67,6 +67,19 @@ class CertificateLifecycleTest {
     }
 
     @Test
+    void metricsShowHowManyCertificatesThereAreAndWhenTheFirstExpires() {
+        world.cluster("c-1");
+        CertService service = world.startService("cert-" + world.suffix);
+        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        ClusterTlsState state = world.awaitState("c-1", "server", s -> true);
+        await().atMost(Duration.ofSeconds(20)).until(() -> service.metrics().scrape()
+                .matches("(?s).*zonekeeper_certificates_managed(\\{[^}]*})? 1\\.0\n.*"));
+        long expected = Duration.between(world.clock.instant(), state.getNotAfter()).toSeconds();
+        assertThat(service.metrics().scrape())
+                .containsPattern("zonekeeper_certificates_earliest_expiry_seconds(\\{[^}]*})? " + expected + "\\.0\n");
+    }
+
+    @Test
     void replayingEveryEventReissuesNothingAndWritesNothing() {
         world.cluster("c-1");
         world.cluster("c-2");
