@@ -33,6 +33,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -44,7 +45,6 @@ public final class CertService implements AutoCloseable {
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
-    private final Thread consumerThread;
     private final RenewalSchedule schedule;
     private final OpsServer ops;
     private final CertificateStates states;
@@ -103,7 +103,6 @@ public final class CertService implements AutoCloseable {
         consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().requests(),
                 config.topics().commands(), config.topics().orgCommands()), handler, deadLetters,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
-        consumerThread = new Thread(consumer::run, "cert-consumer");
 
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
                 new AvroSerializer<>(registry, false, true), config.identity(), clock, config.scheduleEvery());
@@ -111,16 +110,15 @@ public final class CertService implements AutoCloseable {
         // For dashboards and alerts: how many certificates, and how soon the first one expires.
         metrics.gauge("zonekeeper.certificates.managed", states, s -> s.ofStatus(TlsStatus.ISSUED).size());
         metrics.gauge("zonekeeper.certificates.earliest.expiry.seconds", states, s -> s.ofStatus(TlsStatus.ISSUED).stream()
-                .map(ClusterTlsState::getNotAfter).filter(java.util.Objects::nonNull)
-                .mapToLong(notAfter -> java.time.Duration.between(clock.instant(), notAfter).toSeconds())
+                .map(ClusterTlsState::getNotAfter).filter(Objects::nonNull)
+                .mapToLong(notAfter -> Duration.between(clock.instant(), notAfter).toSeconds())
                 .min().orElse(-1));
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.threadAlive("consumer",
-                consumerThread)));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling)));
     }
 
     public static CertService start(CertConfig config, Clock clock) {
         CertService service = new CertService(config, clock);
-        service.consumerThread.start();
+        service.consumer.start("cert-consumer");
         service.schedule.start();
         service.ops.start();
         return service;
@@ -144,19 +142,10 @@ public final class CertService implements AutoCloseable {
         return !consumer.assignment().isEmpty();
     }
 
-    int knownCertificates() {
-        return states.size();
-    }
-
     @Override
     public void close() {
         schedule.close();
         consumer.close();
-        try {
-            consumerThread.join(Duration.ofSeconds(30).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         ops.close();
         resources.close();
     }

@@ -78,15 +78,21 @@ final class ClusterCertificates {
         String bundle = Pem.certificates(authority.trustBundle());
         Instant now = clock.instant();
         TlsMaterial material;
+        X509Certificate leaf;
         boolean changed = false;
-        if (stored.isPresent() && reusable(stored.get().value(), target, authority, now)) {
+        // Parsed once: the stored certificate decides reuse and, if not, the audit's reason.
+        X509Certificate storedLeaf = stored.map(s -> s.value().leaf()).orElse(null);
+        Optional<String> reissueBecause = storedLeaf == null ? Optional.of("none stored")
+                : reissueBecause(storedLeaf, target, authority, now);
+        if (reissueBecause.isEmpty()) {
             material = stored.get().value();
+            leaf = storedLeaf;
             if (!material.caBundle().equals(bundle)) {
                 material = material.withCaBundle(bundle);
                 write(path, material, stored.get().version());
                 changed = true;
-                trail.record(AuditAction.UPDATED, ResourceType.CERTIFICATE, Certificates.serialHex(material.leaf()),
-                        "trust bundle changed", details(material.leaf(), authority, Map.of("path", path)));
+                trail.record(AuditAction.UPDATED, ResourceType.CERTIFICATE, Certificates.serialHex(leaf),
+                        "trust bundle changed", details(leaf, authority, Map.of("path", path)));
             }
         } else {
             Timer.Sample issuing = Timer.start(metrics);
@@ -98,16 +104,17 @@ final class ClusterCertificates {
                     .tag("kind", stored.isPresent() ? "renewal" : "first")
                     .register(metrics));
             material = TlsMaterial.of(issued, authority);
+            leaf = issued.certificate();
             write(path, material, stored.map(Stored::version).orElse(0));
             changed = true;
             trail.record(stored.isPresent() ? AuditAction.RENEWED : AuditAction.ISSUED, ResourceType.CERTIFICATE,
-                    issued.serialHex(), stored.isPresent() ? renewalReason(stored.get().value(), target, authority, now)
-                            : null, details(issued.certificate(), authority, Map.of("path", path)));
+                    issued.serialHex(), stored.isPresent() ? reissueBecause.get() : null,
+                    details(leaf, authority, Map.of("path", path)));
         }
         String secretName = naming.secretName(target.certificateName());
         if (target.inject()) {
             KubernetesClient client = clusters.connect(target.kubeconfigPath());
-            String serial = Certificates.serialHex(material.leaf());
+            String serial = Certificates.serialHex(leaf);
             TlsSecrets.Outcome outcome = secrets.ensure(client, secretName, material, serial);
             if (outcome != TlsSecrets.Outcome.UNCHANGED) {
                 changed = true;
@@ -115,7 +122,7 @@ final class ClusterCertificates {
                         outcome.name().toLowerCase(java.util.Locale.ROOT), Map.of("serial", serial));
             }
         }
-        return new Outcome(material.leaf(), path, secrets.namespace() + "/" + secretName, changed);
+        return new Outcome(leaf, path, secrets.namespace() + "/" + secretName, changed);
     }
 
     /**
@@ -143,23 +150,20 @@ final class ClusterCertificates {
         }
     }
 
-    private boolean reusable(TlsMaterial material, Target target, OrgAuthority authority, Instant now) {
-        X509Certificate leaf = material.leaf();
-        return new HashSet<>(Certificates.dnsNames(leaf)).equals(new HashSet<>(target.dnsNames()))
-                && signedBy(leaf, authority.current().certificate())
-                && !issuance.renewal().isDue(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant(), now);
-    }
-
-    private String renewalReason(TlsMaterial material, Target target, OrgAuthority authority, Instant now) {
-        X509Certificate leaf = material.leaf();
+    /**
+     * Why the stored certificate cannot stay: other names, a CA that no longer signs, or its renewal point
+     * reached. Empty when it is kept.
+     */
+    private Optional<String> reissueBecause(X509Certificate leaf, Target target, OrgAuthority authority, Instant now) {
         if (!new HashSet<>(Certificates.dnsNames(leaf)).equals(new HashSet<>(target.dnsNames()))) {
-            return "names changed";
+            return Optional.of("names changed");
         }
         if (!signedBy(leaf, authority.current().certificate())) {
-            return "signed by a CA that no longer signs (rotation)";
+            return Optional.of("signed by a CA that no longer signs (rotation)");
         }
-        return "due: renewal point " + issuance.renewal().renewAt(leaf.getNotBefore().toInstant(),
-                leaf.getNotAfter().toInstant()) + " reached at " + now;
+        Instant renewAt = issuance.renewal().renewAt(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+        return now.isBefore(renewAt) ? Optional.empty()
+                : Optional.of("due: renewal point " + renewAt + " reached at " + now);
     }
 
     private static boolean signedBy(X509Certificate leaf, X509Certificate ca) {

@@ -50,9 +50,7 @@ public final class ProvisionerService implements AutoCloseable {
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
-    private final Thread consumerThread;
     private final OpsServer ops;
-    private final StateTopic<OrgDnsState> states;
 
     private ProvisionerService(ProvisionerConfig config, Clock clock) {
         metrics = ServiceMetrics.prometheus(config.identity());
@@ -85,7 +83,7 @@ public final class ProvisionerService implements AutoCloseable {
         var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
         stateConsumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         stateConsumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        states = new StateTopic<>(config.topics().orgDns(), producer, new AvroSerializer<>(registry, false, true),
+        StateTopic<OrgDnsState> states = new StateTopic<>(config.topics().orgDns(), producer, new AvroSerializer<>(registry, false, true),
                 new AvroDeserializer<>(OrgDnsState.class, registry), new KafkaConsumer<>(stateConsumerConfig),
                 OrgDnsState::getOrgId, OrgDnsState::getUpdatedAt)
                 .restore(Duration.ofMinutes(5));
@@ -123,15 +121,13 @@ public final class ProvisionerService implements AutoCloseable {
                 handler, deadLetters, KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()),
                 metrics);
         self[0] = consumer;
-        consumerThread = new Thread(consumer::run, "provisioner-consumer");
 
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.threadAlive("consumer",
-                consumerThread)));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling)));
     }
 
     public static ProvisionerService start(ProvisionerConfig config, Clock clock) {
         ProvisionerService service = new ProvisionerService(config, clock);
-        service.consumerThread.start();
+        service.consumer.start("provisioner-consumer");
         service.ops.start();
         return service;
     }
@@ -144,18 +140,9 @@ public final class ProvisionerService implements AutoCloseable {
         return ops.port();
     }
 
-    int knownOrganizations() {
-        return states.size();
-    }
-
     @Override
     public void close() {
         consumer.close();
-        try {
-            consumerThread.join(Duration.ofSeconds(30).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         ops.close();
         resources.close();
     }

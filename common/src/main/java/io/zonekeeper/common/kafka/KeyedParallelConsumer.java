@@ -88,6 +88,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Object lock = new Object();
+    private volatile Thread pollThread;
 
     public KeyedParallelConsumer(Consumer<byte[], byte[]> consumer, Collection<String> topics, RecordHandler handler,
                                  DeadLetterPublisher deadLetters, Settings settings, MeterRegistry metrics) {
@@ -106,7 +107,21 @@ public final class KeyedParallelConsumer implements AutoCloseable {
                 p -> p.values().stream().mapToInt(PartitionProgress::inFlight).sum());
     }
 
-    /** Polls and dispatches until {@link #close()}; call from a dedicated thread. */
+    /** Starts polling on a thread of its own, named {@code threadName}; {@link #close()} waits for it. */
+    public KeyedParallelConsumer start(String threadName) {
+        Thread thread = new Thread(this::run, threadName);
+        pollThread = thread;
+        thread.start();
+        return this;
+    }
+
+    /** Whether the thread started by {@link #start} is still polling (for health checks). */
+    public boolean polling() {
+        Thread thread = pollThread;
+        return thread != null && thread.isAlive();
+    }
+
+    /** Polls and dispatches until {@link #close()}; call from a dedicated thread, or use {@link #start}. */
     public void run() {
         consumer.subscribe(topics, new Rebalance());
         long lastCommit = System.nanoTime();
@@ -372,6 +387,15 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     public void close() {
         if (running.compareAndSet(true, false)) {
             consumer.wakeup();
+        }
+        Thread thread = pollThread;
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                // In-flight work gets the revocation grace; committing and closing the client a little more.
+                thread.join(settings.revocationGrace().plusSeconds(10).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -19,8 +19,8 @@ public interface HealthCheck {
 
     Result check();
 
-    /** Healthy while the thread that does the service's work is alive. */
-    static HealthCheck threadAlive(String name, Thread thread) {
+    /** Healthy while {@code running} says the part that does the service's work is running. */
+    static HealthCheck of(String name, java.util.function.BooleanSupplier running) {
         return new HealthCheck() {
             @Override
             public String name() {
@@ -29,7 +29,7 @@ public interface HealthCheck {
 
             @Override
             public Result check() {
-                return thread.isAlive() ? Result.up("running") : Result.down(thread.getName() + " stopped");
+                return running.getAsBoolean() ? Result.up("running") : Result.down(name + " stopped");
             }
         };
     }

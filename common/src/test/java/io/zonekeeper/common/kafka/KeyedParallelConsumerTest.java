@@ -162,13 +162,9 @@ class KeyedParallelConsumerTest {
         var settings = new KeyedParallelConsumer.Settings(4, 1000, Duration.ofMillis(100), Duration.ofMillis(50),
                 Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofSeconds(2));
         KeyedParallelConsumer consumer = new KeyedParallelConsumer(clients.consumer(group), List.of(topic), handler, dlq,
-                settings, new SimpleMeterRegistry());
-        Thread thread = new Thread(consumer::run, "kpc-test");
-        thread.start();
-        toClose.add(() -> {
-            consumer.close();
-            thread.join(10_000);
-        });
+                settings, new SimpleMeterRegistry()).start("kpc-test");
+        assertThat(consumer.polling()).isTrue();
+        toClose.add(consumer);
     }
 
     private void send(String key, String value) throws Exception {
