@@ -30,6 +30,7 @@ import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.TlsStatus;
 import java.security.SecureRandom;
+import io.zonekeeper.common.time.ServiceClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -49,8 +50,10 @@ public final class CertService implements AutoCloseable {
     private final OpsServer ops;
     private final CertificateStates states;
 
-    private CertService(CertConfig config, Clock clock) {
+    private CertService(CertConfig config, ServiceClock time) {
         metrics = ServiceMetrics.prometheus(config.identity());
+        time.bindTo(metrics);
+        Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
         KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
@@ -74,7 +77,7 @@ public final class CertService implements AutoCloseable {
         states = new CertificateStates(stateTopic);
 
         AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
-                config.topics().audit(), config.identity(), clock);
+                config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
         ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
@@ -105,7 +108,7 @@ public final class CertService implements AutoCloseable {
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
 
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
-                new AvroSerializer<>(registry, false, true), config.identity(), clock, config.scheduleEvery());
+                new AvroSerializer<>(registry, false, true), config.identity(), time, config.scheduleEvery());
 
         // For dashboards and alerts: how many certificates, and how soon the first one expires.
         metrics.gauge("zonekeeper.certificates.managed", states, s -> s.ofStatus(TlsStatus.ISSUED).size());
@@ -113,10 +116,12 @@ public final class CertService implements AutoCloseable {
                 .map(ClusterTlsState::getNotAfter).filter(Objects::nonNull)
                 .mapToLong(notAfter -> Duration.between(clock.instant(), notAfter).toSeconds())
                 .min().orElse(-1));
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling)));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
+                time.health()));
     }
 
-    public static CertService start(CertConfig config, Clock clock) {
+    /** Starts the service; every time decision it makes reads {@code clock}. */
+    public static CertService start(CertConfig config, ServiceClock clock) {
         CertService service = new CertService(config, clock);
         service.consumer.start("cert-consumer");
         service.schedule.start();

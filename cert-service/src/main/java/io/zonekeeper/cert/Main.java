@@ -1,7 +1,6 @@
 package io.zonekeeper.cert;
 
 import io.zonekeeper.common.ops.ServiceLauncher;
-import java.time.Clock;
 
 /** Starts the cert service from environment variables; stops cleanly on SIGTERM. */
 public final class Main {
@@ -10,6 +9,6 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        ServiceLauncher.run(CertConfig.SERVICE, CertConfig::read, config -> CertService.start(config, Clock.systemUTC()));
+        ServiceLauncher.run(CertConfig.SERVICE, CertConfig::read, CertService::start);
     }
 }

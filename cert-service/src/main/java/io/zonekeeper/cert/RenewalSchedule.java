@@ -2,12 +2,12 @@ package io.zonekeeper.cert;
 
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.CertAction;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.TlsStatus;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -42,7 +42,8 @@ final class RenewalSchedule implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final AvroSerializer<CertCommand> serializer;
     private final ServiceIdentity identity;
-    private final Clock clock;
+    private final ServiceClock clock;
+    /** Clock time between scans; the timer runs on real time at {@link ServiceClock#realTime} of it. */
     private final Duration every;
     /** Work already asked for, so a command waiting behind a slow organization is not issued again every scan. */
     private final Map<String, Instant> issued = new ConcurrentHashMap<>();
@@ -54,7 +55,7 @@ final class RenewalSchedule implements AutoCloseable {
 
     RenewalSchedule(CertificateStates states, Supplier<Set<TopicPartition>> owned, String commandsTopic,
                     Producer<byte[], byte[]> producer, AvroSerializer<CertCommand> serializer, ServiceIdentity identity,
-                    Clock clock, Duration every) {
+                    ServiceClock clock, Duration every) {
         this.states = states;
         this.owned = owned;
         this.commandsTopic = commandsTopic;
@@ -66,19 +67,20 @@ final class RenewalSchedule implements AutoCloseable {
     }
 
     RenewalSchedule start() {
+        long period = clock.realTime(every).toMillis();
         timer.scheduleWithFixedDelay(() -> {
             try {
                 scan();
             } catch (RuntimeException e) {
                 LOG.warn("renewal scan failed; next one in {}", every, e);
             }
-        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        }, period, period, TimeUnit.MILLISECONDS);
         return this;
     }
 
     /** One scan; returns how many commands it issued. */
     int scan() {
-        Instant now = clock.instant();
+        Instant now = clock.now();
         Set<Integer> partitions = owned.get().stream().filter(tp -> tp.topic().equals(commandsTopic))
                 .map(TopicPartition::partition).collect(Collectors.toSet());
         if (partitions.isEmpty()) {

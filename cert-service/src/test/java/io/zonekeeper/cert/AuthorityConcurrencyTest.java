@@ -90,8 +90,8 @@ class AuthorityConcurrencyTest {
         // Two instances that both see the organization's events, as during a rebalance with a zombie.
         world.startService("cert-a-" + world.suffix);
         world.startService("cert-b-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
         world.awaitConsumed("cert-a-" + world.suffix, world.lifecycleTopic);
         world.awaitConsumed("cert-b-" + world.suffix, world.lifecycleTopic);
 

@@ -142,14 +142,14 @@ class CertBenchmark {
             world.startService("bench-" + world.suffix);
             // Warm the service path up on an organization outside the measurement.
             world.vault.write("secret", CertWorld.kubeconfigPath("warm-0"), Map.of("kubeconfig", servers.get(0).kubeconfig()));
-            world.emit(CertWorld.event("warm", "warm", "warm-0", "warm", ClusterStatus.RUNNING));
+            world.emit(world.event("warm", "warm", "warm-0", "warm", ClusterStatus.RUNNING));
             world.awaitState("warm-0", "server", s -> true);
 
             Map<Long, Long> snapshot = cpuSnapshot();
             long start = System.nanoTime();
             for (int c = 0; c < clustersPerOrg; c++) {
                 for (int o = 0; o < orgs; o++) {
-                    world.emit(CertWorld.event("org-" + o, "org" + o, clusterId(o, c), "c" + c, ClusterStatus.RUNNING));
+                    world.emit(world.event("org-" + o, "org" + o, clusterId(o, c), "c" + c, ClusterStatus.RUNNING));
                 }
             }
             int expected = orgs * clustersPerOrg + 1;

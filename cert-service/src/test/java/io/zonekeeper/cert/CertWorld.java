@@ -29,6 +29,7 @@ import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.time.SettableClock;
 import io.zonekeeper.testkit.vault.VaultStandIn;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,8 @@ final class CertWorld implements AutoCloseable {
     final KafkaBroker kafka = SharedKafka.get();
     final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
     final VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
-    final SettableClock clock = new SettableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    /** Starts the day before a leap day, far from the real date: no test here may depend on the day it runs. */
+    final SettableClock clock = new SettableClock(Instant.parse("2028-02-28T21:07:00Z"));
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
@@ -134,7 +136,8 @@ final class CertWorld implements AutoCloseable {
     }
 
     CertService startService(String consumerGroup) {
-        CertService service = CertService.start(CertConfig.read(new EnvReader(env(consumerGroup))), clock);
+        CertService service = CertService.start(CertConfig.read(new EnvReader(env(consumerGroup))),
+                ServiceClock.of(clock, "test clock"));
         services.add(service);
         return service;
     }
@@ -144,11 +147,11 @@ final class CertWorld implements AutoCloseable {
         services.remove(service);
     }
 
-    static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, String clusterName,
+    ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, String clusterName,
                                        ClusterStatus status) {
         return ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setClusterId(clusterId)
@@ -167,7 +170,7 @@ final class CertWorld implements AutoCloseable {
     RecordMetadata request(String orgId, String clusterId, String certificateName, String... names) {
         return send(requestsTopic, orgId, CertificateRequest.newBuilder()
                 .setRequestId(UUID.randomUUID())
-                .setRequestedAt(Instant.now())
+                .setRequestedAt(clock.instant())
                 .setRequestedBy("test")
                 .setOrgId(orgId)
                 .setClusterId(clusterId)
@@ -179,7 +182,7 @@ final class CertWorld implements AutoCloseable {
     RecordMetadata command(String orgId, CertAction action) {
         return send(commandsTopic, orgId, CertCommand.newBuilder()
                 .setCommandId(UUID.randomUUID())
-                .setIssuedAt(Instant.now())
+                .setIssuedAt(clock.instant())
                 .setIssuedBy("operator")
                 .setOrgId(orgId)
                 .setAction(action)
@@ -191,7 +194,7 @@ final class CertWorld implements AutoCloseable {
     String reconcile(String orgId) {
         UUID commandId = UUID.randomUUID();
         send(orgCommandsTopic, orgId, io.zonekeeper.schemas.OrgCommand.newBuilder().setCommandId(commandId)
-                .setIssuedAt(Instant.now()).setIssuedBy("test").setOrgId(orgId)
+                .setIssuedAt(clock.instant()).setIssuedBy("test").setOrgId(orgId)
                 .setAction(io.zonekeeper.schemas.OrgAction.RECONCILE).build());
         return commandId.toString();
     }
@@ -199,7 +202,7 @@ final class CertWorld implements AutoCloseable {
     /** An audit publisher onto the world's audit topic, for components tested without the whole service. */
     AuditPublisher auditPublisher() {
         return new AuditPublisher(producer, new AvroSerializer<>(registry, false, true), auditTopic,
-                new ServiceIdentity(CertConfig.SERVICE, "test"), clock);
+                new ServiceIdentity(CertConfig.SERVICE, "test"), ServiceClock.of(clock, "test clock"));
     }
 
     RecordMetadata send(String topic, String key, SpecificRecord value) {

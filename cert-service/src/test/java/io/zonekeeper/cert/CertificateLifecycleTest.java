@@ -33,7 +33,7 @@ class CertificateLifecycleTest {
     void runningClusterGetsACertificateForItsNamesInVaultAndInTheCluster() throws Exception {
         world.cluster("c-1");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
 
         ClusterTlsState state = world.awaitState("c-1", "server", s -> s.getStatus() == TlsStatus.ISSUED);
         TlsMaterial secret = world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
@@ -52,8 +52,8 @@ class CertificateLifecycleTest {
         assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/ca").orElseThrow()).containsKey("privateKey");
 
         try (TlsProbe.Server server = TlsProbe.serve(secret)) {
-            TlsProbe.connect(server.port(), "grafana.prod.acme.zk.example", secret.caBundle());
-            assertThat(TlsProbe.handshakes(server.port(), "grafana.staging.acme.zk.example", secret.caBundle())).isFalse();
+            TlsProbe.connect(server.port(), "grafana.prod.acme.zk.example", secret.caBundle(), world.clock.instant());
+            assertThat(TlsProbe.handshakes(server.port(), "grafana.staging.acme.zk.example", secret.caBundle(), world.clock.instant())).isFalse();
         }
 
         List<AuditEvent> audits = world.audits();
@@ -70,7 +70,7 @@ class CertificateLifecycleTest {
     void metricsShowHowManyCertificatesThereAreAndWhenTheFirstExpires() {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState state = world.awaitState("c-1", "server", s -> true);
         await().atMost(Duration.ofSeconds(20)).until(() -> service.metrics().scrape()
                 .matches("(?s).*zonekeeper_certificates_managed(\\{[^}]*})? 1\\.0\n.*"));
@@ -84,9 +84,9 @@ class CertificateLifecycleTest {
         world.cluster("c-1");
         world.cluster("c-2");
         var service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-2", "staging", ClusterStatus.PROVISIONING));
-        world.emit(CertWorld.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-2", "staging", ClusterStatus.PROVISIONING));
+        world.emit(world.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
         ClusterTlsState first = world.awaitState("c-1", "server", s -> s.getStatus() == TlsStatus.ISSUED);
         world.awaitState("c-2", "server", s -> s.getStatus() == TlsStatus.ISSUED);
         world.stop(service);
@@ -96,7 +96,7 @@ class CertificateLifecycleTest {
 
         // A new consumer group reads the lifecycle topic from the beginning: the operator's replay.
         world.startService("cert-replay-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         world.awaitConsumed("cert-replay-" + world.suffix, world.lifecycleTopic);
 
         assertThat(world.vault.requests("GET")).as("the replay read what exists").isPositive();
@@ -112,9 +112,9 @@ class CertificateLifecycleTest {
         world.cluster("c-2");
         world.cluster("c-3");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-2", "bank", "c-3", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-2", "staging", ClusterStatus.RUNNING));
+        world.emit(world.event("org-2", "bank", "c-3", "prod", ClusterStatus.RUNNING));
 
         var a1 = world.awaitState("c-1", "server", s -> true);
         var a2 = world.awaitState("c-2", "server", s -> true);
@@ -125,9 +125,9 @@ class CertificateLifecycleTest {
         TlsMaterial acme = world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
         TlsMaterial bank = world.awaitSecret("c-3", "zonekeeper-tls", s -> true);
         try (TlsProbe.Server server = TlsProbe.serve(bank)) {
-            assertThat(TlsProbe.handshakes(server.port(), "x.prod.bank.zk.example", acme.caBundle()))
+            assertThat(TlsProbe.handshakes(server.port(), "x.prod.bank.zk.example", acme.caBundle(), world.clock.instant()))
                     .as("acme's CA does not vouch for bank's server").isFalse();
-            assertThat(TlsProbe.handshakes(server.port(), "x.prod.bank.zk.example", bank.caBundle())).isTrue();
+            assertThat(TlsProbe.handshakes(server.port(), "x.prod.bank.zk.example", bank.caBundle(), world.clock.instant())).isTrue();
         }
     }
 
@@ -135,12 +135,12 @@ class CertificateLifecycleTest {
     void deletedClusterLosesItsCertificatesInVaultAndTheClusterAndItsStateIsTombstoned() {
         world.cluster("c-1");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         world.awaitState("c-1", "server", s -> true);
         world.request("org-1", "c-1", "mysql", "mysql.prod.acme.zk.example");
         world.awaitSecret("c-1", "mysql-tls", s -> true);
 
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.DELETED));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.DELETED));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> world.states().containsKey("c-1/server")
                 && world.states().get("c-1/server") == null && world.states().get("c-1/mysql") == null);
@@ -156,7 +156,7 @@ class CertificateLifecycleTest {
     void reconcileRestoresASecretDeletedByHandWithoutReissuing() {
         world.cluster("c-1");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
         world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
         try (var admin = world.clusters.get("c-1").adminClient()) {
@@ -178,8 +178,8 @@ class CertificateLifecycleTest {
     void stoppedClusterKeepsItsCertificateAndIsNotScheduledForRenewal() {
         world.cluster("c-1");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.STOPPED));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.STOPPED));
         ClusterTlsState state = world.awaitState("c-1", "server", s -> !s.getClusterRunning());
         assertThat(state.getStatus()).isEqualTo(TlsStatus.ISSUED);
         assertThat(world.secretIn("c-1", "zonekeeper-tls")).isPresent();

@@ -30,8 +30,8 @@ class OutageIsolationTest {
             apiServer.refuseConnections(true);
             world.startService("cert-" + world.suffix);
 
-            world.emit(CertWorld.event("org-down", "downcorp", "down-1", "prod", ClusterStatus.RUNNING));
-            world.emit(CertWorld.event("org-up", "upcorp", "up-1", "prod", ClusterStatus.RUNNING));
+            world.emit(world.event("org-down", "downcorp", "down-1", "prod", ClusterStatus.RUNNING));
+            world.emit(world.event("org-up", "upcorp", "up-1", "prod", ClusterStatus.RUNNING));
 
             world.awaitSecret("up-1", "zonekeeper-tls", s -> true);
             world.awaitState("up-1", "server", s -> true);
@@ -52,7 +52,7 @@ class OutageIsolationTest {
             world.setEnv("VAULT_ADDR", vault.endpoint().toString());
             world.startService("cert-" + world.suffix);
             vault.refuseConnections(true);
-            world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+            world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                     .until(() -> world.deadLetters(world.lifecycleTopic).isEmpty());
 

@@ -33,7 +33,7 @@ class RenewalAndRotationTest {
     void certificateIsRenewedWhenDueAndNotBefore() {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
         assertThat(Duration.between(issued.getNotBefore(), issued.getRenewAt()))
                 .as("two thirds of 90 days and the backdate").isEqualTo(Duration.ofDays(60).plusSeconds(200));
@@ -59,7 +59,7 @@ class RenewalAndRotationTest {
     void aRestartedServiceRenewsFromTheStateItRestored() {
         world.cluster("c-1");
         CertService first = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
         world.stop(first);
 
@@ -74,7 +74,7 @@ class RenewalAndRotationTest {
     void anAuthorityNearingExpiryIsRotatedByTheSchedule() {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState issued = world.awaitState("c-1", "server", s -> true);
         assertThat(issued.getCaNextStepAt()).isEqualTo(issued.getCaNotAfter().minus(Duration.ofDays(30)));
         awaitOwnership(service);
@@ -93,14 +93,14 @@ class RenewalAndRotationTest {
     void stoppedClustersAreNotRenewedUntilTheyRunAgain() {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.STOPPED));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.STOPPED));
         ClusterTlsState stopped = world.awaitState("c-1", "server", s -> !s.getClusterRunning());
         awaitOwnership(service);
         world.clock.set(stopped.getRenewAt().plusSeconds(1));
         assertThat(service.scanNow()).isZero();
 
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         world.awaitState("c-1", "server", s -> s.getClusterRunning()
                 && !s.getCertificateSerial().equals(stopped.getCertificateSerial()));
     }
@@ -113,7 +113,7 @@ class RenewalAndRotationTest {
     void caRotationKeepsEveryHandshakeWorkingBeforeDuringAndAfterTheOverlap() throws Exception {
         world.cluster("c-1");
         CertService service = world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
         ClusterTlsState before = world.awaitState("c-1", "server", s -> true);
         TlsMaterial initial = world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
         List<TlsMaterial> phases = new ArrayList<>(List.of(initial));

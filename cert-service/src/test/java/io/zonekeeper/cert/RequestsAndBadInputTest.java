@@ -30,8 +30,8 @@ class RequestsAndBadInputTest {
         world.cluster("c-1");
         world.cluster("c-2");
         world.startService("cert-" + world.suffix);
-        world.emit(CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-2", "bank", "c-2", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-2", "bank", "c-2", "prod", ClusterStatus.RUNNING));
         world.awaitState("c-1", "server", s -> true);
         world.awaitState("c-2", "server", s -> true);
     }
@@ -50,8 +50,8 @@ class RequestsAndBadInputTest {
         var state = world.awaitState("c-1", "mysql", s -> true);
         assertThat(state.getCaSerial()).isEqualTo(world.states().get("c-1/server").getCaSerial());
         try (TlsProbe.Server server = TlsProbe.serve(secret)) {
-            TlsProbe.connect(server.port(), "api.acme.zk.example", secret.caBundle());
-            TlsProbe.connect(server.port(), "mysql.prod.acme.zk.example", secret.caBundle());
+            TlsProbe.connect(server.port(), "api.acme.zk.example", secret.caBundle(), world.clock.instant());
+            TlsProbe.connect(server.port(), "mysql.prod.acme.zk.example", secret.caBundle(), world.clock.instant());
         }
 
         // Asking again with the same names reuses the certificate; other names replace it.
@@ -94,12 +94,12 @@ class RequestsAndBadInputTest {
     @Test
     void undecodableAndInvalidLifecycleEventsAreDeadLetteredWithTheReason() {
         world.sendRaw(world.lifecycleTopic, "org-1", "not avro".getBytes(StandardCharsets.UTF_8));
-        world.emit(CertWorld.event("org-1", "not.a.label", "c-9", "prod", ClusterStatus.RUNNING));
-        world.emit(CertWorld.event("org-1", "acme", "c-9", "prod/x", ClusterStatus.RUNNING));
-        var wrongKey = CertWorld.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING);
+        world.emit(world.event("org-1", "not.a.label", "c-9", "prod", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-9", "prod/x", ClusterStatus.RUNNING));
+        var wrongKey = world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING);
         world.send(world.lifecycleTopic, "org-2", wrongKey);
         world.cluster("c-3");
-        world.emit(CertWorld.event("org-1", "acme", "c-3", "dev", ClusterStatus.RUNNING));
+        world.emit(world.event("org-1", "acme", "c-3", "dev", ClusterStatus.RUNNING));
 
         world.awaitState("c-3", "server", s -> true);
         List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 4);

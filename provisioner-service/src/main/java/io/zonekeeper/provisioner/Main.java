@@ -1,7 +1,6 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.ops.ServiceLauncher;
-import java.time.Clock;
 
 /** Starts the provisioner from environment variables; stops cleanly on SIGTERM. */
 public final class Main {
@@ -10,7 +9,6 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        ServiceLauncher.run(ProvisionerConfig.SERVICE, ProvisionerConfig::read,
-                config -> ProvisionerService.start(config, Clock.systemUTC()));
+        ServiceLauncher.run(ProvisionerConfig.SERVICE, ProvisionerConfig::read, ProvisionerService::start);
     }
 }

@@ -33,6 +33,7 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.common.time.ServiceClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -52,8 +53,10 @@ public final class ProvisionerService implements AutoCloseable {
     private final KeyedParallelConsumer consumer;
     private final OpsServer ops;
 
-    private ProvisionerService(ProvisionerConfig config, Clock clock) {
+    private ProvisionerService(ProvisionerConfig config, ServiceClock time) {
         metrics = ServiceMetrics.prometheus(config.identity());
+        time.bindTo(metrics);
+        Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
         KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
@@ -90,7 +93,7 @@ public final class ProvisionerService implements AutoCloseable {
         resources.add(states);
 
         AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
-                config.topics().audit(), config.identity(), clock);
+                config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
         ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
@@ -122,10 +125,12 @@ public final class ProvisionerService implements AutoCloseable {
                 metrics);
         self[0] = consumer;
 
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling)));
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
+                time.health()));
     }
 
-    public static ProvisionerService start(ProvisionerConfig config, Clock clock) {
+    /** Starts the service; every time decision it makes reads {@code clock}. */
+    public static ProvisionerService start(ProvisionerConfig config, ServiceClock clock) {
         ProvisionerService service = new ProvisionerService(config, clock);
         service.consumer.start("provisioner-consumer");
         service.ops.start();

@@ -20,6 +20,7 @@ import io.zonekeeper.schemas.LifecyclePosition;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
@@ -29,7 +30,6 @@ import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.vault.VaultStandIn;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -59,6 +59,11 @@ final class ProvisionerWorld implements AutoCloseable {
 
     static final String BASE_DOMAIN = "example.com";
     static final String VAULT_TOKEN = "root-token";
+    /**
+     * Real speed from a fixed instant two minutes before a month and a year end, so no test here depends on the
+     * day it runs and the suite crosses a boundary as it goes.
+     */
+    static final ServiceClock CLOCK = ServiceClock.simulated(Instant.parse("2026-12-31T23:58:00Z"), 1, Instant.now());
 
     final KafkaBroker kafka = SharedKafka.get();
     final MotoServer moto = MotoServer.shared();
@@ -147,7 +152,7 @@ final class ProvisionerWorld implements AutoCloseable {
 
     ProvisionerService startService(String consumerGroup) {
         ProvisionerService service = ProvisionerService.start(ProvisionerConfig.read(new EnvReader(env(consumerGroup))),
-                Clock.systemUTC());
+                CLOCK);
         services.add(service);
         return service;
     }
@@ -160,7 +165,7 @@ final class ProvisionerWorld implements AutoCloseable {
     static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
         return ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now().truncatedTo(ChronoUnit.MILLIS))
+                .setOccurredAt(CLOCK.now().truncatedTo(ChronoUnit.MILLIS))
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setClusterId(clusterId)
@@ -191,7 +196,7 @@ final class ProvisionerWorld implements AutoCloseable {
         UUID commandId = UUID.randomUUID();
         sendRaw(orgCommandsTopic, orgId, new AvroSerializer<io.zonekeeper.schemas.OrgCommand>(registry, false, true)
                 .serialize(orgCommandsTopic, io.zonekeeper.schemas.OrgCommand.newBuilder().setCommandId(commandId)
-                        .setIssuedAt(Instant.now()).setIssuedBy("test").setOrgId(orgId)
+                        .setIssuedAt(CLOCK.now()).setIssuedBy("test").setOrgId(orgId)
                         .setAction(io.zonekeeper.schemas.OrgAction.RECONCILE).setReason("drift test").build()));
         return commandId.toString();
     }
@@ -202,10 +207,10 @@ final class ProvisionerWorld implements AutoCloseable {
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setZoneId(zoneId)
-                .setZoneCreatedAt(Instant.now())
+                .setZoneCreatedAt(CLOCK.now())
                 .setReason(ReapReason.FREE_WINDOW)
-                .setDecidedAt(Instant.now())
-                .setDueAt(Instant.now())
+                .setDecidedAt(CLOCK.now())
+                .setDueAt(CLOCK.now())
                 .setLifecyclePosition(new LifecyclePosition(decidedAt.partition(), decidedAt.offset()))
                 .build();
         return sendRaw(reapTopic, orgId, new AvroSerializer<ZoneReapCommand>(registry, false, true).serialize(reapTopic,

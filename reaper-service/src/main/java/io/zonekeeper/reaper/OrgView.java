@@ -15,7 +15,8 @@ public record OrgView(String orgId, String orgName, List<String> clustersInUse, 
     public record Zone(String zoneId, String zoneName, String status, String createdAt) {
     }
 
-    public record Reap(String dueAt, String reason, String decidedAt) {
+    /** {@code commandedAt} is null until the reap was commanded (then the provisioner is executing or refused it). */
+    public record Reap(String dueAt, String reason, String decidedAt, String commandedAt) {
     }
 
     static OrgView of(String orgId, OrgUsage usage, OrgDnsState zone, PendingReap reap, String servedBy) {
@@ -26,6 +27,7 @@ public record OrgView(String orgId, String orgName, List<String> clustersInUse, 
                 zone == null ? null : new Zone(zone.getZoneId(), zone.getZoneName(), zone.getStatus().name(),
                         zone.getZoneCreatedAt() == null ? null : zone.getZoneCreatedAt().toString()),
                 reap == null ? null : new Reap(Instant.ofEpochMilli(reap.dueAt()).toString(), reap.reason().name(),
-                        Instant.ofEpochMilli(reap.decidedAt()).toString()), servedBy);
+                        Instant.ofEpochMilli(reap.decidedAt()).toString(),
+                        reap.commanded() ? Instant.ofEpochMilli(reap.commandedAt()).toString() : null), servedBy);
     }
 }

@@ -15,7 +15,7 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ZoneReapCommand;
-import java.time.Clock;
+import io.zonekeeper.common.time.ServiceClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -37,8 +37,9 @@ public final class ReaperService implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final OpsServer ops;
 
-    private ReaperService(ReaperConfig config) {
+    private ReaperService(ReaperConfig config, ServiceClock clock) {
         metrics = ServiceMetrics.prometheus(config.identity());
+        clock.bindTo(metrics);
         var registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), new Retry(config.retry(), metrics));
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
@@ -55,7 +56,7 @@ public final class ReaperService implements AutoCloseable {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetterProducer,
-                config.identity(), config.deadLetterSuffix(), Clock.systemUTC(), metrics));
+                config.identity(), config.deadLetterSuffix(), clock.clock(), metrics));
         // The operations port also serves the query endpoint; it is bound first so the instance can tell the
         // group where to reach it (application.server) even when the port was chosen by the system.
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
@@ -70,11 +71,13 @@ public final class ReaperService implements AutoCloseable {
                 return state.isRunningOrRebalancing() || state == KafkaStreams.State.CREATED
                         ? Result.up(state.name()) : Result.down(state.name());
             }
-        }));
+        }, clock.health()));
         HostInfo self = new HostInfo(config.queryAdvertisedHost(), ops.port());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        // Streams itself stays on real time (commit intervals, timeouts); only the topology's decisions read the
+        // service's clock, and its punctuation keeps pace with it.
         streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes, config.policy(),
-                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance()), props);
+                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance(), clock), props);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         ops.route("/orgs", new OrgQueryEndpoint(streams, self, Duration.ofSeconds(5), config.topics().lifecycle(),
@@ -93,8 +96,9 @@ public final class ReaperService implements AutoCloseable {
         }
     }
 
-    public static ReaperService start(ReaperConfig config) {
-        ReaperService service = new ReaperService(config);
+    /** Starts the reaper; every reap decision, the schedule and audit times read {@code clock}. */
+    public static ReaperService start(ReaperConfig config, ServiceClock clock) {
+        ReaperService service = new ReaperService(config, clock);
         service.streams.start();
         service.ops.start();
         return service;

@@ -2,6 +2,7 @@ package io.zonekeeper.reaper;
 
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
@@ -44,13 +45,15 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     private final Duration punctuateEvery;
     private final String instance;
     private final Duration maxClockSkew;
+    private final ServiceClock clock;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, OrgUsage> usage;
     private KeyValueStore<String, OrgDnsState> zones;
     private KeyValueStore<String, PendingReap> pending;
 
     RunningClustersProcessor(String zonesTopic, ReapPolicy policy, Duration punctuateEvery, Duration maxClockSkew,
-                             String instance) {
+                             String instance, ServiceClock clock) {
+        this.clock = clock;
         this.zonesTopic = zonesTopic;
         this.maxClockSkew = maxClockSkew;
         this.policy = policy;
@@ -64,7 +67,10 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         this.usage = context.getStateStore(Topics.USAGE_STORE);
         this.zones = context.getStateStore(Topics.ZONES_STORE);
         this.pending = context.getStateStore(Topics.PENDING_REAPS_STORE);
-        context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::commandDueReaps);
+        // Streams' wall clock stays real (a simulated Time would also speed up its commits and timeouts): the
+        // punctuation runs every real-time equivalent of the period and asks the service's clock what time it is.
+        context.schedule(clock.realTime(punctuateEvery), PunctuationType.WALL_CLOCK_TIME,
+                realTime -> commandDueReaps(clock.millis()));
     }
 
     @Override
@@ -111,7 +117,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         boolean unused = current != null && current.using().isEmpty();
         if (unused && (existing == null || !existing.zoneId().equals(state.getZoneId()))) {
             // The zone became ready after its clusters went away, or it was replaced: decide for this zone.
-            schedule(orgId, current, Instant.ofEpochMilli(context.currentStreamTimeMs()), null);
+            schedule(orgId, current, state.getUpdatedAt() != null ? state.getUpdatedAt() : clock.now(), null);
         }
     }
 
@@ -185,7 +191,9 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                     .setDueAt(Instant.ofEpochMilli(reap.dueAt()))
                     .setLifecyclePosition(new LifecyclePosition(reap.partition(), reap.offset()))
                     .build();
-            context.forward(new Record<String, SpecificRecord>(entry.key, command, now), RunningClustersTopology.REAP_SINK);
+            // Kafka timestamps stay real: brokers refuse records too far ahead of their own time.
+            context.forward(new Record<String, SpecificRecord>(entry.key, command, context.currentSystemTimeMs()),
+                    RunningClustersTopology.REAP_SINK);
             pending.put(entry.key, reap.commanded(now));
             audit(entry.key, AuditAction.REAP_COMMANDED, reap.zoneId(), "due " + reap.reason(),
                     command.getCommandId().toString(), Map.of("dueAt", command.getDueAt().toString(),
@@ -215,7 +223,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                        Map<String, String> details) {
         AuditEvent event = AuditEvent.newBuilder()
                 .setAuditId(UUID.randomUUID())
-                .setOccurredAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setOccurredAt(clock.now())
                 .setService(SERVICE)
                 .setInstance(instance)
                 .setAction(action)
@@ -227,6 +235,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                 .setOrgId(orgId)
                 .setClusterId(null)
                 .setDetails(details)
+                .setClock(clock.description())
                 .build();
         context.forward(new Record<String, SpecificRecord>(orgId, event, context.currentSystemTimeMs()),
                 RunningClustersTopology.AUDIT_SINK);
@@ -245,7 +254,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         Identifiers.orgId(orgId);
         Identifiers.orgName(event.getOrgName());
         Identifiers.clusterId(event.getClusterId());
-        Instant latest = Instant.ofEpochMilli(context.currentSystemTimeMs()).plus(maxClockSkew);
+        Instant latest = clock.now().plus(maxClockSkew);
         if (event.getOccurredAt().isAfter(latest)) {
             throw new InvalidEventException("event time " + event.getOccurredAt() + " is more than " + maxClockSkew
                     + " in the future");

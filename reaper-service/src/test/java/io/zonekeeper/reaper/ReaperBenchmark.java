@@ -89,7 +89,7 @@ class ReaperBenchmark {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         var serializer = new AvroSerializer<ClusterLifecycleEvent>(world.registry, false, true);
-        Instant now = Instant.now().minusSeconds(3600);
+        Instant now = world.clock.instant().minusSeconds(3600);
         try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int c = 0; c < clustersPerOrg; c++) {
                 for (int o = 0; o < orgs; o++) {

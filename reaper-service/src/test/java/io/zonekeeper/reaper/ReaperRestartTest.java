@@ -8,7 +8,6 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgClusters;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +24,7 @@ class ReaperRestartTest {
 
     @Test
     void countsAndPendingReapsSurviveARestartOntoAnEmptyStateDirectory() {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Instant now = world.clock.instant();
         world.zone("org-1", "acme", "Z1", now.minus(Duration.ofDays(10)));
 
         ReaperService first = world.start(Map.of());

@@ -11,6 +11,7 @@ import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -21,6 +22,7 @@ import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.time.SettableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -52,6 +54,8 @@ final class ReaperWorld implements AutoCloseable {
             registryServer.endpoint().toString(), Map.of()), new ServiceIdentity("test", "local"));
     private final Producer<byte[], byte[]> producer = clients.producer();
     private final List<ReaperService> running = new ArrayList<>();
+    /** Every instance's clock; it stands still unless a test moves it, on no particular date. */
+    final SettableClock clock = new SettableClock(Instant.parse("2026-03-10T08:00:00Z"));
 
     ReaperWorld() {
         for (String topic : List.of(topics.lifecycle(), topics.reap(), topics.audit(), topics.lifecycle() + ".dlq")) {
@@ -83,7 +87,8 @@ final class ReaperWorld implements AutoCloseable {
         // A closed Streams member is not removed before its session times out: keep the broker's minimum.
         env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000");
         env.putAll(overrides);
-        ReaperService service = ReaperService.start(ReaperConfig.read(new EnvReader(env)));
+        ReaperService service = ReaperService.start(ReaperConfig.read(new EnvReader(env)),
+                ServiceClock.of(clock, "test clock"));
         running.add(service);
         return service;
     }
@@ -103,7 +108,7 @@ final class ReaperWorld implements AutoCloseable {
     void zone(String orgId, String orgName, String zoneId, Instant createdAt) {
         send(topics.orgDns(), orgId, OrgDnsState.newBuilder().setOrgId(orgId).setOrgName(orgName)
                 .setBaseDomain("example.com").setStatus(OrgDnsStatus.READY).setZoneName(orgName + ".example.com.")
-                .setZoneId(zoneId).setZoneGeneration(1).setZoneCreatedAt(createdAt).setUpdatedAt(Instant.now()).build());
+                .setZoneId(zoneId).setZoneGeneration(1).setZoneCreatedAt(createdAt).setUpdatedAt(clock.instant()).build());
     }
 
     void send(String topic, String key, SpecificRecord value) {

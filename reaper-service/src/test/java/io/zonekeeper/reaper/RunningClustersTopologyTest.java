@@ -7,6 +7,7 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
 import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -29,6 +30,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import io.zonekeeper.testkit.time.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,8 @@ class RunningClustersTopologyTest {
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private TopologyTestDriver driver;
     private Instant wall = START;
+    /** The reaper's clock, moved with the driver's wall clock: decisions read it, punctuation follows the wall. */
+    private final SettableClock clock = new SettableClock(START);
     private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
     private TestInputTopic<String, OrgDnsState> zones;
     private TestOutputTopic<String, OrgClusters> orgClusters;
@@ -65,7 +69,7 @@ class RunningClustersTopologyTest {
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetters,
                 new ServiceIdentity("reaper-service", "test"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
         driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
-                Duration.ofHours(1), "test"), props, START);
+                Duration.ofHours(1), "test", ServiceClock.of(clock, "test clock")), props, START);
         var keys = Serdes.String();
         lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
         zones = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -310,6 +314,7 @@ class RunningClustersTopologyTest {
     }
 
     private void advance(Duration duration) {
+        clock.advance(duration);
         driver.advanceWallClockTime(duration);
         wall = wall.plus(duration);
     }

@@ -7,6 +7,7 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
 import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.reaper.ZoneCharges.Span;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -15,6 +16,7 @@ import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.testkit.time.SettableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -82,6 +84,8 @@ class ZoneCostSimulationTest {
     /** Commands read from zone.reap.v1 and not executed yet: the provisioner runs a few minutes behind. */
     private final java.util.Deque<Map.Entry<Instant, ZoneReapCommand>> queued = new java.util.ArrayDeque<>();
     private Instant wall = START;
+    /** The reaper's clock, kept with the driver's wall clock. */
+    private final SettableClock clock = new SettableClock(START);
     private long lifecycleOffset = -1;
     private int commanded;
     private int refused;
@@ -106,7 +110,8 @@ class ZoneCostSimulationTest {
         long started = System.nanoTime();
         try {
             driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
-                    Duration.ofHours(1), "simulation", Stores::inMemoryKeyValueStore), props, START);
+                    Duration.ofHours(1), "simulation", ServiceClock.of(clock, "simulation clock"),
+                    Stores::inMemoryKeyValueStore), props, START);
             var keys = Serdes.String();
             lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
             zonesTopic = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -179,6 +184,7 @@ class ZoneCostSimulationTest {
             if (next.equals(wall)) {
                 next = wall.plus(STEP);
             }
+            clock.set(next);
             driver.advanceWallClockTime(Duration.between(wall, next));
             wall = next;
             executeReaps();

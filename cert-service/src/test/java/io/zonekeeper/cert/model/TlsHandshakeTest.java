@@ -16,7 +16,8 @@ class TlsHandshakeTest {
 
     private final CertificateIssuer issuer = new CertificateIssuer(new SecureRandom(), Duration.ofMinutes(5));
     private final CertNaming naming = new CertNaming("zk.example", "zonekeeper/tls", "zonekeeper-tls");
-    private final Instant now = Instant.now();
+    /** Any fixed instant: the certificates are issued and checked at it, whatever the date. */
+    private final Instant now = Instant.parse("2027-02-28T23:59:00Z");
 
     @ParameterizedTest
     @EnumSource(value = KeyAlgorithm.class, names = {"EC_P256", "RSA_2048"})
@@ -26,11 +27,11 @@ class TlsHandshakeTest {
                 algorithm, now, Duration.ofDays(90)), acme);
 
         try (TlsProbe.Server server = TlsProbe.serve(material)) {
-            TlsProbe.connect(server.port(), "grafana.prod.acme.zk.example", material.caBundle());
-            TlsProbe.connect(server.port(), "prod.acme.zk.example", material.caBundle());
-            assertThatThrownBy(() -> TlsProbe.connect(server.port(), "prod.bank.zk.example", material.caBundle()))
+            TlsProbe.connect(server.port(), "grafana.prod.acme.zk.example", material.caBundle(), now);
+            TlsProbe.connect(server.port(), "prod.acme.zk.example", material.caBundle(), now);
+            assertThatThrownBy(() -> TlsProbe.connect(server.port(), "prod.bank.zk.example", material.caBundle(), now))
                     .as("a name outside the SANs").isInstanceOf(SSLHandshakeException.class);
-            assertThatThrownBy(() -> TlsProbe.connect(server.port(), "a.b.prod.acme.zk.example", material.caBundle()))
+            assertThatThrownBy(() -> TlsProbe.connect(server.port(), "a.b.prod.acme.zk.example", material.caBundle(), now))
                     .as("the wildcard covers one level").isInstanceOf(SSLHandshakeException.class);
         }
     }
@@ -44,8 +45,8 @@ class TlsHandshakeTest {
         String bankBundle = Pem.certificates(bank.trustBundle());
 
         try (TlsProbe.Server server = TlsProbe.serve(material)) {
-            assertThat(TlsProbe.handshakes(server.port(), "x.prod.acme.zk.example", bankBundle)).isFalse();
-            assertThat(TlsProbe.handshakes(server.port(), "x.prod.acme.zk.example", material.caBundle())).isTrue();
+            assertThat(TlsProbe.handshakes(server.port(), "x.prod.acme.zk.example", bankBundle, now)).isFalse();
+            assertThat(TlsProbe.handshakes(server.port(), "x.prod.acme.zk.example", material.caBundle(), now)).isTrue();
         }
     }
 

@@ -86,13 +86,9 @@ public final class TlsProbe {
 
     /**
      * Connects to the server as {@code hostName}, trusting only the CAs in {@code caBundlePem}, with HTTPS
-     * endpoint identification; returns normally only if the handshake succeeded.
+     * endpoint identification and certificate validity checked at {@code at} (never the real date: the
+     * certificates were issued on the test's clock); returns normally only if the handshake succeeded.
      */
-    public static void connect(int port, String hostName, String caBundlePem) throws Exception {
-        connect(port, hostName, caBundlePem, Instant.now());
-    }
-
-    /** As {@link #connect(int, String, String)}, with certificate validity checked at {@code at}. */
     public static void connect(int port, String hostName, String caBundlePem, Instant at) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
@@ -122,11 +118,7 @@ public final class TlsProbe {
         }
     }
 
-    /** True if a client trusting {@code caBundlePem} accepts the server as {@code hostName}. */
-    public static boolean handshakes(int port, String hostName, String caBundlePem) {
-        return handshakes(port, hostName, caBundlePem, Instant.now());
-    }
-
+    /** True if a client trusting {@code caBundlePem} accepts the server as {@code hostName} at {@code at}. */
     public static boolean handshakes(int port, String hostName, String caBundlePem, Instant at) {
         try {
             connect(port, hostName, caBundlePem, at);

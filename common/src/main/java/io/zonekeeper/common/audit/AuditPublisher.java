@@ -2,9 +2,9 @@ package io.zonekeeper.common.audit;
 
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditEvent;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
@@ -23,10 +23,10 @@ public final class AuditPublisher {
     private final AvroSerializer<AuditEvent> serializer;
     private final String topic;
     private final ServiceIdentity identity;
-    private final Clock clock;
+    private final ServiceClock clock;
 
     public AuditPublisher(Producer<byte[], byte[]> producer, AvroSerializer<AuditEvent> serializer, String topic,
-                          ServiceIdentity identity, Clock clock) {
+                          ServiceIdentity identity, ServiceClock clock) {
         this.producer = producer;
         this.serializer = serializer;
         this.topic = topic;
@@ -38,7 +38,7 @@ public final class AuditPublisher {
     public Future<RecordMetadata> publish(Audit audit) {
         AuditEvent event = AuditEvent.newBuilder()
                 .setAuditId(UUID.randomUUID())
-                .setOccurredAt(clock.instant())
+                .setOccurredAt(clock.now())
                 .setService(identity.service())
                 .setInstance(identity.instance())
                 .setAction(audit.action())
@@ -50,6 +50,7 @@ public final class AuditPublisher {
                 .setOrgId(audit.orgId())
                 .setClusterId(audit.clusterId())
                 .setDetails(audit.details())
+                .setClock(clock.description())
                 .build();
         String key = audit.orgId() == null ? NO_ORGANIZATION_KEY : audit.orgId();
         return producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),

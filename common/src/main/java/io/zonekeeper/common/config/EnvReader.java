@@ -3,6 +3,7 @@ package io.zonekeeper.common.config;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,6 +112,11 @@ public final class EnvReader {
             problems.add(name + " must not be negative");
         }
         return value;
+    }
+
+    /** An ISO-8601 instant in UTC, such as {@code 2027-01-31T23:30:00Z}, if set. */
+    public Optional<Instant> optionalInstant(String name) {
+        return Optional.ofNullable(parsed(name, null, Instant::parse, "an ISO-8601 instant such as 2027-01-31T23:30:00Z"));
     }
 
     public URI uri(String name, String defaultValue) {

@@ -2,14 +2,17 @@ package io.zonekeeper.common.ops;
 
 import io.zonekeeper.common.config.ConfigException;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.time.ServiceClock;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What every service's {@code main} does: read and validate the environment (exit 2 with every problem listed),
- * log the effective settings with secrets masked, start, and close cleanly on SIGTERM.
+ * including the clock it runs on; log the effective settings with secrets masked, and loudly a simulated clock;
+ * start, and close cleanly on SIGTERM.
  */
 public final class ServiceLauncher {
 
@@ -18,11 +21,14 @@ public final class ServiceLauncher {
     private ServiceLauncher() {
     }
 
-    public static <C> void run(String service, Function<EnvReader, C> readConfig, Function<C, AutoCloseable> start)
-            throws InterruptedException {
+    public static <C> void run(String service, Function<EnvReader, C> readConfig,
+                               BiFunction<C, ServiceClock, AutoCloseable> start) throws InterruptedException {
         EnvReader env = EnvReader.fromSystem();
         C config;
+        ServiceClock clock;
         try {
+            // Read first: the config's own validation then reports the clock's problems with the rest.
+            clock = ServiceClock.read(env);
             config = readConfig.apply(env);
         } catch (ConfigException e) {
             LOG.error("{}: {}", service, e.getMessage());
@@ -30,7 +36,17 @@ public final class ServiceLauncher {
             return;
         }
         LOG.info("starting {} with\n{}", service, env.describe());
-        AutoCloseable running = start.apply(config);
+        if (clock.simulated()) {
+            LOG.warn("""
+
+                    ************************************************************************
+                    {} RUNS ON A SIMULATED CLOCK: {}
+                    Every zone age, reap, certificate validity and audit time follows it.
+                    For rehearsals and local runs only; unset CLOCK_START in production.
+                    ************************************************************************""",
+                    service.toUpperCase(java.util.Locale.ROOT), clock.description());
+        }
+        AutoCloseable running = start.apply(config, clock);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

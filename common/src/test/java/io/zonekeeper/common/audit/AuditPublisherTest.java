@@ -6,6 +6,7 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
@@ -27,7 +28,7 @@ class AuditPublisherTest {
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
             "audit.v1", new ServiceIdentity("provisioner-service", "pod-1"),
-            Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC));
+            ServiceClock.of(Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), "fixed test clock"));
 
     @AfterEach
     void dropScope() {
@@ -53,6 +54,17 @@ class AuditPublisherTest {
         assertThat(event.getCauseEventId()).isEqualTo("evt-1");
         assertThat(event.getClusterId()).isEqualTo("c-1");
         assertThat(event.getDetails()).containsEntry("zoneName", "acme.example.com.");
+        assertThat(event.getClock()).isEqualTo("fixed test clock");
+    }
+
+    @Test
+    void eventsOnTheSystemClockSaySo() {
+        new AuditPublisher(producer, new AvroSerializer<>(registry, false, true), "audit.v1",
+                new ServiceIdentity("provisioner-service", "pod-1"), ServiceClock.system())
+                .publish(Audit.succeeded(AuditAction.CREATED, ResourceType.HOSTED_ZONE, "Z123", "org-1", "evt-1"));
+        AuditEvent event = new AvroDeserializer<>(AuditEvent.class, registry).deserialize("audit.v1",
+                producer.history().get(0).value());
+        assertThat(event.getClock()).isEqualTo(ServiceClock.SYSTEM);
     }
 
     @Test
