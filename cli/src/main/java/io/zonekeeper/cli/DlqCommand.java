@@ -2,7 +2,6 @@ package io.zonekeeper.cli;
 
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -177,7 +176,7 @@ final class DlqCommand implements Runnable {
                     marker.add(DeadLetters.REDRIVEN_SOURCE, letter.source().getBytes(StandardCharsets.UTF_8));
                     marker.add(DeadLetters.REDRIVEN_TO, (source + "-" + redriven.partition() + "@" + redriven.offset())
                             .getBytes(StandardCharsets.UTF_8));
-                    marker.add(DeadLetters.REDRIVEN_AT, Instant.now().toString().getBytes(StandardCharsets.UTF_8));
+                    marker.add(DeadLetters.REDRIVEN_AT, Zk.clock().now().toString().getBytes(StandardCharsets.UTF_8));
                     producer.send(new ProducerRecord<>(selection.topic, letter.record().partition(), null,
                             letter.record().key(), null, marker)).get();
                     out.println("redrove " + letter.source() + " -> " + source + "-" + redriven.partition() + "@"

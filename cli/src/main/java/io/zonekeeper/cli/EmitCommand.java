@@ -45,7 +45,8 @@ final class EmitCommand implements Callable<Integer> {
     String cloud;
     @Option(names = "--region", defaultValue = "eu-west-1")
     String region;
-    @Option(names = "--occurred-at", description = "ISO-8601 time of the change (default: now)")
+    @Option(names = "--occurred-at", description = "ISO-8601 time of the change (default: now, on the services' clock"
+            + " if CLOCK_START is set)")
     Instant occurredAt;
 
     @Override
@@ -64,7 +65,7 @@ final class EmitCommand implements Callable<Integer> {
         }
         ClusterLifecycleEvent event = ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(occurredAt == null ? Instant.now() : occurredAt)
+                .setOccurredAt(occurredAt == null ? Zk.clock().now() : occurredAt)
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setClusterId(clusterId)

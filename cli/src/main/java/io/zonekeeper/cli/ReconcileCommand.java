@@ -6,7 +6,6 @@ import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,7 +46,7 @@ final class ReconcileCommand implements Callable<Integer> {
         }
         OrgCommand command = OrgCommand.newBuilder()
                 .setCommandId(UUID.randomUUID())
-                .setIssuedAt(Instant.now())
+                .setIssuedAt(Zk.clock().now())
                 .setIssuedBy("zk/" + System.getProperty("user.name", "operator"))
                 .setOrgId(orgId)
                 .setAction(OrgAction.RECONCILE)

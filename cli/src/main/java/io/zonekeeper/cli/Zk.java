@@ -1,5 +1,7 @@
 package io.zonekeeper.cli;
 
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.time.ServiceClock;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "zk", mixinStandardHelpOptions = true, version = "zk 0.1.0",
         description = "Operate Zonekeeper: replay, dead letters, audit, organizations, hand-made events.",
         subcommands = {ReplayCommand.class, DlqCommand.class, AuditCommand.class, OrgsCommand.class,
-                OrgCommand.class, ReconcileCommand.class, EmitCommand.class})
+                OrgCommand.class, ReapsCommand.class, ReconcileCommand.class, EmitCommand.class})
 public final class Zk implements Runnable {
 
     static final int FAILED = 1;
@@ -34,6 +36,10 @@ public final class Zk implements Runnable {
                 cmd.getErr().println("zk: " + unreachable.getMessage());
                 return UNREACHABLE;
             }
+            if (e instanceof io.zonekeeper.common.config.ConfigException config) {
+                cmd.getErr().println("zk: " + config.getMessage());
+                return 2;
+            }
             if (e instanceof Refused refused) {
                 cmd.getErr().println("zk: " + refused.getMessage());
                 return FAILED;
@@ -42,6 +48,18 @@ public final class Zk implements Runnable {
             return FAILED;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * The clock {@code zk} stamps events and commands with, and looks from: the services' own settings
+     * ({@code CLOCK_START}, {@code CLOCK_RATE}, {@code CLOCK_ANCHOR}) when it operates a rehearsal on a simulated
+     * clock, otherwise the system clock.
+     */
+    static ServiceClock clock() {
+        EnvReader env = EnvReader.fromSystem();
+        ServiceClock clock = ServiceClock.read(env);
+        env.validate();
+        return clock;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -227,7 +228,7 @@ class ZkTest {
         String topic = "audit-" + suffix;
         KAFKA.createTopic(topic, 1, false);
         var publisher = new AuditPublisher(producer, new AvroSerializer<>(registryClient(), false, true), topic,
-                new ServiceIdentity("cert-service", "c"), Clock.systemUTC());
+                new ServiceIdentity("cert-service", "c"), ServiceClock.system());
         for (var audit : List.of(
                 new Audit(AuditAction.ISSUED, ResourceType.CERTIFICATE, "abc", AuditOutcome.SUCCEEDED, null, null,
                         "org-1", "c-1", Map.of()),

@@ -1,0 +1,91 @@
+package io.zonekeeper.cli;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.time.ServiceClock;
+import io.zonekeeper.reaper.ReaperConfig;
+import io.zonekeeper.reaper.ReaperService;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.SharedKafka;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** A real reaper on the real broker, with topics of its own, for the commands that read its query endpoint. */
+final class CliReaper implements AutoCloseable {
+
+    private static final KafkaBroker KAFKA = SharedKafka.get();
+
+    private final SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ReaperService reaper;
+    final String lifecycleTopic = "lifecycle-" + suffix;
+    final String zonesTopic = "dns-" + suffix;
+
+    CliReaper(ServiceClock clock) {
+        for (String topic : List.of(lifecycleTopic, "reap-" + suffix, "audit-" + suffix, lifecycleTopic + ".dlq")) {
+            KAFKA.createTopic(topic, 3, false);
+        }
+        KAFKA.createTopic(zonesTopic, 3, true);
+        KAFKA.createTopic("clusters-" + suffix, 3, true);
+        try {
+            reaper = ReaperService.start(ReaperConfig.read(new EnvReader(Map.ofEntries(
+                    Map.entry("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers()),
+                    Map.entry("SCHEMA_REGISTRY_URL", registry.endpoint().toString()),
+                    Map.entry("LIFECYCLE_TOPIC", lifecycleTopic), Map.entry("ORG_DNS_TOPIC", zonesTopic),
+                    Map.entry("ORG_CLUSTERS_TOPIC", "clusters-" + suffix), Map.entry("REAP_TOPIC", "reap-" + suffix),
+                    Map.entry("AUDIT_TOPIC", "audit-" + suffix), Map.entry("APPLICATION_ID", "reaper-" + suffix),
+                    Map.entry("STATE_DIR", Files.createTempDirectory("reaper").toString()), Map.entry("HTTP_PORT", "0"),
+                    Map.entry("QUERY_ADVERTISED_HOST", "127.0.0.1")))), clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + reaper.opsPort();
+    }
+
+    int opsPort() {
+        return reaper.opsPort();
+    }
+
+    void send(String topic, String key, SpecificRecord value) {
+        var serializer = new AvroSerializer<>(SchemaRegistries.forUrl(registry.endpoint().toString(),
+                new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                        new SimpleMeterRegistry())), false, true);
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                    serializer.serialize(topic, value))).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        reaper.close();
+        registry.close();
+    }
+}
