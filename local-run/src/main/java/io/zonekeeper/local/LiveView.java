@@ -43,7 +43,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class LiveView implements AutoCloseable {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    /** Times shown are the services' clock (simulated in a default local run): from the records, never real time. */
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final List<String> DEAD_LETTER_TOPICS = List.of("cluster.lifecycle.v1.dlq", "cert.requests.v1.dlq",
             "cert.commands.v1.dlq", "zone.reap.v1.dlq");
 
@@ -130,8 +131,8 @@ final class LiveView implements AutoCloseable {
                             shorten(event.getResourceId(), 34), event.getOutcome(),
                             event.getReason() == null ? "" : " — " + shorten(event.getReason(), 70)));
                 }
-                default -> line(deadLetters, String.format("%s %-26s %s", TIME.format(Instant.ofEpochMilli(
-                        record.timestamp())), record.topic(), shorten(header(record, DeadLetterPublisher.REASON), 110)));
+                default -> line(deadLetters, String.format("%s %-26s %s", failedAt(record), record.topic(),
+                        shorten(header(record, DeadLetterPublisher.REASON), 110)));
             }
         } catch (RuntimeException e) {
             line(deadLetters, "(could not show a record of " + record.topic() + ": " + e.getClass().getSimpleName() + ")");
@@ -217,6 +218,14 @@ final class LiveView implements AutoCloseable {
             List<String> all = new ArrayList<>(lines);
             all.subList(Math.max(0, all.size() - count), all.size()).forEach(l -> screen.append(l).append('\n'));
         }
+    }
+
+    /** When the service dead-lettered the record, on its clock (the record's own timestamp is real time). */
+    private static String failedAt(ConsumerRecord<byte[], byte[]> record) {
+        Header header = record.headers().lastHeader(DeadLetterPublisher.FAILED_AT);
+        Instant at = header == null ? Instant.ofEpochMilli(record.timestamp())
+                : Instant.parse(new String(header.value(), StandardCharsets.UTF_8));
+        return TIME.format(at);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

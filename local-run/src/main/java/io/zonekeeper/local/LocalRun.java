@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +35,17 @@ public final class LocalRun implements Callable<Integer> {
     @Option(names = "--clusters", defaultValue = "3", description = "clusters per organization (default ${DEFAULT-VALUE})")
     int clusters;
 
-    @Option(names = "--speed", defaultValue = "1", description = "scenario speed: 2 plays it twice as fast (default ${DEFAULT-VALUE})")
-    double speed;
+    @Option(names = "--start", description = "where the simulated clock starts, e.g. 2027-02-28T08:00:00Z (default: 16 hours"
+            + " before the coming month boundary, which the whole scenario needs)")
+    Instant start;
+
+    @Option(names = "--rate", defaultValue = "600", description = "how many times real speed the simulated clock runs"
+            + " (default ${DEFAULT-VALUE}: ten minutes a second)")
+    double rate;
+
+    @Option(names = "--real-time", description = "run the services on the system clock, as in production; the scenario"
+            + " is compressed into minutes and only the 12-hour rule shows")
+    boolean realTime;
 
     @Option(names = "--no-ui", description = "print audit events and dead letters as lines instead of the live view")
     boolean noUi;
@@ -49,6 +59,9 @@ public final class LocalRun implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", hidden = true)
     long seed;
 
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(java.time.ZoneOffset.UTC);
+
     private final PrintStream out;
     private final List<AutoCloseable> running = new ArrayList<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -56,6 +69,7 @@ public final class LocalRun implements Callable<Integer> {
     private volatile Dependencies dependencies;
     private volatile LiveView view;
     private volatile ScenarioDriver driver;
+    private volatile Timeline timeline;
     private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
 
     public LocalRun() {
@@ -74,9 +88,12 @@ public final class LocalRun implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (organizations < 1 || clusters < 1 || speed <= 0) {
+        if (organizations < 1 || clusters < 1 || !(rate > 0) || rate > 1_000_000) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--orgs and --clusters must be at least 1"
-                    + " and --speed positive");
+                    + " and --rate between 0 and 1000000");
+        }
+        if (realTime && start != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--start is for the simulated clock, not --real-time");
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "local-run-stop"));
         try {
@@ -104,8 +121,10 @@ public final class LocalRun implements Callable<Integer> {
         java.util.function.Consumer<String> progress = what -> out.printf("\r[%d/%d] %-70s", ++step[0], totalSteps, what);
         dependencies = Dependencies.start(progress);
         running.add(dependencies);
-        driver = new ScenarioDriver(dependencies, organizations, clusters,
-                Duration.ofMillis((long) (2000 / speed)), seed);
+        // After the dependencies: the simulated clock reads its start once the services are up.
+        timeline = realTime ? Timeline.realTime(Instant.now()) : Timeline.simulated(start, rate, Instant.now());
+        driver = new ScenarioDriver(dependencies, organizations, clusters, timeline.clock(), timeline.start(),
+                timeline.boundary(), timeline.compression(), seed);
         progress.accept("starting " + driver.clusterIds().size() + " simulated clusters");
         driver.clusterIds().forEach(dependencies::cluster);
         if (driver.migratedOrg() >= 0) {
@@ -113,32 +132,10 @@ public final class LocalRun implements Callable<Integer> {
         }
 
         progress.accept("starting provisioner-service, cert-service and reaper-service");
-        Map<String, String> common = dependencies.commonEnv();
-        Map<String, String> provisioner = new LinkedHashMap<>(common);
-        provisioner.put("SERVICE_INSTANCE", "provisioner-local");
-        provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
-        provisioner.put("AWS_ACCESS_KEY_ID", io.zonekeeper.testkit.aws.MotoServer.ACCESS_KEY_ID);
-        provisioner.put("AWS_SECRET_ACCESS_KEY", io.zonekeeper.testkit.aws.MotoServer.SECRET_ACCESS_KEY);
-        provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
-        provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
-        provisioner.put("SHUTDOWN_GRACE", "5s");
-        Map<String, String> cert = new LinkedHashMap<>(common);
-        cert.put("SERVICE_INSTANCE", "cert-local");
-        cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
-        cert.put("SHUTDOWN_GRACE", "5s");
-        Map<String, String> reaper = new LinkedHashMap<>();
-        reaper.put("KAFKA_BOOTSTRAP_SERVERS", common.get("KAFKA_BOOTSTRAP_SERVERS"));
-        reaper.put("SCHEMA_REGISTRY_URL", common.get("SCHEMA_REGISTRY_URL"));
-        reaper.put("SERVICE_INSTANCE", "reaper-local");
-        reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());
-        reaper.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
-        reaper.put("PUNCTUATE_EVERY", "5s");
-        // The longest month-end window the policy allows: a zone already paid for (the migrated organization's)
-        // is then due as soon as it is unused, so the month-end rule shows within minutes, not at the 30th.
-        reaper.put("REAP_MONTH_END_WINDOW", "27d");
-        start("provisioner-service", "io.zonekeeper.provisioner.Main", provisioner);
-        start("cert-service", "io.zonekeeper.cert.Main", cert);
-        start("reaper-service", "io.zonekeeper.reaper.Main", reaper);
+        Map<String, Map<String, String>> environments = serviceEnvironments(dependencies, timeline);
+        start("provisioner-service", "io.zonekeeper.provisioner.Main", environments.get("provisioner-service"));
+        start("cert-service", "io.zonekeeper.cert.Main", environments.get("cert-service"));
+        start("reaper-service", "io.zonekeeper.reaper.Main", environments.get("reaper-service"));
         progress.accept("waiting for the services to report healthy");
         for (ServiceProcess service : services.values()) {
             service.awaitHealthy(Duration.ofMinutes(3));
@@ -159,6 +156,47 @@ public final class LocalRun implements Callable<Integer> {
         }
     }
 
+    /**
+     * Each service's environment, by service name: the dependencies' endpoints, the clock, and on a simulated
+     * clock settings scaled to the scenario's timeline (certificates of 12 hours renew during it; the month-end
+     * window is an hour). Nothing here is a switch in service code: all of it is configuration.
+     */
+    static Map<String, Map<String, String>> serviceEnvironments(Dependencies dependencies, Timeline timeline)
+            throws IOException {
+        boolean simulated = timeline.clock().simulated();
+        Map<String, String> common = new LinkedHashMap<>(dependencies.commonEnv());
+        common.putAll(timeline.env());
+        Map<String, String> provisioner = new LinkedHashMap<>(common);
+        provisioner.put("SERVICE_INSTANCE", "provisioner-local");
+        provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
+        provisioner.put("AWS_ACCESS_KEY_ID", io.zonekeeper.testkit.aws.MotoServer.ACCESS_KEY_ID);
+        provisioner.put("AWS_SECRET_ACCESS_KEY", io.zonekeeper.testkit.aws.MotoServer.SECRET_ACCESS_KEY);
+        provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
+        provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
+        provisioner.put("SHUTDOWN_GRACE", "5s");
+        Map<String, String> cert = new LinkedHashMap<>(common);
+        cert.put("SERVICE_INSTANCE", "cert-local");
+        cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
+        cert.put("SHUTDOWN_GRACE", "5s");
+        if (simulated) {
+            cert.put("CERT_VALIDITY", "12h");
+            cert.put("SCHEDULE_EVERY", "5m");
+        }
+        Map<String, String> reaper = new LinkedHashMap<>();
+        reaper.put("KAFKA_BOOTSTRAP_SERVERS", common.get("KAFKA_BOOTSTRAP_SERVERS"));
+        reaper.put("SCHEMA_REGISTRY_URL", common.get("SCHEMA_REGISTRY_URL"));
+        reaper.putAll(timeline.env());
+        reaper.put("SERVICE_INSTANCE", "reaper-local");
+        reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());
+        reaper.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
+        // Periods are in the clock's time; on the simulated clock 5 minutes pass in half a real second.
+        reaper.put("PUNCTUATE_EVERY", simulated ? "5m" : "5s");
+        if (simulated) {
+            reaper.put("REAP_MONTH_END_WINDOW", "1h");
+        }
+        return Map.of("provisioner-service", provisioner, "cert-service", cert, "reaper-service", reaper);
+    }
+
     private void start(String name, String mainClass, Map<String, String> env) throws IOException {
         ServiceProcess process = ServiceProcess.start(name, mainClass, env, FreePort.pick(), logDir);
         services.put(name, process);
@@ -170,8 +208,14 @@ public final class LocalRun implements Callable<Integer> {
                 .map(s -> s.name() + (s.alive() ? " up :" + s.httpPort() : " DOWN"))
                 .collect(Collectors.joining(", "));
         ScenarioDriver d = driver;
+        Timeline t = timeline;
+        String clock = t == null ? "" : t.clock().simulated()
+                ? "clock " + TIME.format(t.clock().now()) + " (simulated, " + (long) rate + "x; month boundary "
+                        + TIME.format(t.boundary()) + ")"
+                : "clock " + TIME.format(t.clock().now()) + " (system)";
         return "Zonekeeper local run — " + organizations + " organizations × " + clusters + " clusters; scenario "
                 + (d == null ? 0 : d.done()) + "/" + (d == null ? 0 : d.steps()) + " steps; " + health
+                + "\n" + clock
                 + "\nlogs in " + logDir.toAbsolutePath() + "; Ctrl-C stops everything";
     }
 
@@ -199,6 +243,14 @@ public final class LocalRun implements Callable<Integer> {
 
     Dependencies dependencies() {
         return dependencies;
+    }
+
+    Timeline timeline() {
+        return timeline;
+    }
+
+    ScenarioDriver driver() {
+        return driver;
     }
 
     Map<String, ServiceProcess> services() {

@@ -6,6 +6,7 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
@@ -26,36 +27,61 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Plays the upstream provisioner: organizations create clusters, run them, stop and delete some; one organization
- * leaves altogether (its zone is young, so the reaper deletes it at once, for free); another one, migrated from
- * an older system with its zone already in Route53, leaves too (its zone counts as paid for, so the reaper waits
- * for the month-end window); a cluster asks for a certificate for its database, another for a name outside its
- * zone; and a few malformed events arrive. Steps are {@code pace} apart.
+ * Plays the upstream provisioner on the services' clock, across a month boundary. Organizations create and run
+ * clusters; test clusters stop and go away. Then, by role:
+ * <ul>
+ *   <li>the last organization leaves within an hour or two: its zone is young, so the reaper deletes it at once,
+ *       for free (the 12-hour rule);</li>
+ *   <li>the one before it was migrated from an older system, its zone already in Route53 (so counted as paid
+ *       for): it leaves late in the month and its zone goes in the month-end window;</li>
+ *   <li>the one before that leaves at the same time but a cluster comes back before the window: its zone is
+ *       kept across the boundary;</li>
+ *   <li>the first organization stays; a cluster asks for a database certificate and another for a name outside
+ *       its zone, and a few malformed events arrive.</li>
+ * </ul>
+ * Certificates renew on their own schedule during the run. Early steps are placed after the start, the leaving
+ * and returning ones just before the month boundary; on the real clock the whole timeline is compressed.
  */
 final class ScenarioDriver implements Runnable {
 
     private static final String[] NAMES = {"acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne",
             "tyrell", "cyberdyne", "soylent", "aperture", "massive"};
+    /** When the late-month organizations leave and one comes back, before the month boundary. */
+    static final Duration LEAVE_BEFORE_BOUNDARY = Duration.ofMinutes(100);
+    static final Duration RETURN_BEFORE_BOUNDARY = Duration.ofMinutes(80);
+    /** How long the timeline runs past the boundary. */
+    static final Duration AFTER_BOUNDARY = Duration.ofHours(1);
 
-    /** One thing the upstream does, {@code at} after the scenario starts. */
-    private record Step(Duration at, String description, Runnable action) {
+    /** One thing the upstream does, at an instant of the scenario's timeline. */
+    private record Step(Instant at, String description, Runnable action) {
     }
 
-    private final Dependencies dependencies;
     private final int organizations;
     private final int clustersPerOrg;
-    private final Duration pace;
+    private final ServiceClock clock;
+    private final Instant start;
+    private final Instant boundary;
+    private final double compression;
     private final Producer<byte[], byte[]> producer;
     private final SchemaRegistryClient registry;
     private final List<Step> steps = new ArrayList<>();
     private final Random random;
     private volatile int done;
 
-    ScenarioDriver(Dependencies dependencies, int organizations, int clustersPerOrg, Duration pace, long seed) {
-        this.dependencies = dependencies;
+    /**
+     * @param start       where the timeline begins on {@code clock}
+     * @param boundary    the month boundary the timeline crosses
+     * @param compression how many times faster than the timeline the steps come: 1 on a simulated clock that is
+     *                    itself fast, more on the real clock
+     */
+    ScenarioDriver(Dependencies dependencies, int organizations, int clustersPerOrg, ServiceClock clock,
+                   Instant start, Instant boundary, double compression, long seed) {
         this.organizations = organizations;
         this.clustersPerOrg = clustersPerOrg;
-        this.pace = pace;
+        this.clock = clock;
+        this.start = start;
+        this.boundary = boundary;
+        this.compression = compression;
         this.random = new Random(seed);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
@@ -80,9 +106,19 @@ final class ScenarioDriver implements Runnable {
         return orgName(org) + "-c" + cluster;
     }
 
-    /** The organization whose zone existed before the scenario, or -1 when there are too few organizations. */
+    /** The organization that leaves early (free-window reap), or -1 when there are too few organizations. */
+    int youngLeavingOrg() {
+        return organizations >= 2 ? organizations - 1 : -1;
+    }
+
+    /** The organization whose zone existed before the scenario and that leaves late (month-end reap), or -1. */
     int migratedOrg() {
         return organizations >= 3 ? organizations - 2 : -1;
+    }
+
+    /** The organization that leaves late and comes back before the month-end window (zone kept), or -1. */
+    int returningOrg() {
+        return organizations >= 4 ? organizations - 3 : -1;
     }
 
     int steps() {
@@ -91,6 +127,11 @@ final class ScenarioDriver implements Runnable {
 
     int done() {
         return done;
+    }
+
+    /** The instant of the timeline's last step: the scenario is over once the clock passes it. */
+    Instant end() {
+        return steps.get(steps.size() - 1).at();
     }
 
     /** Every cluster of the scenario, for the simulated clusters to exist before events name them. */
@@ -105,50 +146,70 @@ final class ScenarioDriver implements Runnable {
     }
 
     private void plan() {
+        Duration minute = Duration.ofMinutes(1);
         long tick = 0;
         for (int o = 0; o < organizations; o++) {
             int org = o;
-            boolean leaving = (o == organizations - 1 && organizations > 1) || o == migratedOrg();
+            boolean leavesEarly = org == youngLeavingOrg();
+            boolean leavesLate = org == migratedOrg() || org == returningOrg();
             for (int c = 0; c < clustersPerOrg; c++) {
-                int cluster = c;
-                long start = tick + random.nextInt(3);
-                add(start, org, cluster, ClusterStatus.PROVISIONING);
-                add(start + 2, org, cluster, ClusterStatus.RUNNING);
-                if (leaving || (c > 0 && random.nextBoolean())) {
-                    // Test clusters (and every cluster of the leaving organization) stop, then go away.
-                    add(start + 12 + random.nextInt(6), org, cluster, ClusterStatus.STOPPED);
-                    add(start + 22 + random.nextInt(6), org, cluster, ClusterStatus.DELETED);
+                long first = tick + random.nextInt(3);
+                add(early(minute.multipliedBy(first)), org, c, ClusterStatus.PROVISIONING);
+                add(early(minute.multipliedBy(first + 2)), org, c, ClusterStatus.RUNNING);
+                if (leavesEarly || (!leavesLate && c > 0 && random.nextBoolean())) {
+                    // Test clusters (and every cluster of the organization leaving early) stop, then go away.
+                    add(early(Duration.ofMinutes(60 + random.nextInt(30))), org, c, ClusterStatus.STOPPED);
+                    add(early(Duration.ofMinutes(95 + random.nextInt(15))), org, c, ClusterStatus.DELETED);
+                } else if (leavesLate) {
+                    add(late(LEAVE_BEFORE_BOUNDARY.minusMinutes(c)), org, c, ClusterStatus.STOPPED);
                 }
             }
-            tick += 2;
+            if (org == returningOrg()) {
+                add(late(RETURN_BEFORE_BOUNDARY), org, 0, ClusterStatus.RUNNING);
+            }
+            tick += 3;
         }
         if (organizations > 0) {
-            steps.add(new Step(pace.multipliedBy(tick + 6), orgName(0) + " asks for a database certificate",
+            steps.add(new Step(early(Duration.ofHours(2)), orgName(0) + " asks for a database certificate",
                     () -> request(0, "mysql", "mysql." + clusterId(0, 0) + "." + orgName(0) + "." + Dependencies.BASE_DOMAIN)));
-            steps.add(new Step(pace.multipliedBy(tick + 7), orgName(0) + " asks for another tenant's name",
+            steps.add(new Step(early(Duration.ofMinutes(125)), orgName(0) + " asks for another tenant's name",
                     () -> request(0, "steal", "api.other-tenant." + Dependencies.BASE_DOMAIN)));
-            steps.add(new Step(pace.multipliedBy(tick + 8), "an undecodable record", () -> sendRaw(
+            steps.add(new Step(early(Duration.ofMinutes(130)), "an undecodable record", () -> sendRaw(
                     "cluster.lifecycle.v1", orgId(0), "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8))));
-            steps.add(new Step(pace.multipliedBy(tick + 9), "an organization name with a dot", () -> send(
+            steps.add(new Step(early(Duration.ofMinutes(135)), "an organization name with a dot", () -> send(
                     "cluster.lifecycle.v1", orgId(0), event(orgId(0), orgName(0) + ".evil", clusterId(0, 0),
                             ClusterStatus.RUNNING))));
         }
+        steps.add(new Step(late(AFTER_BOUNDARY.negated()), "past the month boundary", () -> { }));
         steps.sort(Comparator.comparing(Step::at));
     }
 
-    private void add(long tick, int org, int cluster, ClusterStatus status) {
-        steps.add(new Step(pace.multipliedBy(tick), clusterId(org, cluster) + " " + status, () -> send(
+    /** An instant {@code offset} into the timeline. */
+    private Instant early(Duration offset) {
+        return start.plus(compressed(offset));
+    }
+
+    /** An instant {@code before} the month boundary (a negative one: after it). */
+    private Instant late(Duration before) {
+        return start.plus(compressed(Duration.between(start, boundary.minus(before))));
+    }
+
+    private Duration compressed(Duration duration) {
+        return Duration.ofNanos(Math.round(duration.toNanos() / compression));
+    }
+
+    private void add(Instant at, int org, int cluster, ClusterStatus status) {
+        steps.add(new Step(at, clusterId(org, cluster) + " " + status, () -> send(
                 "cluster.lifecycle.v1", orgId(org), event(orgId(org), orgName(org), clusterId(org, cluster), status))));
     }
 
     @Override
     public void run() {
-        long start = System.nanoTime();
         try {
             for (Step step : steps) {
-                long wait = step.at().toNanos() - (System.nanoTime() - start);
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                Duration wait = Duration.between(clock.now(), step.at());
+                if (!wait.isNegative() && !wait.isZero()) {
+                    Thread.sleep(clock.realTime(wait).toMillis());
                 }
                 step.action().run();
                 done++;
@@ -164,7 +225,7 @@ final class ScenarioDriver implements Runnable {
     private ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
         return ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(Instant.now())
+                .setOccurredAt(clock.now())
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setClusterId(clusterId)
@@ -179,7 +240,7 @@ final class ScenarioDriver implements Runnable {
     private void request(int org, String name, String dnsName) {
         send("cert.requests.v1", orgId(org), CertificateRequest.newBuilder()
                 .setRequestId(UUID.randomUUID())
-                .setRequestedAt(Instant.now())
+                .setRequestedAt(clock.now())
                 .setRequestedBy("scenario-driver")
                 .setOrgId(orgId(org))
                 .setClusterId(clusterId(org, 0))

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -21,9 +20,10 @@ import picocli.CommandLine;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 
 /**
- * The local run headless, for a short scenario: the three services in their own JVMs against the embedded
- * dependencies, and the end state checked where it lives — zones in the AWS emulator, keys and certificates in
- * Vault, Secrets and ExternalDNS in the simulated clusters, and the audit trail.
+ * The local run headless, as a user starts it (on its default simulated clock, whatever today's date): the three
+ * services in their own JVMs against the embedded dependencies, across the coming month boundary, and the end
+ * state checked where it lives — zones in the AWS emulator, keys and certificates in Vault, Secrets and
+ * ExternalDNS in the simulated clusters, and the audit trail.
  */
 class LocalRunTest {
 
@@ -38,27 +38,29 @@ class LocalRunTest {
     }
 
     @Test
-    void aShortScenarioLeavesZonesKeysCertificatesAndAnAuditTrail() throws Exception {
+    void aScenarioAcrossAMonthBoundaryShowsBothReapRulesAKeptZoneAndARenewal() throws Exception {
         run = new LocalRun(new PrintStream(output, true, StandardCharsets.UTF_8));
-        new CommandLine(run).parseArgs("--no-ui", "--orgs", "3", "--clusters", "2", "--speed", "2",
+        new CommandLine(run).parseArgs("--no-ui", "--orgs", "4", "--clusters", "2",
                 "--logs", Files.createTempDirectory("local-run-logs").toString());
         run.start();
         Dependencies world = run.dependencies();
+        Timeline timeline = run.timeline();
+        assertThat(timeline.clock().simulated()).isTrue();
 
-        // The last organization's clusters all go away: its young zone is reaped at once, for free. The migrated
-        // one's zone existed before: paid for, so it goes by the month-end rule (window 27 days in the local run).
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                actions(AuditAction.DELETED, ResourceType.HOSTED_ZONE) == 2
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                timeline.clock().now().isAfter(run.driver().end()) && run.driver().done() == run.driver().steps()
+                        && actions(AuditAction.DELETED, ResourceType.HOSTED_ZONE) == 2
+                        && actions(AuditAction.RENEWED, ResourceType.CERTIFICATE) >= 1
                         && actions(AuditAction.REJECTED, ResourceType.LIFECYCLE_EVENT) >= 4
                         && actions(AuditAction.REJECTED, ResourceType.CERTIFICATE_REQUEST) == 1
                         && actions(AuditAction.INJECTED, ResourceType.TLS_SECRET) >= 5);
+        new ScenarioOutcome(run.view().auditEvents(), world.route53, timeline, ScenarioDriver.orgId(3),
+                ScenarioDriver.orgId(2), ScenarioDriver.orgId(1)).assertShown();
 
         Set<String> zones = world.route53.listHostedZones().hostedZones().stream().map(HostedZone::name)
                 .collect(Collectors.toSet());
-        assertThat(zones).contains("acme.zonekeeper.test.")
-                .doesNotContain("initech.zonekeeper.test.", "globex.zonekeeper.test.");
-        assertThat(run.view().auditEvents()).filteredOn(e -> e.getAction() == AuditAction.REAP_COMMANDED)
-                .extracting(AuditEvent::getReason).containsExactlyInAnyOrder("due FREE_WINDOW", "due MONTH_END");
+        assertThat(zones).contains("acme.zonekeeper.test.", "globex.zonekeeper.test.")
+                .doesNotContain("initech.zonekeeper.test.", "umbrella.zonekeeper.test.");
         assertThat(world.vault.read("secret", "zonekeeper/orgs/org-0/aws")).hasValueSatisfying(key ->
                 assertThat(key).containsKeys("accessKeyId", "secretAccessKey"));
         assertThat(world.vault.read("secret", "zonekeeper/tls/org-0/ca")).isPresent();
@@ -73,13 +75,16 @@ class LocalRunTest {
         }
         assertThat(run.services().values()).allSatisfy(s -> assertThat(s.alive()).as(s.name()).isTrue());
         String printed = output.toString(StandardCharsets.UTF_8);
-        assertThat(printed).contains("outside the organization's zone", "not a single DNS label");
+        assertThat(printed).contains("outside the organization's zone", "not a single DNS label",
+                "(simulated, 600x; month boundary ");
         assertThat(printed).doesNotContain("PRIVATE KEY").doesNotContain(
                 world.vault.read("secret", "zonekeeper/orgs/org-0/aws").orElseThrow().get("secretAccessKey").toString());
+        assertThat(Files.readString(run.services().get("reaper-service").log()))
+                .contains("REAPER-SERVICE RUNS ON A SIMULATED CLOCK");
     }
 
     private long actions(AuditAction action, ResourceType type) {
-        List<AuditEvent> events = run.view().auditEvents();
-        return events.stream().filter(e -> e.getAction() == action && e.getResourceType() == type).count();
+        return run.view().auditEvents().stream().filter(e -> e.getAction() == action && e.getResourceType() == type)
+                .count();
     }
 }

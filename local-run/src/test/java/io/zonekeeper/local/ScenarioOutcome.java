@@ -1,0 +1,73 @@
+package io.zonekeeper.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ResourceType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.HostedZone;
+
+/**
+ * What the scenario must have shown once its clock passed the month boundary, read from the audit trail (times
+ * are the services' clock) and the AWS emulator: the young zone reaped at once by the 12-hour rule, the paid-for
+ * zone reaped in the month-end window before the boundary, the returning organization's zone kept across it, a
+ * certificate renewed, and every event marked with the clock it was decided on.
+ */
+record ScenarioOutcome(List<AuditEvent> audit, Route53Client route53, Timeline timeline, String youngOrg,
+                       String migratedOrg, String returningOrg) {
+
+    /** The reaper's month-end window in the local run's simulated settings. */
+    static final Duration MONTH_END_WINDOW = Duration.ofHours(1);
+
+    void assertShown() {
+        Instant boundary = timeline.boundary();
+        assertThat(audit).allSatisfy(e -> assertThat(e.getClock()).as("clock of %s", e)
+                .isEqualTo(timeline.clock().description()));
+
+        AuditEvent young = only(youngOrg, AuditAction.REAP_COMMANDED);
+        assertThat(young.getReason()).isEqualTo("due FREE_WINDOW");
+        Instant youngCreated = only(youngOrg, AuditAction.CREATED, ResourceType.HOSTED_ZONE).getOccurredAt();
+        assertThat(only(youngOrg, AuditAction.DELETED, ResourceType.HOSTED_ZONE).getOccurredAt())
+                .as("deleted while free").isBefore(youngCreated.plus(Duration.ofHours(12)));
+
+        AuditEvent monthEnd = only(migratedOrg, AuditAction.REAP_COMMANDED);
+        assertThat(monthEnd.getReason()).isEqualTo("due MONTH_END");
+        assertThat(monthEnd.getOccurredAt()).as("commanded in the month-end window")
+                .isBetween(boundary.minus(MONTH_END_WINDOW), boundary);
+        assertThat(only(migratedOrg, AuditAction.DELETED, ResourceType.HOSTED_ZONE).getOccurredAt())
+                .as("gone before the next month is charged").isBefore(boundary);
+
+        assertThat(of(returningOrg, AuditAction.REAP_SCHEDULED)).isNotEmpty();
+        assertThat(of(returningOrg, AuditAction.REAP_CANCELLED)).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getOccurredAt()).isBefore(boundary.minus(MONTH_END_WINDOW)));
+        assertThat(of(returningOrg, AuditAction.REAP_COMMANDED)).as("kept: never commanded").isEmpty();
+        assertThat(of(returningOrg, AuditAction.DELETED)).isEmpty();
+        assertThat(route53.listHostedZones().hostedZones()).extracting(HostedZone::name)
+                .contains(ScenarioDriver.orgName(Integer.parseInt(returningOrg.substring("org-".length())))
+                        + "." + Dependencies.BASE_DOMAIN + ".");
+        assertThat(timeline.clock().now()).as("the clock crossed the boundary").isAfter(boundary);
+
+        assertThat(audit).filteredOn(e -> e.getAction() == AuditAction.RENEWED
+                && e.getResourceType() == ResourceType.CERTIFICATE).isNotEmpty();
+    }
+
+    private List<AuditEvent> of(String orgId, AuditAction action) {
+        return audit.stream().filter(e -> orgId.equals(e.getOrgId()) && e.getAction() == action).toList();
+    }
+
+    private AuditEvent only(String orgId, AuditAction action) {
+        List<AuditEvent> events = of(orgId, action);
+        assertThat(events).as("%s of %s", action, orgId).hasSize(1);
+        return events.get(0);
+    }
+
+    private AuditEvent only(String orgId, AuditAction action, ResourceType type) {
+        List<AuditEvent> events = of(orgId, action).stream().filter(e -> e.getResourceType() == type).toList();
+        assertThat(events).as("%s %s of %s", action, type, orgId).hasSize(1);
+        return events.get(0);
+    }
+}
