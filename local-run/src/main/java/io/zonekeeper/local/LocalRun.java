@@ -122,14 +122,11 @@ public final class LocalRun implements Callable<Integer> {
         dependencies = Dependencies.start(progress);
         running.add(dependencies);
         // After the dependencies: the simulated clock reads its start once the services are up.
-        timeline = realTime ? Timeline.realTime(Instant.now()) : Timeline.simulated(start, rate, Instant.now());
-        driver = new ScenarioDriver(dependencies, organizations, clusters, timeline.clock(), timeline.start(),
-                timeline.boundary(), timeline.compression(), seed);
+        Instant now = Instant.now();
+        timeline = realTime ? Timeline.realTime(now) : Timeline.simulated(start, rate, now, now.plus(Timeline.STARTUP));
+        driver = new ScenarioDriver(dependencies, organizations, clusters, timeline, seed);
         progress.accept("starting " + driver.clusterIds().size() + " simulated clusters");
-        driver.clusterIds().forEach(dependencies::cluster);
-        if (driver.migratedOrg() >= 0) {
-            dependencies.preexistingZone(ScenarioDriver.orgName(driver.migratedOrg()) + "." + Dependencies.BASE_DOMAIN + ".");
-        }
+        driver.prepare(dependencies);
 
         progress.accept("starting provisioner-service, cert-service and reaper-service");
         Map<String, Map<String, String>> environments = serviceEnvironments(dependencies, timeline);
@@ -139,6 +136,10 @@ public final class LocalRun implements Callable<Integer> {
         progress.accept("waiting for the services to report healthy");
         for (ServiceProcess service : services.values()) {
             service.awaitHealthy(Duration.ofMinutes(3));
+        }
+        if (timeline.clock().simulated() && timeline.clock().now().isAfter(timeline.start())) {
+            out.printf("%nthe services took longer than %ds to start: the simulated clock is already past the scenario's"
+                    + " start, so its first steps come late%n", Timeline.STARTUP.toSeconds());
         }
         progress.accept("starting the scenario");
         out.println();

@@ -39,18 +39,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>the first organization stays; a cluster asks for a database certificate and another for a name outside
  *       its zone, and a few malformed events arrive.</li>
  * </ul>
- * Certificates renew on their own schedule during the run. Early steps are placed after the start, the leaving
- * and returning ones just before the month boundary; on the real clock the whole timeline is compressed.
+ * Certificates renew on their own schedule during the run. Early steps come in the first hours, the leaving and
+ * returning ones just before {@link Timeline#LEAD} (the month boundary on the default start, so the month-end
+ * reap happens during the run; from another start it is scheduled for its month's end). On the real clock the
+ * whole timeline is compressed.
  */
 final class ScenarioDriver implements Runnable {
 
     private static final String[] NAMES = {"acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne",
             "tyrell", "cyberdyne", "soylent", "aperture", "massive"};
-    /** When the late-month organizations leave and one comes back, before the month boundary. */
-    static final Duration LEAVE_BEFORE_BOUNDARY = Duration.ofMinutes(100);
-    static final Duration RETURN_BEFORE_BOUNDARY = Duration.ofMinutes(80);
-    /** How long the timeline runs past the boundary. */
-    static final Duration AFTER_BOUNDARY = Duration.ofHours(1);
+    /**
+     * When the late-month organizations leave and one comes back, before the timeline's {@link Timeline#LEAD}
+     * (the month boundary, on the default start): the return comes well before the month-end window opens.
+     */
+    static final Duration LEAVE_BEFORE_LEAD = Duration.ofMinutes(140);
+    static final Duration RETURN_BEFORE_LEAD = Duration.ofMinutes(110);
+    /** How long the timeline runs past its lead. */
+    static final Duration AFTER_LEAD = Duration.ofHours(1);
 
     /** One thing the upstream does, at an instant of the scenario's timeline. */
     private record Step(Instant at, String description, Runnable action) {
@@ -59,29 +64,18 @@ final class ScenarioDriver implements Runnable {
     private final int organizations;
     private final int clustersPerOrg;
     private final ServiceClock clock;
-    private final Instant start;
-    private final Instant boundary;
-    private final double compression;
+    private final Timeline timeline;
     private final Producer<byte[], byte[]> producer;
     private final SchemaRegistryClient registry;
     private final List<Step> steps = new ArrayList<>();
     private final Random random;
     private volatile int done;
 
-    /**
-     * @param start       where the timeline begins on {@code clock}
-     * @param boundary    the month boundary the timeline crosses
-     * @param compression how many times faster than the timeline the steps come: 1 on a simulated clock that is
-     *                    itself fast, more on the real clock
-     */
-    ScenarioDriver(Dependencies dependencies, int organizations, int clustersPerOrg, ServiceClock clock,
-                   Instant start, Instant boundary, double compression, long seed) {
+    ScenarioDriver(Dependencies dependencies, int organizations, int clustersPerOrg, Timeline timeline, long seed) {
         this.organizations = organizations;
         this.clustersPerOrg = clustersPerOrg;
-        this.clock = clock;
-        this.start = start;
-        this.boundary = boundary;
-        this.compression = compression;
+        this.clock = timeline.clock();
+        this.timeline = timeline;
         this.random = new Random(seed);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
@@ -134,6 +128,14 @@ final class ScenarioDriver implements Runnable {
         return steps.get(steps.size() - 1).at();
     }
 
+    /** What exists before the scenario: its simulated clusters, and the migrated organization's zone. */
+    void prepare(Dependencies dependencies) {
+        clusterIds().forEach(dependencies::cluster);
+        if (migratedOrg() >= 0) {
+            dependencies.preexistingZone(orgName(migratedOrg()) + "." + Dependencies.BASE_DOMAIN + ".");
+        }
+    }
+
     /** Every cluster of the scenario, for the simulated clusters to exist before events name them. */
     List<String> clusterIds() {
         List<String> ids = new ArrayList<>();
@@ -161,11 +163,11 @@ final class ScenarioDriver implements Runnable {
                     add(early(Duration.ofMinutes(60 + random.nextInt(30))), org, c, ClusterStatus.STOPPED);
                     add(early(Duration.ofMinutes(95 + random.nextInt(15))), org, c, ClusterStatus.DELETED);
                 } else if (leavesLate) {
-                    add(late(LEAVE_BEFORE_BOUNDARY.minusMinutes(c)), org, c, ClusterStatus.STOPPED);
+                    add(late(LEAVE_BEFORE_LEAD.minusMinutes(c)), org, c, ClusterStatus.STOPPED);
                 }
             }
             if (org == returningOrg()) {
-                add(late(RETURN_BEFORE_BOUNDARY), org, 0, ClusterStatus.RUNNING);
+                add(late(RETURN_BEFORE_LEAD), org, 0, ClusterStatus.RUNNING);
             }
             tick += 3;
         }
@@ -180,22 +182,18 @@ final class ScenarioDriver implements Runnable {
                     "cluster.lifecycle.v1", orgId(0), event(orgId(0), orgName(0) + ".evil", clusterId(0, 0),
                             ClusterStatus.RUNNING))));
         }
-        steps.add(new Step(late(AFTER_BOUNDARY.negated()), "past the month boundary", () -> { }));
+        steps.add(new Step(late(AFTER_LEAD.negated()), "an hour past the lead", () -> { }));
         steps.sort(Comparator.comparing(Step::at));
     }
 
     /** An instant {@code offset} into the timeline. */
     private Instant early(Duration offset) {
-        return start.plus(compressed(offset));
+        return timeline.at(offset);
     }
 
-    /** An instant {@code before} the month boundary (a negative one: after it). */
+    /** An instant {@code before} the timeline's lead (a negative one: after it). */
     private Instant late(Duration before) {
-        return start.plus(compressed(Duration.between(start, boundary.minus(before))));
-    }
-
-    private Duration compressed(Duration duration) {
-        return Duration.ofNanos(Math.round(duration.toNanos() / compression));
+        return timeline.at(Timeline.LEAD.minus(before));
     }
 
     private void add(Instant at, int org, int cluster, ClusterStatus status) {

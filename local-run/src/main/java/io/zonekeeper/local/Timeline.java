@@ -18,7 +18,7 @@ import java.util.Map;
  * @param clock       what the driver and the live view read
  * @param env         what every service is given to read the same clock (empty for the system clock)
  * @param start       where the scenario's timeline begins
- * @param boundary    the month boundary it crosses
+ * @param boundary    the first month boundary after its start
  * @param compression how many times faster than its timeline the scenario plays (1 on a simulated clock)
  */
 record Timeline(ServiceClock clock, Map<String, String> env, Instant start, Instant boundary, double compression) {
@@ -34,10 +34,12 @@ record Timeline(ServiceClock clock, Map<String, String> env, Instant start, Inst
     /** On the real clock: the timeline of a simulated run, played this many times faster. */
     static final double REAL_TIME_COMPRESSION = 600;
 
-    /** A simulated clock reading {@code start} (default: {@link #LEAD} before the coming boundary) after start-up. */
-    static Timeline simulated(Instant startOrNull, double rate, Instant now) {
+    /**
+     * A simulated clock reading {@code start} (default: {@link #LEAD} before the boundary coming after {@code now})
+     * at the real instant {@code anchor}.
+     */
+    static Timeline simulated(Instant startOrNull, double rate, Instant now, Instant anchor) {
         Instant start = startOrNull != null ? startOrNull : nextMonthStart(now).minus(LEAD);
-        Instant anchor = now.plus(STARTUP);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("CLOCK_START", start.toString());
         env.put("CLOCK_RATE", Double.toString(rate));
@@ -47,7 +49,12 @@ record Timeline(ServiceClock clock, Map<String, String> env, Instant start, Inst
 
     /** The system clock, as in production; the timeline compressed into minutes. */
     static Timeline realTime(Instant now) {
-        return new Timeline(ServiceClock.system(), Map.of(), now, now.plus(LEAD), REAL_TIME_COMPRESSION);
+        return new Timeline(ServiceClock.system(), Map.of(), now, nextMonthStart(now), REAL_TIME_COMPRESSION);
+    }
+
+    /** The instant {@code offset} into the timeline, compressed on the real clock. */
+    Instant at(Duration offset) {
+        return start.plus(Duration.ofNanos(Math.round(offset.toNanos() / compression)));
     }
 
     /** The first instant of the month after the one {@code instant} falls in, UTC. */
