@@ -19,7 +19,6 @@ import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +61,7 @@ class AuthorityConcurrencyTest {
                 // Separate instances: each with its own issuer and Vault client, as separate processes would be.
                 var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
                         new AuthorityVault(kv, retry), new CertificateIssuer(new SecureRandom(), Duration.ZERO),
-                        issuance, Clock.systemUTC());
+                        issuance, world.clock);
                 results.add(pool.submit((Callable<Void>) () -> {
                     start.await();
                     var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);

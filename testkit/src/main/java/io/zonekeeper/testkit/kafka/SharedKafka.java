@@ -1,6 +1,7 @@
 package io.zonekeeper.testkit.kafka;
 
 import java.util.Locale;
+import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -27,7 +28,14 @@ public final class SharedKafka {
             broker = startConfigured();
             LOG.info("Kafka: {} (started in {} ms)", broker.description(), (System.nanoTime() - started) / 1_000_000);
             KafkaBroker toClose = broker;
-            Runtime.getRuntime().addShutdownHook(new Thread(toClose::close, "shared-kafka-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // Kafka's test kit deletes the broker's directories in a shutdown hook of its own, run concurrently
+                // with this one; a broker that then finds its log directory gone halts the JVM with status 1, and
+                // a module whose tests all passed fails its build. At exit, the broker may not halt the JVM.
+                Exit.setHaltProcedure((status, message) ->
+                        LOG.warn("Kafka asked to halt with {} while shutting down: {}", status, message));
+                toClose.close();
+            }, "shared-kafka-shutdown"));
         }
         return broker;
     }
