@@ -3,6 +3,7 @@ package io.zonekeeper.cert;
 import io.zonekeeper.cert.model.AuthorityRotation;
 import io.zonekeeper.cert.model.KeyAlgorithm;
 import io.zonekeeper.cert.model.RenewalPolicy;
+import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
@@ -73,7 +74,7 @@ public record CertConfig(
                 env.optional("CONSUMER_GROUP", "zonekeeper-cert"),
                 env.integer("WORKERS", 8, 1, 512),
                 env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
-                env.required("BASE_DOMAIN"),
+                DomainSetting.required(env, "BASE_DOMAIN"),
                 env.optional("TLS_VAULT_PREFIX", "zonekeeper/tls"),
                 env.optional("TLS_SECRET_NAMESPACE", "zonekeeper"),
                 env.optional("TLS_SECRET_NAME", "zonekeeper-tls"),

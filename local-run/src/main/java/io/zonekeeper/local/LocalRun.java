@@ -175,6 +175,8 @@ public final class LocalRun implements Callable<Integer> {
         provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
         provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
         provisioner.put("SHUTDOWN_GRACE", "5s");
+        // The migrated organization's zone was made before Zonekeeper: the local run allows adopting such zones.
+        provisioner.put("ADOPT_UNOWNED_ZONES", "true");
         Map<String, String> cert = new LinkedHashMap<>(common);
         cert.put("SERVICE_INSTANCE", "cert-local");
         cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);

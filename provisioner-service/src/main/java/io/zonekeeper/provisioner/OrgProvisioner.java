@@ -47,9 +47,12 @@ final class OrgProvisioner {
     private final VaultSecrets vault;
     private final Retry retry;
     private final Clock clock;
+    /** Whether a zone of the organization's name that Zonekeeper did not make may be taken over (migrations). */
+    private final boolean adoptUnownedZones;
 
     OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users,
-                   VaultSecrets vault, Retry retry, Clock clock) {
+                   VaultSecrets vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
+        this.adoptUnownedZones = adoptUnownedZones;
         this.naming = naming;
         this.parentZoneId = parentZoneId;
         this.zones = zones;
@@ -58,6 +61,14 @@ final class OrgProvisioner {
         this.vault = vault;
         this.retry = retry;
         this.clock = clock;
+    }
+
+    String baseDomain() {
+        return naming.baseDomain();
+    }
+
+    String zoneName(Org org) {
+        return naming.zoneName(org.orgName());
     }
 
     /** True when the state says everything exists for this name: a new cluster then needs no AWS call. */
@@ -75,7 +86,7 @@ final class OrgProvisioner {
         Zone zone;
         Optional<Zone> found = zones.find(zoneName);
         if (found.isPresent()) {
-            zone = found.get();
+            zone = verifiedOwner(org, found.get(), previous, audit);
             boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
             // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
             createdAt = sameZone ? previous.get().getZoneCreatedAt() : null;
@@ -86,7 +97,7 @@ final class OrgProvisioner {
             while (zone == null) {
                 try {
                     zone = zones.create(zoneName, naming.callerReference(org.orgId(), generation),
-                            Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId()));
+                            naming.zoneComment(org.orgId()), Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId()));
                 } catch (HostedZoneAlreadyExistsException usedBefore) {
                     // The reference belonged to a zone of this organization that has since been reaped (its state
                     // went with it): Route53 never accepts a CallerReference twice, so move to the next generation.
@@ -155,6 +166,34 @@ final class OrgProvisioner {
                 .setLastEventId(null)
                 .setUpdatedAt(clock.instant())
                 .build();
+    }
+
+    /**
+     * The zone found for the organization's name, if it may use it (invariant 8: no organization adopts what
+     * another owns, whatever names the events carry). Its own zone — by comment, CallerReference or the state's
+     * zone id — is used as is; another organization's is refused; one nobody owns (made before Zonekeeper) is
+     * adopted only when configuration allows, and then marked as the organization's so no other can take it.
+     */
+    private Zone verifiedOwner(Org org, Zone zone, Optional<OrgDnsState> previous, AuditTrail audit) {
+        boolean known = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+        OrgNaming.Ownership owner = naming.ownership(org.orgId(), zone.callerReference(), zone.comment());
+        if (owner == OrgNaming.Ownership.THIS_ORGANIZATION) {
+            return zone;
+        }
+        if (owner == OrgNaming.Ownership.ANOTHER_ORGANIZATION) {
+            throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") belongs to another"
+                    + " organization: organization names must be unique within " + naming.baseDomain()
+                    + "; nothing was created for " + org.orgId());
+        }
+        if (!known && !adoptUnownedZones) {
+            throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") exists and was not made"
+                    + " by Zonekeeper; set ADOPT_UNOWNED_ZONES=true to adopt such zones; nothing was created for "
+                    + org.orgId());
+        }
+        Zone adopted = zones.markOwner(zone, naming.zoneComment(org.orgId()));
+        audit.record(AuditAction.UPDATED, ResourceType.HOSTED_ZONE, zone.id(), "adopted: owner recorded in the"
+                + " zone's comment", Map.of("zoneName", zone.name(), "previousComment", String.valueOf(zone.comment())));
+        return adopted;
     }
 
     /**

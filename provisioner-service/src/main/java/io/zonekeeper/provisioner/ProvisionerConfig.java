@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.config.AwsSettings;
+import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
@@ -31,7 +32,8 @@ public record ProvisionerConfig(
         String credentialsVaultPrefix,
         ExternalDnsManifests.Settings externalDns,
         RateLimits rateLimits,
-        Duration kubernetesRequestTimeout) {
+        Duration kubernetesRequestTimeout,
+        boolean adoptUnownedZones) {
 
     public static final String SERVICE = "provisioner-service";
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
@@ -71,7 +73,7 @@ public record ProvisionerConfig(
                 env.optional("CONSUMER_GROUP", "zonekeeper-provisioner"),
                 env.integer("WORKERS", 16, 1, 512),
                 env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
-                env.required("BASE_DOMAIN"),
+                DomainSetting.required(env, "BASE_DOMAIN"),
                 env.required("PARENT_ZONE_ID"),
                 iamPath,
                 env.optional("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs"),
@@ -88,7 +90,8 @@ public record ProvisionerConfig(
                                         0.01, 10_000), 5)),
                         BucketSpec.of(env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000),
                                 env.integer("IAM_BURST", 20, 1, 100_000))),
-                env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)));
+                env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
+                env.bool("ADOPT_UNOWNED_ZONES", false));
         env.validate();
         return config;
     }

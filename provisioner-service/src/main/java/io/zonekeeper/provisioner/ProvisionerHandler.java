@@ -91,7 +91,8 @@ final class ProvisionerHandler implements RecordHandler {
             throw new TransientFailureException("schema registry", 1, e);
         } catch (UndecodableRecordException e) {
             reject(record, "undecodable record: " + e.reason(), e);
-        } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException e) {
+        } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException
+                 | ZoneOwnershipException e) {
             reject(record, e.getMessage(), e);
         } catch (TransientFailureException e) {
             throw e;
@@ -134,7 +135,7 @@ final class ProvisionerHandler implements RecordHandler {
                 key = clusters.storedKey(ready).filter(k -> k.accessKeyId().equals(expected));
             }
             if (key.isEmpty()) {
-                ready = orgs.ensure(org, state, trail);
+                ready = ensureOwned(org, state, record, trail);
                 key = clusters.storedKey(ready);
                 if (key.isEmpty()) {
                     throw new TransientFailureException("vault read of the key just stored", 1,
@@ -153,6 +154,29 @@ final class ProvisionerHandler implements RecordHandler {
             state.ifPresent(s -> publish(s, record, eventId));
         }
         trail.awaitDurable();
+    }
+
+    /**
+     * The organization's resources, or a refusal when its zone's name is held by another owner: then the event is
+     * dead-lettered with the reason, and an organization with no ready zone of its own gets a FAILED state saying
+     * why (one that has one — a rename into a taken name — keeps it, and keeps its zone).
+     */
+    private OrgDnsState ensureOwned(OrgProvisioner.Org org, Optional<OrgDnsState> state,
+                                    ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
+        try {
+            return orgs.ensure(org, state, trail);
+        } catch (ZoneOwnershipException refused) {
+            trail.awaitDurable();
+            if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
+                states.publish(OrgDnsState.newBuilder()
+                        .setOrgId(org.orgId()).setOrgName(org.orgName()).setBaseDomain(orgs.baseDomain())
+                        .setStatus(OrgDnsStatus.FAILED).setStatusReason(refused.getMessage())
+                        .setZoneName(orgs.zoneName(org))
+                        .setLastLifecyclePartition(record.partition()).setLastLifecycleOffset(record.offset())
+                        .setUpdatedAt(clock.instant()).build());
+            }
+            throw refused;
+        }
     }
 
     private Outcome handleReap(ConsumerRecord<byte[], byte[]> record) {

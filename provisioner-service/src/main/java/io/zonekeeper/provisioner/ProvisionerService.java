@@ -115,7 +115,8 @@ public final class ProvisionerService implements AutoCloseable {
                 new RecordDecoder<>(ZoneReapCommand.class, registry),
                 new RecordDecoder<>(OrgCommand.class, registry),
                 states,
-                new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock),
+                new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock,
+                        config.adoptUnownedZones()),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
                 audit, deadLetters, tp -> self[0].completedUpTo(tp), clock);

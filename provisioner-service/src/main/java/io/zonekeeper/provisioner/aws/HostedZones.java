@@ -75,7 +75,7 @@ public final class HostedZones {
      * before doing anything, is retried blindly. A CallerReference already used means an earlier attempt
      * succeeded: the zone is looked up instead. Either way a lost response never makes a second zone.
      */
-    public Zone create(String zoneName, String callerReference, Map<String, String> tags) {
+    public Zone create(String zoneName, String callerReference, String comment, Map<String, String> tags) {
         // The caller has just looked and found nothing; look again only after an attempt with an unknown outcome.
         boolean[] mayExist = {false};
         Zone zone = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
@@ -89,9 +89,10 @@ public final class HostedZones {
             try {
                 var created = retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
-                                .hostedZoneConfig(c -> c.comment("Managed by Zonekeeper").privateZone(false))));
+                                .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
                 return new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
-                        created.delegationSet() == null ? List.of() : created.delegationSet().nameServers());
+                        created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
+                        callerReference, comment);
             } catch (HostedZoneAlreadyExistsException e) {
                 return find(zoneName).orElseThrow(() -> e);
             }
@@ -106,7 +107,18 @@ public final class HostedZones {
     public Zone describe(String zoneId) {
         var response = call("GetHostedZone", () -> route53.getHostedZone(r -> r.id(zoneId)));
         List<String> nameServers = response.delegationSet() == null ? List.of() : response.delegationSet().nameServers();
-        return new Zone(zoneId, response.hostedZone().name(), nameServers);
+        HostedZone zone = response.hostedZone();
+        return new Zone(zoneId, zone.name(), nameServers, zone.callerReference(),
+                zone.config() == null ? null : zone.config().comment());
+    }
+
+    /**
+     * Records the owner of a zone Zonekeeper did not create (an adopted one) in its comment, where every later
+     * lookup reads it at no extra cost. Returns the zone as it now is.
+     */
+    public Zone markOwner(Zone zone, String comment) {
+        call("UpdateHostedZoneComment", () -> route53.updateHostedZoneComment(r -> r.id(zone.id()).comment(comment)));
+        return new Zone(zone.id(), zone.name(), zone.nameServers(), zone.callerReference(), comment);
     }
 
     /** Makes the parent zone delegate {@code zone} to its name servers; no write when it already does. */

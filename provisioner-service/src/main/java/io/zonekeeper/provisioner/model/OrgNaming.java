@@ -16,6 +16,20 @@ public final class OrgNaming {
     /** IAM user names are at most 64 characters. */
     static final int IAM_NAME_LIMIT = 64;
     private static final String PREFIX = "zk-";
+    /** Route53 zone comments are at most 256 characters; organization ids are at most 64. */
+    private static final String OWNER_COMMENT = "Managed by Zonekeeper for organization ";
+    private static final java.util.regex.Pattern ZONEKEEPER_REFERENCE =
+            java.util.regex.Pattern.compile("zk-[0-9a-f]{32}-g[0-9]+");
+
+    /** Whose a zone found in Route53 is, as seen by one organization. */
+    public enum Ownership {
+        /** Created or adopted by Zonekeeper for this organization. */
+        THIS_ORGANIZATION,
+        /** Created or adopted by Zonekeeper for another organization: never to be touched for this one. */
+        ANOTHER_ORGANIZATION,
+        /** Not Zonekeeper's: a zone that existed before (migrated), adopted only when configuration allows. */
+        NOBODY
+    }
 
     private final String baseDomain;
     private final String iamPath;
@@ -42,6 +56,27 @@ public final class OrgNaming {
      */
     public String callerReference(String orgId, int generation) {
         return PREFIX + hash(orgId, 32) + "-g" + generation;
+    }
+
+    /** The comment of a zone made or adopted for the organization: its owner, in every listing of the zone. */
+    public String zoneComment(String orgId) {
+        return OWNER_COMMENT + orgId;
+    }
+
+    /**
+     * Who owns a zone, from its comment and CallerReference (both returned by the lookup, so verifying costs no
+     * call). The comment decides when it names an owner, because adoption writes it; otherwise the reference
+     * does, since it carries a hash of the organization id (zones created before comments named owners).
+     */
+    public Ownership ownership(String orgId, String callerReference, String comment) {
+        if (comment != null && comment.startsWith(OWNER_COMMENT)) {
+            return comment.equals(zoneComment(orgId)) ? Ownership.THIS_ORGANIZATION : Ownership.ANOTHER_ORGANIZATION;
+        }
+        if (callerReference != null && ZONEKEEPER_REFERENCE.matcher(callerReference).matches()) {
+            return callerReference.startsWith(PREFIX + hash(orgId, 32) + "-g") ? Ownership.THIS_ORGANIZATION
+                    : Ownership.ANOTHER_ORGANIZATION;
+        }
+        return Ownership.NOBODY;
     }
 
     /** IAM user name: readable prefix, organization name cut to fit, and a hash that makes it unique. */

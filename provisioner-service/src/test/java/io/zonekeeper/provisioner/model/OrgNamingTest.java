@@ -44,4 +44,21 @@ class OrgNamingTest {
         assertThat(naming.iamPath("org-1")).matches("/zonekeeper/[0-9a-f]{16}/");
         assertThat(naming.credentialsPath("org-1")).isEqualTo("zonekeeper/orgs/org-1/aws");
     }
+
+    @Test
+    void aZonesOwnerIsReadFromItsCommentOrElseItsCallerReference() {
+        String mine = naming.callerReference("org-1", 3);
+        assertThat(naming.ownership("org-1", mine, "Managed by Zonekeeper")).isEqualTo(OrgNaming.Ownership.THIS_ORGANIZATION);
+        assertThat(naming.ownership("org-2", mine, "Managed by Zonekeeper"))
+                .as("made for org-1 before comments named owners").isEqualTo(OrgNaming.Ownership.ANOTHER_ORGANIZATION);
+        assertThat(naming.ownership("org-1", mine, naming.zoneComment("org-1"))).isEqualTo(OrgNaming.Ownership.THIS_ORGANIZATION);
+        assertThat(naming.ownership("org-2", "by-hand", naming.zoneComment("org-1")))
+                .as("adopted by org-1").isEqualTo(OrgNaming.Ownership.ANOTHER_ORGANIZATION);
+        assertThat(naming.ownership("org-1", "by-hand", naming.zoneComment("org-1"))).isEqualTo(OrgNaming.Ownership.THIS_ORGANIZATION);
+        assertThat(naming.ownership("org-1", "by-hand", "our old DNS")).isEqualTo(OrgNaming.Ownership.NOBODY);
+        assertThat(naming.ownership("org-1", "by-hand", null)).isEqualTo(OrgNaming.Ownership.NOBODY);
+        assertThat(naming.ownership("org-1", "zk-not-a-hash", null)).isEqualTo(OrgNaming.Ownership.NOBODY);
+        assertThat(naming.ownership("org-10", mine, null)).as("no prefix match across ids")
+                .isEqualTo(OrgNaming.Ownership.ANOTHER_ORGANIZATION);
+    }
 }

@@ -1,0 +1,13 @@
+package io.zonekeeper.provisioner;
+
+/**
+ * The zone an organization's name maps to exists and is not the organization's: another organization's (two
+ * organizations with one name), or one Zonekeeper did not make while adoption is off. Permanent for this event:
+ * it is dead-lettered with this reason and nothing is created or changed.
+ */
+final class ZoneOwnershipException extends RuntimeException {
+
+    ZoneOwnershipException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,102 @@
+package io.zonekeeper.provisioner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ResourceType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What a hostile or careless organization name cannot do: take over, or even touch, another organization's zone. */
+class TenantSafetyTest {
+
+    private final ProvisionerWorld world = new ProvisionerWorld();
+
+    @AfterEach
+    void close() {
+        world.close();
+    }
+
+    @Test
+    void aSecondOrganizationWithTheSameNameIsRefusedAndTouchesNothingOfTheFirst() {
+        world.cluster("c-1");
+        world.cluster("c-2");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        long policiesBefore = world.iam.listPolicies(r -> r.scope("Local")).policies().size();
+        long usersBefore = world.iam.listUsers().users().size();
+
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-2", ClusterStatus.RUNNING));
+
+        OrgDnsState refused = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getZoneId()).isNull();
+        assertThat(refused.getStatusReason()).contains("belongs to another organization", first.getZoneId());
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 1);
+        assertThat(reason(world.deadLetters().get(0))).contains("acme.example.com.", "belongs to another organization",
+                "organization names must be unique");
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.audits().stream().anyMatch(e ->
+                e.getAction() == AuditAction.REJECTED && "org-2".equals(e.getOrgId())));
+        assertThat(world.audits()).filteredOn(e -> "org-2".equals(e.getOrgId()))
+                .allSatisfy(e -> assertThat(e.getAction()).isEqualTo(AuditAction.REJECTED));
+        // Nothing made for org-2, nothing of org-1 changed, nothing in org-2's cluster.
+        assertThat(world.iam.listPolicies(r -> r.scope("Local")).policies()).hasSize((int) policiesBefore);
+        assertThat(world.iam.listUsers().users()).hasSize((int) usersBefore);
+        assertThat(world.orgStates().get("org-1")).satisfies(s -> {
+            assertThat(s.getZoneId()).isEqualTo(first.getZoneId());
+            assertThat(s.getAccessKeyId()).isEqualTo(first.getAccessKeyId());
+        });
+        try (var admin = world.clusters.get("c-2").adminClient()) {
+            assertThat(admin.apps().deployments().inNamespace("external-dns").list().getItems()).isEmpty();
+            assertThat(admin.secrets().inNamespace("external-dns").list().getItems()).isEmpty();
+        }
+        assertThat(world.route53.getHostedZone(r -> r.id(first.getZoneId())).hostedZone().config().comment())
+                .isEqualTo("Managed by Zonekeeper for organization org-1");
+    }
+
+    @Test
+    void aZoneZonekeeperDidNotMakeIsAdoptedOnlyWhenConfiguredAndThenOnlyByOneOrganization() {
+        world.cluster("c-1");
+        world.cluster("c-2");
+        String legacy = world.route53.createHostedZone(r -> r.name("legacy.example.com.")
+                .callerReference("made-by-hand-" + world.suffix)).hostedZone().id().replace("/hostedzone/", "");
+        ProvisionerService strict = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-3", "legacy", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState refused = world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getStatusReason()).contains("not made by Zonekeeper", "ADOPT_UNOWNED_ZONES=true");
+        world.stop(strict);
+
+        world.setEnv("ADOPT_UNOWNED_ZONES", "true");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-3", "legacy", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState adopted = world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(adopted.getZoneId()).isEqualTo(legacy);
+        assertThat(adopted.getZoneCreatedAt()).as("unknown age: counted as paid for").isNull();
+        assertThat(world.route53.getHostedZone(r -> r.id(legacy)).hostedZone().config().comment())
+                .isEqualTo("Managed by Zonekeeper for organization org-3");
+        assertThat(world.audits()).anySatisfy(e -> {
+            assertThat(e.getAction()).isEqualTo(AuditAction.UPDATED);
+            assertThat(e.getResourceType()).isEqualTo(ResourceType.HOSTED_ZONE);
+            assertThat(e.getReason()).startsWith("adopted");
+        });
+
+        // Adopted means owned: the next organization of that name is refused like any other.
+        world.emit(ProvisionerWorld.event("org-4", "legacy", "c-2", ClusterStatus.RUNNING));
+        assertThat(world.awaitState("org-4", s -> s.getStatus() == OrgDnsStatus.FAILED).getStatusReason())
+                .contains("belongs to another organization");
+        assertThat(world.orgStates().get("org-3").getZoneId()).isEqualTo(legacy);
+    }
+
+    private static String reason(ConsumerRecord<byte[], byte[]> record) {
+        var header = record.headers().lastHeader(DeadLetterPublisher.REASON);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
