@@ -42,6 +42,13 @@ final class ServiceProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
         builder.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        // A service reads the simulated clock from a real instant (CLOCK_ANCHOR), so it must see the machine's
+        // clock as this process does: a clock shifted for the whole run (libfaketime) is passed on, nothing else.
+        System.getenv().forEach((variable, value) -> {
+            if (variable.equals("LD_PRELOAD") || variable.startsWith("FAKETIME")) {
+                builder.environment().put(variable, value);
+            }
+        });
         builder.environment().putAll(env);
         builder.environment().put("HTTP_PORT", Integer.toString(httpPort));
         Path log = logDir.resolve(name + ".log");
