@@ -32,6 +32,16 @@ final class OrgsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        List<JsonNode> orgs = all(reaper);
+        var out = spec.commandLine().getOut();
+        header(out);
+        orgs.forEach(o -> row(out, o));
+        out.printf("%d organization(s)%n", orgs.size());
+        return 0;
+    }
+
+    /** Every organization the reaper knows, across all its instances, following the pages to the end. */
+    static List<JsonNode> all(String reaper) {
         List<JsonNode> orgs = new ArrayList<>();
         String after = null;
         do {
@@ -40,11 +50,7 @@ final class OrgsCommand implements Callable<Integer> {
             page.get("orgs").forEach(orgs::add);
             after = page.get("next").isNull() ? null : page.get("next").asText();
         } while (after != null);
-        var out = spec.commandLine().getOut();
-        header(out);
-        orgs.forEach(o -> row(out, o));
-        out.printf("%d organization(s)%n", orgs.size());
-        return 0;
+        return orgs;
     }
 
     static void header(java.io.PrintWriter out) {

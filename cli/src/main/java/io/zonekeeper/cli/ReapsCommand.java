@@ -2,8 +2,6 @@ package io.zonekeeper.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -104,23 +102,17 @@ final class ReapsCommand implements Callable<Integer> {
     /** Every organization's pending reap, across all reaper instances, soonest first. */
     static List<PendingReap> pending(String reaper) {
         List<PendingReap> reaps = new ArrayList<>();
-        String after = null;
-        do {
-            JsonNode page = OrgsCommand.get(reaper, "/orgs?limit=500" + (after == null ? "" : "&after="
-                    + URLEncoder.encode(after, StandardCharsets.UTF_8)));
-            for (JsonNode org : page.get("orgs")) {
-                JsonNode reap = org.get("pendingReap");
-                if (reap == null || reap.isNull()) {
-                    continue;
-                }
-                JsonNode zone = org.get("zone");
-                reaps.add(new PendingReap(org.get("orgId").asText(), org.path("orgName").asText("-"),
-                        zone == null || zone.isNull() ? "-" : zone.path("zoneName").asText("-"),
-                        reap.get("reason").asText(), Instant.parse(reap.get("dueAt").asText()),
-                        reap.hasNonNull("commandedAt")));
+        for (JsonNode org : OrgsCommand.all(reaper)) {
+            JsonNode reap = org.get("pendingReap");
+            if (reap == null || reap.isNull()) {
+                continue;
             }
-            after = page.get("next").isNull() ? null : page.get("next").asText();
-        } while (after != null);
+            JsonNode zone = org.get("zone");
+            reaps.add(new PendingReap(org.get("orgId").asText(), org.path("orgName").asText("-"),
+                    zone == null || zone.isNull() ? "-" : zone.path("zoneName").asText("-"),
+                    reap.get("reason").asText(), Instant.parse(reap.get("dueAt").asText()),
+                    reap.hasNonNull("commandedAt")));
+        }
         reaps.sort(Comparator.comparing(PendingReap::dueAt).thenComparing(PendingReap::orgId));
         return reaps;
     }
