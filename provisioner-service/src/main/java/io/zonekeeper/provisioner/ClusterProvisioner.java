@@ -12,6 +12,7 @@ import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.util.Map;
 import java.util.Optional;
@@ -74,7 +75,8 @@ final class ClusterProvisioner {
             audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(),
                     "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
         }
-        if (state.isEmpty() || state.get().getZoneId() == null) {
+        if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
+            // No zone, or one that is being or has been deleted with all its records.
             return;
         }
         String zoneId = state.get().getZoneId();

@@ -172,6 +172,7 @@ final class ProvisionerHandler implements RecordHandler {
                         .setOrgId(org.orgId()).setOrgName(org.orgName()).setBaseDomain(orgs.baseDomain())
                         .setStatus(OrgDnsStatus.FAILED).setStatusReason(refused.getMessage())
                         .setZoneName(orgs.zoneName(org))
+                        .setZoneGeneration(state.map(OrgDnsState::getZoneGeneration).orElse(0))
                         .setLastLifecyclePartition(record.partition()).setLastLifecycleOffset(record.offset())
                         .setUpdatedAt(clock.instant()).build());
             }

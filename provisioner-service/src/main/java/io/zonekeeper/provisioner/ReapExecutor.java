@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
@@ -15,6 +16,9 @@ import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.services.route53.model.HostedZoneNotEmptyException;
+import software.amazon.awssdk.services.route53.model.InvalidChangeBatchException;
+import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
 
 /**
  * Executes the reaper's command to delete an organization's zone, after the fence of invariant 3, tearing
@@ -31,6 +35,9 @@ final class ReapExecutor {
 
     record Refuse(String reason) implements Verdict {
     }
+
+    /** Listings and deletions of a zone's records within one attempt of a reap, while a writer races them. */
+    static final int ZONE_EMPTYING_ATTEMPTS = 5;
 
     private final String parentZoneId;
     private final HostedZones zones;
@@ -75,6 +82,22 @@ final class ReapExecutor {
         return new Proceed(current);
     }
 
+    /**
+     * Tears the organization down in the order that leaves nothing billed and nothing claimable behind, whatever an
+     * ExternalDNS still running in a stopped or unreachable cluster does meanwhile:
+     * <ol>
+     *   <li>access first: the user (its keys and attachments with it) and the policy, so nothing can write to the
+     *       zone any more (IAM may honour a deleted key for a few seconds: the zone step below absorbs that);
+     *   <li>the parent's delegation, before the zone (a delegation left pointing at a deleted zone's name servers
+     *       is one anyone could claim by creating a zone of that name on them);
+     *   <li>the records, then the zone; a zone that is not empty because a record was written or removed between
+     *       the listing and the deletion is listed and emptied again, and if it keeps changing the reap waits and
+     *       is retried (a transient fault, never a dead letter), so the zone is never left behind;
+     *   <li>the stored key; then the DELETED state, which stays in the compacted topic: it keeps the zone
+     *       generation, so the next zone gets a CallerReference never used before without probing.
+     * </ol>
+     * Every step tolerates "already gone", so a crash mid-way resumes on redelivery.
+     */
     void tearDown(OrgDnsState state, AuditTrail audit) {
         OrgDnsState deleting = OrgDnsState.newBuilder(state).setStatus(OrgDnsStatus.DELETING)
                 .setUpdatedAt(clock.instant()).build();
@@ -82,36 +105,48 @@ final class ReapExecutor {
         String zoneId = state.getZoneId();
         String zoneName = state.getZoneName();
 
-        // The delegation goes first: a parent NS record pointing at a deleted zone's name servers is a dangling
-        // delegation anyone could claim by creating a zone of that name on those servers.
-        if (zones.removeDelegation(parentZoneId, zoneName)) {
-            audit.record(AuditAction.DELETED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null, Map.of());
-        }
-        var records = ExternalDnsOwnership.allButApexInfrastructure(zones.records(zoneId), zoneName);
-        if (!records.isEmpty()) {
-            zones.delete(zoneId, records);
-            audit.record(AuditAction.DELETED, ResourceType.DNS_RECORDS, zoneId, null,
-                    Map.of("count", Integer.toString(records.size())));
-        }
-        if (zones.deleteZone(zoneId)) {
-            audit.record(AuditAction.DELETED, ResourceType.HOSTED_ZONE, zoneId, null, Map.of("zoneName", zoneName));
-        }
-        if (state.getIamUserName() != null && state.getPolicyArn() != null) {
-            users.detach(state.getIamUserName(), state.getPolicyArn());
+        if (state.getIamUserName() != null && users.deleteUser(state.getIamUserName())) {
+            audit.record(AuditAction.DELETED, ResourceType.IAM_USER, state.getIamUserName(),
+                    "with its access keys, before the zone: nothing can write to it any more", Map.of());
         }
         if (state.getPolicyArn() != null && policies.delete(state.getPolicyArn())) {
             audit.record(AuditAction.DELETED, ResourceType.IAM_POLICY, state.getPolicyArn(), null, Map.of());
         }
-        if (state.getIamUserName() != null && users.deleteUser(state.getIamUserName())) {
-            audit.record(AuditAction.DELETED, ResourceType.IAM_USER, state.getIamUserName(), "with its access keys",
-                    Map.of());
+        if (zones.removeDelegation(parentZoneId, zoneName)) {
+            audit.record(AuditAction.DELETED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null, Map.of());
         }
+        deleteZoneWithItsRecords(zoneId, zoneName, audit);
         if (state.getCredentialsVaultPath() != null) {
             vault.destroy(state.getCredentialsVaultPath());
             audit.record(AuditAction.DELETED, ResourceType.VAULT_SECRET, state.getCredentialsVaultPath(), null, Map.of());
         }
         states.publish(OrgDnsState.newBuilder(deleting).setStatus(OrgDnsStatus.DELETED).setAccessKeyId(null)
                 .setUpdatedAt(clock.instant()).build());
-        states.forget(state.getOrgId());
+    }
+
+    private void deleteZoneWithItsRecords(String zoneId, String zoneName, AuditTrail audit) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                var records = ExternalDnsOwnership.allButApexInfrastructure(zones.records(zoneId), zoneName);
+                if (!records.isEmpty()) {
+                    zones.delete(zoneId, records);
+                    audit.record(AuditAction.DELETED, ResourceType.DNS_RECORDS, zoneId, null,
+                            Map.of("count", Integer.toString(records.size())));
+                }
+                if (zones.deleteZone(zoneId)) {
+                    audit.record(AuditAction.DELETED, ResourceType.HOSTED_ZONE, zoneId, null, Map.of("zoneName", zoneName));
+                }
+                return;
+            } catch (NoSuchHostedZoneException alreadyGone) {
+                return;
+            } catch (HostedZoneNotEmptyException | InvalidChangeBatchException changedMeanwhile) {
+                // Someone wrote a record after the listing (not empty), or removed one (the batch names a record
+                // that is gone): list again. A zone that keeps changing is a transient fault of this reap.
+                if (attempt >= ZONE_EMPTYING_ATTEMPTS) {
+                    throw new TransientFailureException("emptying zone " + zoneId + " (records keep changing)",
+                            attempt, changedMeanwhile);
+                }
+            }
+        }
     }
 }

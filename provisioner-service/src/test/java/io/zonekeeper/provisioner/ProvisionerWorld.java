@@ -23,6 +23,7 @@ import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.faults.Route53Enforcement;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
@@ -51,7 +52,8 @@ import software.amazon.awssdk.services.route53.Route53Client;
 
 /**
  * Everything the provisioner talks to, real or standing in, for one test: its own topics on the shared broker,
- * a schema registry, the AWS emulator behind a fault proxy (which counts Route53 and IAM calls), a Vault,
+ * a schema registry, the AWS emulator behind a fault proxy (which counts Route53 and IAM calls, and refuses what
+ * Route53 refuses and the emulator does not check), a Vault,
  * simulated clusters with their kubeconfigs in Vault, and the service itself, configured only through the
  * environment map it would read in production.
  */
@@ -90,6 +92,7 @@ final class ProvisionerWorld implements AutoCloseable {
     ProvisionerWorld() {
         moto.reset();
         aws = FaultProxy.start(moto.endpoint(), 1234);
+        aws.enforce(new Route53Enforcement());
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
                 .credentialsProvider(credentials).build();

@@ -108,8 +108,13 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
 
     private void applyZone(String orgId, OrgDnsState state) {
         zones.put(orgId, state);
-        if (state.getStatus() == OrgDnsStatus.DELETED || state.getStatus() == OrgDnsStatus.DELETING) {
-            cancel(orgId, "the zone is being deleted", null);
+        if (state.getStatus() == OrgDnsStatus.DELETED) {
+            cancel(orgId, "the zone is deleted", null);
+            return;
+        }
+        if (state.getStatus() == OrgDnsStatus.DELETING) {
+            // A reap is not done until the zone is gone: a teardown that stalls keeps its pending reap, which is
+            // commanded again like any other commanded reap that did not finish.
             return;
         }
         OrgUsage current = usage.get(orgId);

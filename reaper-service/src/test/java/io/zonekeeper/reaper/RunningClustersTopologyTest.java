@@ -203,6 +203,26 @@ class RunningClustersTopologyTest {
                 AuditAction.REAP_COMMANDED, AuditAction.REAP_COMMANDED);
     }
 
+    /** A reap is not done until the zone is gone: a teardown that stalls in DELETING is commanded again. */
+    @Test
+    void aTeardownStuckInDeletingKeepsItsReapUntilTheZoneIsDeleted() {
+        zone("org-1", "Z1", START);
+        event("org-1", "c-1", ClusterStatus.RUNNING, START.plusSeconds(60));
+        event("org-1", "c-1", ClusterStatus.STOPPED, START.plus(Duration.ofHours(1)));
+        advance(Duration.ofMinutes(1));
+        assertThat(reaps.readValue().getZoneId()).isEqualTo("Z1");
+
+        zones.pipeInput("org-1", state("Z1", OrgDnsStatus.DELETING), wall);
+        advance(Duration.ofMinutes(61));
+        assertThat(reaps.readValue().getZoneId()).as("still DELETING an hour later: commanded again").isEqualTo("Z1");
+        assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt()).isNotNull());
+
+        zones.pipeInput("org-1", state("Z1", OrgDnsStatus.DELETED), wall);
+        assertThat(orgClusters.readValuesToList()).last().satisfies(o -> assertThat(o.getPendingReapAt()).isNull());
+        advance(Duration.ofHours(2));
+        assertThat(reaps.isEmpty()).isTrue();
+    }
+
     /** The free window ends at 12 hours minus the 15-minute margin: 11:44 old goes now, 11:46 and later waits. */
     @ParameterizedTest
     @CsvSource({"704, FREE_WINDOW, 0", "706, MONTH_END, -1", "719, MONTH_END, -1", "721, MONTH_END, -1"})
@@ -332,6 +352,12 @@ class RunningClustersTopologyTest {
                 .setOrgId(orgId).setOrgName("acme").setBaseDomain("example.com").setStatus(OrgDnsStatus.READY)
                 .setZoneName("acme.example.com.").setZoneId(zoneId).setZoneGeneration(1).setZoneCreatedAt(createdAt)
                 .setUpdatedAt(createdAt).build(), createdAt);
+    }
+
+    private OrgDnsState state(String zoneId, OrgDnsStatus status) {
+        return OrgDnsState.newBuilder().setOrgId("org-1").setOrgName("acme").setBaseDomain("example.com")
+                .setStatus(status).setZoneName("acme.example.com.").setZoneId(zoneId).setZoneGeneration(1)
+                .setZoneCreatedAt(START).setUpdatedAt(wall).build();
     }
 
     private List<AuditAction> actions() {

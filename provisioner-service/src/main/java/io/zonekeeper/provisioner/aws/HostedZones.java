@@ -28,9 +28,6 @@ import software.amazon.awssdk.services.route53.model.TagResourceType;
  */
 public final class HostedZones {
 
-    /** Route53 accepts at most 1,000 changes per ChangeResourceRecordSets; stay well under its size limit too. */
-    static final int MAX_CHANGES_PER_BATCH = 500;
-
     private final Route53Client route53;
     private final Retry retry;
 
@@ -184,11 +181,9 @@ public final class HostedZones {
 
     /** Deletes the given record sets in batches within Route53's limits; returns how many were deleted. */
     public int delete(String zoneId, List<ResourceRecordSet> sets) {
-        for (int from = 0; from < sets.size(); from += MAX_CHANGES_PER_BATCH) {
-            List<Change> batch = sets.subList(from, Math.min(sets.size(), from + MAX_CHANGES_PER_BATCH)).stream()
-                    .map(set -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
-            change(zoneId, batch);
-        }
+        List<Change> deletions = sets.stream()
+                .map(set -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
+        ChangeBatches.of(deletions).forEach(batch -> change(zoneId, batch));
         return sets.size();
     }
 

@@ -53,8 +53,10 @@ public final class FaultProxy implements AutoCloseable {
     private final Map<Operation, AtomicLong> requests = new ConcurrentHashMap<>();
     private final Map<Operation, AtomicLong> injected = new ConcurrentHashMap<>();
     private final Deque<Scripted> script = new ArrayDeque<>();
+    private final Map<String, Deque<Runnable>> beforeNext = new ConcurrentHashMap<>();
     private final Random random;
     private volatile FaultRates rates = FaultRates.NONE;
+    private volatile Route53Enforcement route53 = null;
     private HttpServer server;
 
     static {
@@ -82,6 +84,11 @@ public final class FaultProxy implements AutoCloseable {
         this.rates = rates;
     }
 
+    /** Refuses what Route53 would refuse and the emulator behind the proxy does not check (see the class). */
+    public void enforce(Route53Enforcement rules) {
+        this.route53 = rules;
+    }
+
     /** Fails the next {@code times} requests (of any operation) with {@code fault}, before any random fault. */
     public void failNext(int times, Fault fault) {
         failNext(op -> true, times, fault);
@@ -96,6 +103,15 @@ public final class FaultProxy implements AutoCloseable {
         for (int i = 0; i < times; i++) {
             script.addLast(new Scripted(matches, fault));
         }
+    }
+
+    /**
+     * Runs {@code action} (for example another client's write) just before the next request of the named operation
+     * reaches the dependency: a race between two clients, made to happen every time.
+     */
+    public void beforeNext(String operationName, Runnable action) {
+        beforeNext.computeIfAbsent(operationName, name -> new java.util.concurrent.ConcurrentLinkedDeque<>())
+                .addLast(action);
     }
 
     /** Forgets scripted faults not yet injected. */
@@ -155,13 +171,26 @@ public final class FaultProxy implements AutoCloseable {
         FaultRates current = rates;
         sleep(current.latency());
         Fault fault = nextFault(operation, current);
-        if (fault == null) {
-            forward(exchange, body, false);
-            return;
+        if (fault != null) {
+            injected.computeIfAbsent(operation, o -> new AtomicLong()).incrementAndGet();
         }
-        injected.computeIfAbsent(operation, o -> new AtomicLong()).incrementAndGet();
-        if (fault == Fault.DROP_RESPONSE) {
-            forward(exchange, body, true);
+        if (fault == null || fault == Fault.DROP_RESPONSE) {
+            // Reaches the dependency (a dropped response is lost only after the request was applied).
+            Deque<Runnable> actions = beforeNext.get(operation.name());
+            Runnable action = actions == null ? null : actions.pollFirst();
+            if (action != null) {
+                action.run();
+            }
+            Route53Enforcement rules = route53;
+            FaultResponses.Response refusal = rules == null ? null : rules.admit(operation, body);
+            if (refusal != null) {
+                respond(exchange, refusal);
+                return;
+            }
+            int status = forward(exchange, body, fault == Fault.DROP_RESPONSE);
+            if (rules != null) {
+                rules.answered(operation, body, status);
+            }
             return;
         }
         if (fault == Fault.DROP_CONNECTION) {
@@ -169,7 +198,10 @@ public final class FaultProxy implements AutoCloseable {
             exchange.close();
             return;
         }
-        FaultResponses.Response response = FaultResponses.render(fault, operation);
+        respond(exchange, FaultResponses.render(fault, operation));
+    }
+
+    private static void respond(HttpExchange exchange, FaultResponses.Response response) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", response.contentType());
         exchange.getResponseHeaders().set("x-amzn-RequestId", java.util.UUID.randomUUID().toString());
         exchange.sendResponseHeaders(response.status(), response.body().length);
@@ -188,7 +220,8 @@ public final class FaultProxy implements AutoCloseable {
         return current.pick(random.nextDouble());
     }
 
-    private void forward(HttpExchange exchange, byte[] body, boolean loseResponse) throws IOException {
+    /** Forwards the request and returns the dependency's status, or 502 when it could not be reached. */
+    private int forward(HttpExchange exchange, byte[] body, boolean loseResponse) throws IOException {
         URI uri = exchange.getRequestURI();
         URI forwardTo = target.resolve(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         HttpRequest.Builder request = HttpRequest.newBuilder(forwardTo)
@@ -203,7 +236,7 @@ public final class FaultProxy implements AutoCloseable {
         try {
             HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (loseResponse) {
-                return;
+                return response.statusCode();
             }
             response.headers().map().forEach((name, values) -> {
                 if (!NOT_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.startsWith(":")) {
@@ -217,12 +250,15 @@ public final class FaultProxy implements AutoCloseable {
             if (!noBody) {
                 exchange.getResponseBody().write(responseBody);
             }
+            return response.statusCode();
         } catch (IOException e) {
             // The dependency itself is unreachable: answer as a gateway would.
             exchange.sendResponseHeaders(502, -1);
+            return 502;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             exchange.sendResponseHeaders(502, -1);
+            return 502;
         } finally {
             exchange.close();
         }

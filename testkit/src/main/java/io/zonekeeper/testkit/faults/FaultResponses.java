@@ -31,7 +31,7 @@ final class FaultResponses {
         };
     }
 
-    private static Response awsError(int status, String namespace, String type, String code, String message) {
+    static Response awsError(int status, String namespace, String type, String code, String message) {
         String xml = "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"" + namespace + "\"><Error><Type>" + type
                 + "</Type><Code>" + code + "</Code><Message>" + message + "</Message></Error><RequestId>"
                 + UUID.randomUUID() + "</RequestId></ErrorResponse>";

@@ -1,0 +1,91 @@
+package io.zonekeeper.testkit.faults;
+
+import java.io.ByteArrayInputStream;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * What Route53 enforces and the AWS emulator (moto 5.2.5) does not, applied by the fault proxy in front of it so a
+ * test fails where production would:
+ * <ul>
+ *   <li>a CallerReference is accepted once, ever, also after its zone was deleted ({@code HostedZoneAlreadyExists});
+ *   <li>a change batch holds at most 32,000 characters of record values, each value of an UPSERT counted twice
+ *       ({@code InvalidChangeBatch}); moto checks the other limit, 1,000 values, itself.
+ * </ul>
+ */
+public final class Route53Enforcement {
+
+    static final int MAX_VALUE_CHARACTERS = 32_000;
+    private static final String NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/";
+
+    private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
+
+    /** Route53's refusal of the request, or null when it may go on to the emulator. */
+    FaultResponses.Response admit(Operation operation, byte[] body) {
+        if (operation.name().equals("CreateHostedZone")) {
+            String reference = firstText(parse(body), "CallerReference");
+            // Taken before forwarding so two concurrent creates with one reference cannot both pass.
+            if (reference != null && !usedCallerReferences.add(reference)) {
+                return FaultResponses.awsError(409, NAMESPACE, "Sender", "HostedZoneAlreadyExists",
+                        "A hosted zone has already been created with the specified caller reference.");
+            }
+        }
+        if (operation.name().equals("ChangeResourceRecordSets")) {
+            int characters = valueCharacters(parse(body));
+            if (characters > MAX_VALUE_CHARACTERS) {
+                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
+                        "Number of characters in values " + characters + " exceeds the limit of "
+                                + MAX_VALUE_CHARACTERS + ".");
+            }
+        }
+        return null;
+    }
+
+    /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
+    void answered(Operation operation, byte[] body, int status) {
+        if (operation.name().equals("CreateHostedZone") && (status < 200 || status >= 300)) {
+            String reference = firstText(parse(body), "CallerReference");
+            if (reference != null) {
+                usedCallerReferences.remove(reference);
+            }
+        }
+    }
+
+    private static int valueCharacters(Document batch) {
+        int total = 0;
+        NodeList changes = batch.getElementsByTagNameNS("*", "Change");
+        for (int i = 0; i < changes.getLength(); i++) {
+            Element change = (Element) changes.item(i);
+            int weight = "UPSERT".equals(firstText(change, "Action")) ? 2 : 1;
+            NodeList values = change.getElementsByTagNameNS("*", "Value");
+            for (int v = 0; v < values.getLength(); v++) {
+                total += weight * values.item(v).getTextContent().length();
+            }
+        }
+        return total;
+    }
+
+    private static Document parse(byte[] body) {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return factory.newDocumentBuilder().parse(new ByteArrayInputStream(body));
+        } catch (Exception e) {
+            throw new IllegalArgumentException("not a Route53 XML request body", e);
+        }
+    }
+
+    private static String firstText(Document document, String tag) {
+        return firstText(document.getDocumentElement(), tag);
+    }
+
+    private static String firstText(Element element, String tag) {
+        NodeList found = element.getElementsByTagNameNS("*", tag);
+        return found.getLength() == 0 ? null : found.item(0).getTextContent();
+    }
+}
