@@ -65,7 +65,7 @@ final class OrgAuthorities {
         }
         Instant now = clock.instant();
         IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject(org.orgName(), org.orgId(), 1),
-                issuance.caAlgorithm(), now, issuance.caValidity());
+                naming.zone(org.orgName()), issuance.caAlgorithm(), now, issuance.caValidity());
         OrgAuthority authority = OrgAuthority.first(ca);
         try {
             int version = vault.write(naming.authorityPath(org.orgId()), authority, 0);
@@ -92,7 +92,8 @@ final class OrgAuthorities {
         OrgAuthority after = switch (step) {
             case STAGE -> {
                 IssuedCertificate successor = issuer.authority(CertificateIssuer.authoritySubject(org.orgName(),
-                        org.orgId(), before.generation() + 1), issuance.caAlgorithm(), now, issuance.caValidity());
+                        org.orgId(), before.generation() + 1), naming.zone(org.orgName()), issuance.caAlgorithm(), now,
+                        issuance.caValidity());
                 OrgAuthority staged = before.staged(successor, now);
                 // An expired CA protects no one during an overlap: every certificate it signed is already
                 // rejected, so the successor signs at once.

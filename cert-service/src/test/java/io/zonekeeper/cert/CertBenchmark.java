@@ -63,7 +63,7 @@ class CertBenchmark {
     private static double rawIssuancePerSecond(KeyAlgorithm algorithm, int count) throws Exception {
         CertificateIssuer issuer = new CertificateIssuer(new SecureRandom(), Duration.ofMinutes(5));
         IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("bench", "bench", 1),
-                KeyAlgorithm.EC_P256, Instant.now(), Duration.ofDays(365));
+                "bench.zk.example", KeyAlgorithm.EC_P256, Instant.now(), Duration.ofDays(365));
         OrgAuthority authority = OrgAuthority.first(ca);
         List<String> names = List.of("c.bench.zk.example", "*.c.bench.zk.example");
         for (int i = 0; i < Math.max(20, count / 10); i++) {

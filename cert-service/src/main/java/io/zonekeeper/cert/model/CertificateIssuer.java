@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -19,7 +20,9 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -60,8 +63,14 @@ public final class CertificateIssuer {
                 .build();
     }
 
-    /** A self-signed CA: path length 0 (it signs server certificates only), keyCertSign and cRLSign. */
-    public IssuedCertificate authority(X500Name subject, KeyAlgorithm algorithm, Instant now, Duration validity) {
+    /**
+     * A self-signed CA: path length 0 (it signs server certificates only), keyCertSign and cRLSign, and a critical
+     * nameConstraints extension that permits DNS names in {@code permittedDomain} (the organization's zone and
+     * every name below it) and excludes every IP address. Even a leaked CA key then yields no certificate that a
+     * validating client accepts for another tenant's names, or for an address.
+     */
+    public IssuedCertificate authority(X500Name subject, String permittedDomain, KeyAlgorithm algorithm, Instant now,
+                                       Duration validity) {
         KeyPair keys = algorithm.generate(random);
         Instant notBefore = now.minus(backdate);
         try {
@@ -70,6 +79,7 @@ public final class CertificateIssuer {
                     Date.from(notBefore), Date.from(now.plus(validity)), subject, keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.nameConstraints, true, confinedTo(permittedDomain))
                     .addExtension(Extension.subjectKeyIdentifier, false,
                             extensions.createSubjectKeyIdentifier(keys.getPublic()))
                     .addExtension(Extension.authorityKeyIdentifier, false,
@@ -115,6 +125,18 @@ public final class CertificateIssuer {
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("could not build a server certificate for " + dnsNames, e);
         }
+    }
+
+    /**
+     * RFC 5280 4.2.1.10: a dNSName subtree {@code acme.example.com} permits that name and every name below it; an
+     * all-zero address and mask excludes every IPv4 (resp. IPv6) address, which a DNS subtree alone leaves open.
+     */
+    private static NameConstraints confinedTo(String domain) {
+        GeneralSubtree[] permitted = {new GeneralSubtree(new GeneralName(GeneralName.dNSName, domain))};
+        GeneralSubtree[] excluded = {
+                new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(new byte[8]))),
+                new GeneralSubtree(new GeneralName(GeneralName.iPAddress, new DEROctetString(new byte[32])))};
+        return new NameConstraints(permitted, excluded);
     }
 
     private X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) throws GeneralSecurityException {

@@ -20,6 +20,8 @@ import java.util.Set;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,14 +36,21 @@ class CertificateIssuerTest {
     @ParameterizedTest
     @EnumSource(KeyAlgorithm.class)
     void authorityIsAPathLengthZeroCaNamingTheOrganization(KeyAlgorithm algorithm) throws Exception {
-        IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1), algorithm, NOW,
-                Duration.ofDays(5 * 365));
+        IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1), "acme.zk.example",
+                algorithm, NOW, Duration.ofDays(5 * 365));
         X509Certificate cert = ca.certificate();
 
         assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=acme CA 1,OU=Zonekeeper organization org-1,O=acme");
         assertThat(cert.getIssuerX500Principal()).isEqualTo(cert.getSubjectX500Principal());
         assertThat(cert.getBasicConstraints()).as("CA with path length 0").isEqualTo(0);
-        assertThat(cert.getCriticalExtensionOIDs()).contains(Extension.basicConstraints.getId(), Extension.keyUsage.getId());
+        assertThat(cert.getCriticalExtensionOIDs()).contains(Extension.basicConstraints.getId(), Extension.keyUsage.getId(),
+                Extension.nameConstraints.getId());
+        NameConstraints constraints = NameConstraints.getInstance(ASN1OctetString.getInstance(
+                cert.getExtensionValue(Extension.nameConstraints.getId())).getOctets());
+        assertThat(constraints.getPermittedSubtrees()).extracting(t -> t.getBase().toString())
+                .containsExactly("2: acme.zk.example");
+        assertThat(constraints.getExcludedSubtrees()).extracting(t -> t.getBase().getTagNo())
+                .containsExactly(GeneralName.iPAddress, GeneralName.iPAddress);
         boolean[] usage = cert.getKeyUsage();
         assertThat(usage[5]).as("keyCertSign").isTrue();
         assertThat(usage[6]).as("cRLSign").isTrue();
@@ -99,7 +108,7 @@ class CertificateIssuerTest {
 
     @Test
     void serverCertificateNeverOutlivesItsAuthority() {
-        IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1),
+        IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1), "acme.zk.example",
                 KeyAlgorithm.EC_P256, NOW, Duration.ofDays(30));
         var leaf = issuer.server(ca, List.of("a.acme.zk.example"), KeyAlgorithm.EC_P256, NOW, Duration.ofDays(90));
         assertThat(leaf.notAfter()).isEqualTo(ca.notAfter());
@@ -118,8 +127,8 @@ class CertificateIssuerTest {
     void chainFailsValidationAgainstAnotherOrganizationsAuthority() {
         var leaf = issuer.server(authority(), List.of("a.acme.zk.example"), KeyAlgorithm.EC_P256, NOW,
                 Duration.ofDays(1)).certificate();
-        var other = issuer.authority(CertificateIssuer.authoritySubject("evil", "org-2", 1), KeyAlgorithm.EC_P256,
-                NOW, Duration.ofDays(365)).certificate();
+        var other = issuer.authority(CertificateIssuer.authoritySubject("evil", "org-2", 1), "evil.zk.example",
+                KeyAlgorithm.EC_P256, NOW, Duration.ofDays(365)).certificate();
         assertThatThrownBy(() -> validate(leaf, other, NOW)).isInstanceOf(CertPathValidatorException.class);
     }
 
@@ -142,8 +151,8 @@ class CertificateIssuerTest {
     }
 
     private IssuedCertificate authority() {
-        return issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1), KeyAlgorithm.EC_P256, NOW,
-                Duration.ofDays(365));
+        return issuer.authority(CertificateIssuer.authoritySubject("acme", "org-1", 1), "acme.zk.example",
+                KeyAlgorithm.EC_P256, NOW, Duration.ofDays(365));
     }
 
     static void validate(X509Certificate leaf, X509Certificate anchor, Instant at) throws Exception {

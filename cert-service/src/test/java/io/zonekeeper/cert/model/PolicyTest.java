@@ -35,7 +35,7 @@ class PolicyTest {
         var issuer = new CertificateIssuer(new SecureRandom(), Duration.ZERO);
         var rotation = new AuthorityRotation(Duration.ofDays(30), Duration.ofHours(24));
         IssuedCertificate first = issuer.authority(CertificateIssuer.authoritySubject("acme", "o", 1),
-                KeyAlgorithm.EC_P256, T0, Duration.ofDays(365));
+                "acme.zk.example", KeyAlgorithm.EC_P256, T0, Duration.ofDays(365));
         OrgAuthority authority = OrgAuthority.first(first);
 
         assertThat(rotation.nextStep(authority)).isEqualTo(Step.STAGE);
@@ -45,7 +45,7 @@ class PolicyTest {
 
         Instant staged = T0.plus(Duration.ofDays(335));
         IssuedCertificate second = issuer.authority(CertificateIssuer.authoritySubject("acme", "o", 2),
-                KeyAlgorithm.EC_P256, staged, Duration.ofDays(365));
+                "acme.zk.example", KeyAlgorithm.EC_P256, staged, Duration.ofDays(365));
         authority = authority.staged(second, staged);
         assertThat(authority.current()).isEqualTo(first);
         assertThat(authority.trustBundle()).containsExactly(first.certificate(), second.certificate());
@@ -70,7 +70,7 @@ class PolicyTest {
     void trustBundleParsesBackFromPem() {
         var issuer = new CertificateIssuer(new SecureRandom(), Duration.ZERO);
         IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject("acme", "o", 1),
-                KeyAlgorithm.RSA_2048, T0, Duration.ofDays(1));
+                "acme.zk.example", KeyAlgorithm.RSA_2048, T0, Duration.ofDays(1));
         String pem = Pem.certificates(List.of(ca.certificate()));
         assertThat(pem).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(Pem.parseCertificates(pem)).containsExactly(ca.certificate());

@@ -127,4 +127,36 @@ public final class TlsProbe {
             return false;
         }
     }
+
+    /**
+     * Connects with OpenSSL's own TLS client ({@code openssl s_client}), trusting only {@code caBundlePem} and
+     * checking the host name, certificates judged at {@code at}; true only for a verified handshake. OpenSSL, like
+     * Go, NSS and Chrome's verifier, applies the name constraints of the trusted CA itself (the JDK's trust
+     * managers do not: they build trust anchors without them).
+     */
+    public static boolean opensslHandshakes(int port, String hostName, String caBundlePem, Instant at) throws Exception {
+        java.nio.file.Path bundle = java.nio.file.Files.createTempFile("ca", ".crt");
+        try {
+            java.nio.file.Files.writeString(bundle, caBundlePem);
+            Process client = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+                    "-servername", hostName, "-verify_hostname", hostName, "-CAfile", bundle.toString(),
+                    "-attime", Long.toString(at.getEpochSecond()), "-verify_return_error", "-brief")
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .start();
+            client.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            if (!client.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+                throw new IOException("openssl s_client did not finish");
+            }
+            return client.exitValue() == 0;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Cannot run program")) {
+                throw new IllegalStateException("the TLS client 'openssl' is not installed (apt-get install openssl)", e);
+            }
+            throw e;
+        } finally {
+            java.nio.file.Files.deleteIfExists(bundle);
+        }
+    }
 }
