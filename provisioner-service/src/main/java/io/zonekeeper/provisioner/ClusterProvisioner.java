@@ -7,19 +7,27 @@ import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
+import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /** One cluster's part: ExternalDNS and its credentials in the cluster, and its records when it goes. */
 final class ClusterProvisioner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterProvisioner.class);
 
     /** The cluster as a validated lifecycle event names it. */
     record Cluster(String clusterId, String kubeconfigPath) {
@@ -57,6 +65,40 @@ final class ClusterProvisioner {
                     updated.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
                     updated, null, Map.of("accessKeyId", key.accessKeyId()));
         }
+    }
+
+    /**
+     * Brings the organization's other running clusters to the state's key and zone (all of them when
+     * {@code everyRunning}, as a reconcile does; otherwise those behind), in the roster's order, and returns the
+     * roster as it now is. A cluster that cannot be configured (API server down, kubeconfig gone, a refusal) does
+     * not hold up the organization: it keeps the key and zone it has, its entry says why, the key it uses is not
+     * deleted, and the next change, reconcile or its own next event tries again.
+     */
+    List<OrgCluster> rollOut(List<OrgCluster> roster, String exceptClusterId, OrgDnsState state, StoredKey key,
+                             boolean everyRunning, AuditTrail audit) {
+        List<OrgCluster> result = new ArrayList<>();
+        for (OrgCluster cluster : roster) {
+            boolean behind = ClusterRoster.isBehind(cluster, key.accessKeyId(), state.getZoneId());
+            if (cluster.getClusterId().equals(exceptClusterId) || !cluster.getRunning() || !(behind || everyRunning)) {
+                result.add(cluster);
+                continue;
+            }
+            AuditTrail trail = audit.forCluster(cluster.getClusterId());
+            try {
+                ensure(new Cluster(cluster.getClusterId(), cluster.getKubeconfigVaultPath()), state, key, trail);
+                result.add(OrgCluster.newBuilder(cluster).setAccessKeyId(key.accessKeyId())
+                        .setZoneId(state.getZoneId()).setLastError(null).build());
+            } catch (RuntimeException unreachable) {
+                // Class and message only: the clients used here put no secret values in their messages.
+                String reason = unreachable.getClass().getSimpleName() + ": " + unreachable.getMessage();
+                LOG.warn("could not roll key {} / zone {} out to cluster {}: {}", key.accessKeyId(), state.getZoneId(),
+                        cluster.getClusterId(), reason);
+                trail.failed(ResourceType.EXTERNAL_DNS, cluster.getClusterId(), "rollout of key " + key.accessKeyId()
+                        + " and zone " + state.getZoneId() + " failed; the cluster keeps what it has: " + reason);
+                result.add(OrgCluster.newBuilder(cluster).setLastError(reason).build());
+            }
+        }
+        return List.copyOf(result);
     }
 
     /**

@@ -9,11 +9,13 @@ import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.Zone;
+import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
@@ -35,6 +37,13 @@ final class OrgProvisioner {
 
     /** The organization as a validated lifecycle event names it. */
     record Org(String orgId, String orgName) {
+    }
+
+    /**
+     * The organization's state, and the user's keys other than the current one: still valid, and kept until no
+     * running cluster uses them ({@link #retireKeys}), so a cluster the new key has not reached yet keeps working.
+     */
+    record Provisioned(OrgDnsState state, List<String> staleKeys) {
     }
 
     private static final int MAX_GENERATION_SKIPS = 100;
@@ -78,7 +87,7 @@ final class OrgProvisioner {
                 && state.get().getZoneId() != null && state.get().getAccessKeyId() != null;
     }
 
-    OrgDnsState ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
+    Provisioned ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
         String zoneName = naming.zoneName(org.orgName());
         int generation = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
         Instant createdAt = null;
@@ -144,9 +153,10 @@ final class OrgProvisioner {
         }
 
         String credentialsPath = naming.credentialsPath(org.orgId());
-        String accessKeyId = ensureAccessKey(userName, credentialsPath, newUser, audit);
+        List<OrgCluster> roster = previous.map(OrgDnsState::getClusters).orElse(List.of());
+        AccessKeys keys = ensureAccessKey(userName, credentialsPath, newUser, roster, audit);
 
-        return OrgDnsState.newBuilder()
+        return new Provisioned(OrgDnsState.newBuilder()
                 .setOrgId(org.orgId())
                 .setOrgName(org.orgName())
                 .setBaseDomain(naming.baseDomain())
@@ -159,13 +169,30 @@ final class OrgProvisioner {
                 .setNameServers(zone.nameServers())
                 .setPolicyArn(policy.arn())
                 .setIamUserName(userName)
-                .setAccessKeyId(accessKeyId)
+                .setAccessKeyId(keys.current())
                 .setCredentialsVaultPath(credentialsPath)
+                .setClusters(roster)
                 .setLastLifecyclePartition(previous.map(OrgDnsState::getLastLifecyclePartition).orElse(null))
                 .setLastLifecycleOffset(previous.map(OrgDnsState::getLastLifecycleOffset).orElse(null))
                 .setLastEventId(null)
                 .setUpdatedAt(clock.instant())
-                .build();
+                .build(), keys.stale());
+    }
+
+    /**
+     * Deletes the stale keys no running cluster of {@code roster} still uses; one that a cluster the new key could
+     * not reach still uses stays, and goes at a later change or reconcile once that cluster has moved.
+     */
+    void retireKeys(OrgDnsState state, List<String> staleKeys, List<OrgCluster> roster, AuditTrail audit) {
+        List<String> inUse = ClusterRoster.keysInUse(roster, state.getAccessKeyId());
+        for (String stale : staleKeys) {
+            if (inUse.contains(stale)) {
+                continue;
+            }
+            users.deleteAccessKey(state.getIamUserName(), stale);
+            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, stale, "replaced by " + state.getAccessKeyId()
+                    + "; no running cluster uses it", Map.of());
+        }
     }
 
     /**
@@ -196,20 +223,29 @@ final class OrgProvisioner {
         return adopted;
     }
 
+    /** The user's key to use, and its other keys. */
+    private record AccessKeys(String current, List<String> stale) {
+    }
+
     /**
-     * Reuses the key in Vault while IAM still lists it; otherwise creates one, stores it with check-and-set, and
-     * only then deletes stale keys, so there is never a moment without a usable stored key. A user never holds
-     * more than IAM's two keys: a stale one is deleted first when both slots are taken.
+     * Reuses the key in Vault while IAM still lists it; otherwise creates one and stores it with check-and-set.
+     * Stale keys are only returned here: they are deleted after the new key reached the running clusters, so
+     * there is never a moment when a cluster holds no valid key. When both of IAM's two slots are taken, one
+     * stale key must go first: one no running cluster uses, if there is one.
      */
-    private String ensureAccessKey(String userName, String path, boolean newUser, AuditTrail audit) {
+    private AccessKeys ensureAccessKey(String userName, String path, boolean newUser, List<OrgCluster> roster,
+                                       AuditTrail audit) {
         Optional<StoredKey> stored = vault.read(path);
         List<String> listed = newUser ? List.of() : users.accessKeyIds(userName);
         if (stored.isPresent() && listed.contains(stored.get().accessKeyId())) {
-            return stored.get().accessKeyId();
+            String current = stored.get().accessKeyId();
+            return new AccessKeys(current, listed.stream().filter(id -> !id.equals(current)).toList());
         }
         List<String> stale = new ArrayList<>(listed);
         if (stale.size() >= 2) {
-            String first = stale.remove(0);
+            List<String> inUse = ClusterRoster.keysInUse(roster, null);
+            String first = stale.stream().filter(id -> !inUse.contains(id)).findFirst().orElse(stale.get(0));
+            stale.remove(first);
             users.deleteAccessKey(userName, first);
             audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, first, "stale key, not in Vault", Map.of());
         }
@@ -228,10 +264,6 @@ final class OrgProvisioner {
             }
             throw e;
         }
-        for (String old : stale) {
-            users.deleteAccessKey(userName, old);
-            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, old, "replaced by " + key.accessKeyId(), Map.of());
-        }
-        return key.accessKeyId();
+        return new AccessKeys(key.accessKeyId(), List.copyOf(stale));
     }
 }

@@ -17,16 +17,20 @@ import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
+import io.zonekeeper.provisioner.model.ClusterRoster;
+import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgAction;
+import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -124,36 +128,64 @@ final class ProvisionerHandler implements RecordHandler {
         Optional<OrgDnsState> state = states.get(orgId);
 
         ClusterStatus status = event.getStatus();
+        String kubeconfigPath = Identifiers.vaultPath(event.getKubeconfigVaultPath());
+        var cluster = new ClusterProvisioner.Cluster(clusterId, kubeconfigPath);
         if (status == ClusterStatus.PROVISIONING || status == ClusterStatus.RUNNING) {
-            var cluster = new ClusterProvisioner.Cluster(clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath()));
-            OrgDnsState ready = null;
-            Optional<io.zonekeeper.provisioner.vault.StoredKey> key = Optional.empty();
-            if (orgs.isReady(state, org)) {
-                // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
-                ready = state.get();
-                String expected = ready.getAccessKeyId();
-                key = clusters.storedKey(ready).filter(k -> k.accessKeyId().equals(expected));
-            }
-            if (key.isEmpty()) {
-                ready = ensureOwned(org, state, record, trail);
-                key = clusters.storedKey(ready);
-                if (key.isEmpty()) {
-                    throw new TransientFailureException("vault read of the key just stored", 1,
-                            new IllegalStateException("not visible yet"));
-                }
-            }
-            clusters.ensure(cluster, ready, key.get(), trail);
-            publish(ready, record, eventId);
+            publish(configure(org, cluster, state, record, trail), record, eventId);
         } else if (status == ClusterStatus.DELETED) {
-            var cluster = new ClusterProvisioner.Cluster(clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath()));
             clusters.remove(cluster, state, trail);
-            state.ifPresent(s -> publish(s, record, eventId));
+            state.ifPresent(s -> publish(withClusters(s, ClusterRoster.deleted(s.getClusters(), clusterId)), record,
+                    eventId));
         } else {
             // STOPPED, ERROR, or a status this version does not know: the cluster no longer uses the zone, which
             // stays until the reaper decides; only the position moves, for the reap fence.
-            state.ifPresent(s -> publish(s, record, eventId));
+            state.ifPresent(s -> publish(withClusters(s, ClusterRoster.stopped(s.getClusters(), clusterId,
+                    kubeconfigPath)), record, eventId));
         }
         trail.awaitDurable();
+    }
+
+    /**
+     * A running cluster: the organization's resources (none of them touched when the state says they exist and
+     * Vault holds the key), ExternalDNS in the cluster, and, when the key or zone changed, the change rolled out to
+     * the organization's other running clusters before the keys it replaced are deleted.
+     */
+    private OrgDnsState configure(OrgProvisioner.Org org, ClusterProvisioner.Cluster cluster,
+                                  Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
+        if (orgs.isReady(state, org)) {
+            // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
+            String expected = state.get().getAccessKeyId();
+            Optional<StoredKey> key = clusters.storedKey(state.get()).filter(k -> k.accessKeyId().equals(expected));
+            if (key.isPresent()) {
+                clusters.ensure(cluster, state.get(), key.get(), trail);
+                return configured(state.get(), cluster, key.get());
+            }
+        }
+        OrgProvisioner.Provisioned provisioned = ensureOwned(org, state, record, trail);
+        OrgDnsState ready = provisioned.state();
+        StoredKey key = clusters.storedKey(ready).orElseThrow(() -> new TransientFailureException(
+                "vault read of the key just stored", 1, new IllegalStateException("not visible yet")));
+        clusters.ensure(cluster, ready, key, trail);
+        OrgDnsState withThis = configured(ready, cluster, key);
+        return rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail);
+    }
+
+    /** The key and zone rolled out to the other running clusters, then the keys nobody uses any more deleted. */
+    private OrgDnsState rolledOut(OrgDnsState ready, List<String> staleKeys, String exceptClusterId, StoredKey key,
+                                  boolean everyRunning, AuditTrail trail) {
+        List<OrgCluster> roster = clusters.rollOut(ready.getClusters(), exceptClusterId, ready, key, everyRunning,
+                trail);
+        orgs.retireKeys(ready, staleKeys, roster, trail);
+        return withClusters(ready, roster);
+    }
+
+    private static OrgDnsState configured(OrgDnsState state, ClusterProvisioner.Cluster cluster, StoredKey key) {
+        return withClusters(state, ClusterRoster.configured(state.getClusters(), cluster.clusterId(),
+                cluster.kubeconfigPath(), key.accessKeyId(), state.getZoneId()));
+    }
+
+    private static OrgDnsState withClusters(OrgDnsState state, List<OrgCluster> roster) {
+        return OrgDnsState.newBuilder(state).setClusters(roster).build();
     }
 
     /**
@@ -161,8 +193,8 @@ final class ProvisionerHandler implements RecordHandler {
      * dead-lettered with the reason, and an organization with no ready zone of its own gets a FAILED state saying
      * why (one that has one — a rename into a taken name — keeps it, and keeps its zone).
      */
-    private OrgDnsState ensureOwned(OrgProvisioner.Org org, Optional<OrgDnsState> state,
-                                    ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
+    private OrgProvisioner.Provisioned ensureOwned(OrgProvisioner.Org org, Optional<OrgDnsState> state,
+                                                   ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
         try {
             return orgs.ensure(org, state, trail);
         } catch (ZoneOwnershipException refused) {
@@ -173,6 +205,7 @@ final class ProvisionerHandler implements RecordHandler {
                         .setStatus(OrgDnsStatus.FAILED).setStatusReason(refused.getMessage())
                         .setZoneName(orgs.zoneName(org))
                         .setZoneGeneration(state.map(OrgDnsState::getZoneGeneration).orElse(0))
+                        .setClusters(state.map(OrgDnsState::getClusters).orElse(List.of()))
                         .setLastLifecyclePartition(record.partition()).setLastLifecycleOffset(record.offset())
                         .setUpdatedAt(clock.instant()).build());
             }
@@ -228,8 +261,14 @@ final class ProvisionerHandler implements RecordHandler {
                     "reconcile: the organization has no ready zone to check");
         } else {
             LOG.info("reconciling {} on request of {}", orgId, command.getIssuedBy());
-            OrgDnsState checked = orgs.ensure(new OrgProvisioner.Org(orgId, state.get().getOrgName()), state, trail);
-            states.publish(OrgDnsState.newBuilder(checked).setLastEventId(state.get().getLastEventId()).build());
+            OrgProvisioner.Provisioned checked = orgs.ensure(new OrgProvisioner.Org(orgId, state.get().getOrgName()),
+                    state, trail);
+            StoredKey key = clusters.storedKey(checked.state()).orElseThrow(() -> new TransientFailureException(
+                    "vault read of the key just checked", 1, new IllegalStateException("not visible yet")));
+            // Every running cluster is checked, not only those the state says are behind: drift in a cluster
+            // (a deleted Secret, an edited Deployment) is what an operator's reconcile is for.
+            OrgDnsState reconciled = rolledOut(checked.state(), checked.staleKeys(), null, key, true, trail);
+            states.publish(OrgDnsState.newBuilder(reconciled).setLastEventId(state.get().getLastEventId()).build());
         }
         trail.awaitDurable();
     }

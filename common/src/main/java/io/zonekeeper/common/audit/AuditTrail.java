@@ -20,13 +20,27 @@ public final class AuditTrail {
     private final String causeEventId;
     private final String orgId;
     private final String clusterId;
-    private final List<Future<RecordMetadata>> sent = new ArrayList<>();
+    private final List<Future<RecordMetadata>> sent;
 
     public AuditTrail(AuditPublisher publisher, String causeEventId, String orgId, String clusterId) {
+        this(publisher, causeEventId, orgId, clusterId, new ArrayList<>());
+    }
+
+    private AuditTrail(AuditPublisher publisher, String causeEventId, String orgId, String clusterId,
+                       List<Future<RecordMetadata>> sent) {
         this.publisher = publisher;
         this.causeEventId = causeEventId;
         this.orgId = orgId;
         this.clusterId = clusterId;
+        this.sent = sent;
+    }
+
+    /**
+     * The same trail for effects on another cluster of the organization (a key rolled out to a sibling): same
+     * cause, that cluster's id, awaited with the rest.
+     */
+    public AuditTrail forCluster(String otherClusterId) {
+        return new AuditTrail(publisher, causeEventId, orgId, otherClusterId, sent);
     }
 
     public void record(AuditAction action, ResourceType type, String resourceId,

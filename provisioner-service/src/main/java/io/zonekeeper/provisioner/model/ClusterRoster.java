@@ -1,0 +1,57 @@
+package io.zonekeeper.provisioner.model;
+
+import io.zonekeeper.schemas.OrgCluster;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The clusters of one organization as the state topic remembers them: which exist, which run, and which key and
+ * zone each one's ExternalDNS was last given. Pure: the lists are copied, never changed in place.
+ */
+public final class ClusterRoster {
+
+    private ClusterRoster() {
+    }
+
+    /** The cluster as just configured with {@code accessKeyId} and {@code zoneId}, running. */
+    public static List<OrgCluster> configured(List<OrgCluster> roster, String clusterId, String kubeconfigVaultPath,
+                                              String accessKeyId, String zoneId) {
+        return with(roster, new OrgCluster(clusterId, kubeconfigVaultPath, true, accessKeyId, zoneId, null));
+    }
+
+    /** The cluster no longer runs (STOPPED, ERROR): it keeps what it has and is brought up to date when it runs. */
+    public static List<OrgCluster> stopped(List<OrgCluster> roster, String clusterId, String kubeconfigVaultPath) {
+        OrgCluster known = find(roster, clusterId);
+        return with(roster, known == null ? new OrgCluster(clusterId, kubeconfigVaultPath, false, null, null, null)
+                : OrgCluster.newBuilder(known).setRunning(false).setKubeconfigVaultPath(kubeconfigVaultPath).build());
+    }
+
+    public static List<OrgCluster> deleted(List<OrgCluster> roster, String clusterId) {
+        return roster.stream().filter(c -> !c.getClusterId().equals(clusterId)).toList();
+    }
+
+    /** A running cluster whose ExternalDNS has another key or zone than these, or whose last rollout failed. */
+    public static boolean isBehind(OrgCluster cluster, String accessKeyId, String zoneId) {
+        return cluster.getRunning() && (cluster.getLastError() != null
+                || !accessKeyId.equals(cluster.getAccessKeyId()) || !zoneId.equals(cluster.getZoneId()));
+    }
+
+    /** The key ids running clusters still use, other than {@code accessKeyId}: not to be deleted yet. */
+    public static List<String> keysInUse(List<OrgCluster> roster, String accessKeyId) {
+        return roster.stream().filter(OrgCluster::getRunning).map(OrgCluster::getAccessKeyId)
+                .filter(id -> id != null && !id.equals(accessKeyId)).distinct().toList();
+    }
+
+    private static OrgCluster find(List<OrgCluster> roster, String clusterId) {
+        return roster.stream().filter(c -> c.getClusterId().equals(clusterId)).findFirst().orElse(null);
+    }
+
+    /** The roster with {@code cluster} in place of its earlier entry, ordered by id so the state is stable. */
+    private static List<OrgCluster> with(List<OrgCluster> roster, OrgCluster cluster) {
+        List<OrgCluster> updated = new ArrayList<>(deleted(roster, cluster.getClusterId()));
+        updated.add(cluster);
+        updated.sort(Comparator.comparing(OrgCluster::getClusterId));
+        return List.copyOf(updated);
+    }
+}

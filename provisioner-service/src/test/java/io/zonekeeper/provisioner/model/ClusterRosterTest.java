@@ -1,0 +1,61 @@
+package io.zonekeeper.provisioner.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.schemas.OrgCluster;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClusterRosterTest {
+
+    @Test
+    void aConfiguredClusterReplacesItsEntryAndTheRosterStaysSortedById() {
+        var roster = ClusterRoster.configured(List.of(), "c-2", "k/c-2", "K1", "Z1");
+        roster = ClusterRoster.configured(roster, "c-1", "k/c-1", "K1", "Z1");
+        roster = ClusterRoster.configured(roster, "c-2", "k/c-2", "K2", "Z1");
+
+        assertThat(roster).extracting(OrgCluster::getClusterId).containsExactly("c-1", "c-2");
+        assertThat(roster.get(1).getAccessKeyId()).isEqualTo("K2");
+    }
+
+    @Test
+    void aStoppedClusterKeepsWhatItHasAndIsNeverBehind() {
+        var roster = ClusterRoster.configured(List.of(), "c-1", "k/c-1", "K1", "Z1");
+        roster = ClusterRoster.stopped(roster, "c-1", "k/c-1");
+
+        assertThat(roster.get(0).getRunning()).isFalse();
+        assertThat(roster.get(0).getAccessKeyId()).isEqualTo("K1");
+        assertThat(ClusterRoster.isBehind(roster.get(0), "K2", "Z2")).isFalse();
+        assertThat(ClusterRoster.keysInUse(roster, "K2")).isEmpty();
+    }
+
+    @Test
+    void aClusterFirstSeenStoppedHasNothingYet() {
+        var roster = ClusterRoster.stopped(List.of(), "c-9", "k/c-9");
+
+        assertThat(roster.get(0).getAccessKeyId()).isNull();
+        assertThat(roster.get(0).getRunning()).isFalse();
+    }
+
+    @Test
+    void runningClustersOnAnotherKeyOrZoneOrWithAFailedRolloutAreBehind() {
+        var roster = ClusterRoster.configured(List.of(), "c-1", "k/c-1", "K1", "Z1");
+        roster = ClusterRoster.configured(roster, "c-2", "k/c-2", "K2", "Z1");
+        var failed = OrgCluster.newBuilder(ClusterRoster.configured(List.of(), "c-3", "k/c-3", "K2", "Z1").get(0))
+                .setLastError("ConnectException: refused").build();
+
+        assertThat(ClusterRoster.isBehind(roster.get(0), "K2", "Z1")).isTrue();
+        assertThat(ClusterRoster.isBehind(roster.get(1), "K2", "Z1")).isFalse();
+        assertThat(ClusterRoster.isBehind(roster.get(1), "K2", "Z2")).isTrue();
+        assertThat(ClusterRoster.isBehind(failed, "K2", "Z1")).isTrue();
+        assertThat(ClusterRoster.keysInUse(roster, "K2")).containsExactly("K1");
+    }
+
+    @Test
+    void aDeletedClusterLeavesTheRoster() {
+        var roster = ClusterRoster.configured(List.of(), "c-1", "k/c-1", "K1", "Z1");
+
+        assertThat(ClusterRoster.deleted(roster, "c-1")).isEmpty();
+        assertThat(ClusterRoster.deleted(roster, "c-2")).hasSize(1);
+    }
+}
