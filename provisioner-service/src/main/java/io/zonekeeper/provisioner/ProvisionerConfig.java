@@ -9,6 +9,7 @@ import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.ratelimit.BucketSpec;
+import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import java.time.Duration;
 import java.util.Map;
@@ -33,7 +34,8 @@ public record ProvisionerConfig(
         ExternalDnsManifests.Settings externalDns,
         RateLimits rateLimits,
         Duration kubernetesRequestTimeout,
-        boolean adoptUnownedZones) {
+        boolean adoptUnownedZones,
+        String delegationSet) {
 
     public static final String SERVICE = "provisioner-service";
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
@@ -51,6 +53,12 @@ public record ProvisionerConfig(
         String iamPath = env.optional("IAM_PATH", "/zonekeeper/");
         if (!iamPath.startsWith("/") || !iamPath.endsWith("/")) {
             env.problem("IAM_PATH must start and end with '/', not '" + iamPath + "'");
+        }
+        String delegationSet = env.optional("DELEGATION_SET_ID", DelegationSets.AUTO);
+        if (!delegationSet.equals(DelegationSets.AUTO) && !delegationSet.equals(DelegationSets.NONE)
+                && !delegationSet.matches("[A-Z0-9]{1,32}")) {
+            env.problem("DELEGATION_SET_ID must be 'auto', 'none' or a reusable delegation set id, not '"
+                    + delegationSet + "'");
         }
         String policy = env.optional("EXTERNAL_DNS_POLICY", "sync");
         if (!EXTERNAL_DNS_POLICIES.contains(policy)) {
@@ -91,7 +99,8 @@ public record ProvisionerConfig(
                         BucketSpec.of(env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000),
                                 env.integer("IAM_BURST", 20, 1, 100_000))),
                 env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
-                env.bool("ADOPT_UNOWNED_ZONES", false));
+                env.bool("ADOPT_UNOWNED_ZONES", false),
+                delegationSet);
         env.validate();
         return config;
     }

@@ -17,6 +17,7 @@ import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
+import io.zonekeeper.provisioner.aws.ZoneQuotaException;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.schemas.AuditAction;
@@ -96,7 +97,7 @@ final class ProvisionerHandler implements RecordHandler {
         } catch (UndecodableRecordException e) {
             reject(record, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException
-                 | ZoneOwnershipException e) {
+                 | ZoneOwnershipException | ZoneQuotaException e) {
             reject(record, e.getMessage(), e);
         } catch (TransientFailureException e) {
             throw e;

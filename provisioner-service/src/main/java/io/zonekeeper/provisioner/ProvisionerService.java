@@ -22,6 +22,7 @@ import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
@@ -42,11 +43,15 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
 /** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ProvisionerService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerService.class);
 
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
@@ -78,10 +83,15 @@ public final class ProvisionerService implements AutoCloseable {
         var vaultTemplate = VaultClients.template(config.vault());
         var kv = VaultClients.kv(vaultTemplate, config.vault());
         VaultSecrets vault = new VaultSecrets(kv, retry);
-        HostedZones zones = new HostedZones(route53, retry);
+        OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
+        String delegationSetId = new DelegationSets(route53, retry)
+                .resolve(config.delegationSet(), naming.delegationSetReference())
+                .map(set -> HostedZones.bareId(set.id())).orElse(null);
+        LOG.info("new zones are created {}", delegationSetId == null ? "on name servers Route53 picks per zone"
+                : "in reusable delegation set " + delegationSetId);
+        HostedZones zones = new HostedZones(route53, retry, delegationSetId);
         IamPolicies policies = new IamPolicies(iam, retry);
         IamUsers users = new IamUsers(iam, retry);
-        OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
 
         var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
         stateConsumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);

@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 import software.amazon.awssdk.services.route53.model.Tag;
 import software.amazon.awssdk.services.route53.model.TagResourceType;
+import software.amazon.awssdk.services.route53.model.TooManyHostedZonesException;
 
 /**
  * Route53 hosted zones and their records. Every method reads before it writes and writes only the difference,
@@ -28,12 +29,23 @@ import software.amazon.awssdk.services.route53.model.TagResourceType;
  */
 public final class HostedZones {
 
+    /**
+     * TTL of the parent's NS record for a zone: how long a resolver may keep sending queries to name servers that
+     * no longer serve the zone, should they change (a zone re-created outside a reusable delegation set). One hour
+     * bounds that outage; the cost is one parent query per resolver per hour and organization. Route53's default
+     * for NS records, two days, would make it two days.
+     */
+    static final long DELEGATION_TTL_SECONDS = 3_600;
+
     private final Route53Client route53;
     private final Retry retry;
+    /** The reusable delegation set new zones are created in; null when Route53 picks name servers per zone. */
+    private final String delegationSetId;
 
-    public HostedZones(Route53Client route53, Retry retry) {
+    public HostedZones(Route53Client route53, Retry retry, String delegationSetId) {
         this.route53 = route53;
         this.retry = retry;
+        this.delegationSetId = delegationSetId;
     }
 
     /** The zone with exactly this name, following every page; more than one is an error to report. */
@@ -86,12 +98,15 @@ public final class HostedZones {
             try {
                 var created = retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
+                                .delegationSetId(delegationSetId)
                                 .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
                 return new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
                         created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
                         callerReference, comment);
             } catch (HostedZoneAlreadyExistsException e) {
                 return find(zoneName).orElseThrow(() -> e);
+            } catch (TooManyHostedZonesException e) {
+                throw new ZoneQuotaException(zoneName, delegationSetId, e);
             }
         });
         call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
@@ -123,10 +138,10 @@ public final class HostedZones {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zone.name());
         List<String> wanted = zone.nameServers().stream().map(HostedZones::withDot).sorted().toList();
         if (current.isPresent() && current.get().resourceRecords().stream().map(r -> withDot(r.value())).sorted()
-                .toList().equals(wanted)) {
+                .toList().equals(wanted) && Long.valueOf(DELEGATION_TTL_SECONDS).equals(current.get().ttl())) {
             return false;
         }
-        ResourceRecordSet ns = ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(172_800L)
+        ResourceRecordSet ns = ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(DELEGATION_TTL_SECONDS)
                 .resourceRecords(wanted.stream().map(v -> ResourceRecord.builder().value(v).build()).toList()).build();
         change(parentZoneId, List.of(Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ns).build()));
         return true;
@@ -206,7 +221,7 @@ public final class HostedZones {
         return retry.call("route53 " + operation, AwsErrors::isRetryable, request::get);
     }
 
-    static String bareId(String id) {
+    public static String bareId(String id) {
         return id.startsWith("/hostedzone/") ? id.substring("/hostedzone/".length()) : id;
     }
 

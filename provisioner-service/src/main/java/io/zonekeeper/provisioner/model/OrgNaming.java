@@ -79,6 +79,14 @@ public final class OrgNaming {
         return Ownership.NOBODY;
     }
 
+    /**
+     * The CallerReference of the installation's reusable delegation set: one per base domain and IAM path, so two
+     * installations sharing an account each find their own.
+     */
+    public String delegationSetReference() {
+        return PREFIX + "ds-" + hash(iamPath, 32);
+    }
+
     /** IAM user name: readable prefix, organization name cut to fit, and a hash that makes it unique. */
     public String iamUserName(String orgId, String orgName) {
         String hash = hash(orgId, 16);

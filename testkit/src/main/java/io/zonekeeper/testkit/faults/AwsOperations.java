@@ -28,7 +28,11 @@ public final class AwsOperations {
             route("GET", "/2013-04-01/change/" + ID, "GetChange"),
             route("POST", "/2013-04-01/tags/hostedzone/" + ID, "ChangeTagsForResource"),
             route("GET", "/2013-04-01/tags/hostedzone/" + ID, "ListTagsForResource"),
-            route("POST", "/2013-04-01/tags/hostedzone", "ListTagsForResources"));
+            route("POST", "/2013-04-01/tags/hostedzone", "ListTagsForResources"),
+            route("POST", "/2013-04-01/delegationset", "CreateReusableDelegationSet"),
+            route("GET", "/2013-04-01/delegationset", "ListReusableDelegationSets"),
+            route("GET", "/2013-04-01/delegationset/" + ID, "GetReusableDelegationSet"),
+            route("DELETE", "/2013-04-01/delegationset/" + ID, "DeleteReusableDelegationSet"));
 
     private static final String IAM_VERSION = "2010-05-08";
 
