@@ -6,6 +6,7 @@ import io.zonekeeper.cert.model.Certificates;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.cert.vault.Stored;
 import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.ResourceType;
@@ -53,6 +54,16 @@ final class CertReconciler {
      * cluster's own certificate and any it requested are valid, in Vault and in the cluster.
      */
     void clusterRunning(Cluster cluster, UUID cause, AuditTrail trail) {
+        authorities.read(cluster.org().orgId()).map(stored -> orgNameOf(stored.value(), cluster.org().orgId()))
+                .filter(name -> !name.equals(cluster.org().orgName()))
+                .ifPresent(name -> {
+                    // The CA's name constraints permit only <name>.<domain>: certificates under a new name would
+                    // fail every validating client. Moving an organization to a new name is not built yet.
+                    throw new InvalidEventException("organization " + cluster.org().orgId() + " is named '" + name
+                            + "' and its CA may only sign names in " + naming.zone(name) + ": renaming it to '"
+                            + cluster.org().orgName() + "' is not supported; send its events with the name '" + name
+                            + "'");
+                });
         Stored<OrgAuthority> authority = authorities.ensure(cluster.org(), trail);
         authority = rotateIfDue(cluster.org(), authority, null, cause, trail);
         var own = new ClusterCertificates.Target(cluster.org().orgId(), cluster.org().orgName(), cluster.clusterId(),

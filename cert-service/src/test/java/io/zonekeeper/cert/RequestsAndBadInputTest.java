@@ -110,6 +110,19 @@ class RequestsAndBadInputTest {
                 .anySatisfy(r -> assertThat(r).contains("record key 'org-2' is not the organization id 'org-1'"));
     }
 
+    /** The CA permits only the organization's first name: a new name is refused, not signed into failure. */
+    @Test
+    void aRenamedOrganizationIsRefusedWithTheReasonAndItsCertificatesStay() {
+        String before = world.awaitState("c-1", "server", s -> true).getCertificateSerial();
+        world.emit(world.event("org-1", "acme-renamed", "c-1", "prod", ClusterStatus.RUNNING));
+
+        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 1);
+        assertThat(reason(dead.get(0))).contains("is named 'acme'", "acme.zk.example", "renaming it to 'acme-renamed'"
+                + " is not supported");
+        assertThat(rejections()).anySatisfy(a -> assertThat(a.getOrgId()).isEqualTo("org-1"));
+        assertThat(world.states().get("c-1/server").getCertificateSerial()).isEqualTo(before);
+    }
+
     private List<AuditEvent> rejections() {
         return world.audits().stream().filter(a -> a.getAction() == AuditAction.REJECTED).toList();
     }

@@ -132,6 +132,7 @@ final class ProvisionerHandler implements RecordHandler {
         String kubeconfigPath = Identifiers.vaultPath(event.getKubeconfigVaultPath());
         var cluster = new ClusterProvisioner.Cluster(clusterId, kubeconfigPath);
         if (status == ClusterStatus.PROVISIONING || status == ClusterStatus.RUNNING) {
+            refuseRename(org, state);
             publish(configure(org, cluster, state, record, trail), record, eventId);
         } else if (status == ClusterStatus.DELETED) {
             clusters.remove(cluster, state, trail);
@@ -169,6 +170,25 @@ final class ProvisionerHandler implements RecordHandler {
         clusters.ensure(cluster, ready, key, trail);
         OrgDnsState withThis = configured(ready, cluster, key);
         return rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail);
+    }
+
+    /**
+     * An organization's name is its zone's name while the zone exists: a new name would get a second zone and
+     * leave this one billed, with nothing left to reap it. So a rename is refused until the zone is gone (reaped);
+     * then the next zone takes the new name. Events that do not configure anything (STOPPED, DELETED) are applied
+     * whatever name they carry.
+     */
+    private static void refuseRename(OrgProvisioner.Org org, Optional<OrgDnsState> state) {
+        if (state.isEmpty() || state.get().getOrgName().equals(org.orgName())) {
+            return;
+        }
+        OrgDnsStatus status = state.get().getStatus();
+        if (status == OrgDnsStatus.READY || status == OrgDnsStatus.DELETING) {
+            throw new InvalidEventException("organization " + org.orgId() + " is named '" + state.get().getOrgName()
+                    + "' and its zone " + state.get().getZoneName() + " exists: renaming it to '" + org.orgName()
+                    + "' is not supported while the zone exists (it would leave that zone billed); send its events"
+                    + " with the name '" + state.get().getOrgName() + "', or rename it once its zone has been reaped");
+        }
     }
 
     /** The key and zone rolled out to the other running clusters, then the keys nobody uses any more deleted. */

@@ -95,6 +95,35 @@ class TenantSafetyTest {
         assertThat(world.orgStates().get("org-3").getZoneId()).isEqualTo(legacy);
     }
 
+    @Test
+    void aRenameWhileTheZoneExistsIsRefusedAndLeavesNoSecondZoneThenTheNextZoneTakesTheNewName() {
+        world.cluster("c-1");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.RUNNING));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 1);
+        assertThat(reason(world.deadLetters().get(0))).contains("is named 'acme'", "acme.example.com.",
+                "renaming it to 'acme-renamed' is not supported while the zone exists");
+        assertThat(world.route53.listHostedZonesByName(r -> r.dnsName("acme-renamed.example.com.")).hostedZones())
+                .noneSatisfy(z -> assertThat(z.name()).isEqualTo("acme-renamed.example.com."));
+        assertThat(world.orgStates().get("org-1")).satisfies(s -> {
+            assertThat(s.getStatus()).isEqualTo(OrgDnsStatus.READY);
+            assertThat(s.getZoneId()).isEqualTo(first.getZoneId());
+        });
+
+        // Once the zone is reaped, the organization's next zone has the new name.
+        var stopped = world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.STOPPED));
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() == stopped.offset());
+        world.reap("org-1", "acme", first.getZoneId(), stopped);
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
+        world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.RUNNING));
+        assertThat(world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY).getZoneName())
+                .isEqualTo("acme-renamed.example.com.");
+    }
+
     private static String reason(ConsumerRecord<byte[], byte[]> record) {
         var header = record.headers().lastHeader(DeadLetterPublisher.REASON);
         return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
