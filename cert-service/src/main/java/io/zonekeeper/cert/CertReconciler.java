@@ -64,6 +64,7 @@ final class CertReconciler {
                             + cluster.org().orgName() + "' is not supported; send its events with the name '" + name
                             + "'");
                 });
+        authorities.claimName(cluster.org());
         Stored<OrgAuthority> authority = authorities.ensure(cluster.org(), trail);
         authority = rotateIfDue(cluster.org(), authority, null, cause, trail);
         var own = new ClusterCertificates.Target(cluster.org().orgId(), cluster.org().orgName(), cluster.clusterId(),

@@ -5,6 +5,7 @@ import io.zonekeeper.cert.kubernetes.TlsSecrets;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.cert.model.CertificateIssuer;
 import io.zonekeeper.cert.vault.AuthorityVault;
+import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.cert.vault.CertificateVault;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
@@ -83,7 +84,7 @@ public final class CertService implements AutoCloseable {
         ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
         resources.add(clusterClients);
 
-        OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), issuer,
+        OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), new NameClaims(kv, retry), issuer,
                 config.issuance(), clock);
         ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(kv, retry),
                 new TlsSecrets(config.secretNamespace(), retry), clusterClients, issuer, config.issuance(), clock,

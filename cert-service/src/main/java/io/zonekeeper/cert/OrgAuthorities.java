@@ -6,8 +6,10 @@ import io.zonekeeper.cert.model.CertificateIssuer;
 import io.zonekeeper.cert.model.IssuedCertificate;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.cert.vault.AuthorityVault;
+import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.cert.vault.Stored;
 import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.schemas.AuditAction;
@@ -33,14 +35,16 @@ final class OrgAuthorities {
 
     private final CertNaming naming;
     private final AuthorityVault vault;
+    private final NameClaims names;
     private final CertificateIssuer issuer;
     private final CertConfig.Issuance issuance;
     private final Clock clock;
 
-    OrgAuthorities(CertNaming naming, AuthorityVault vault, CertificateIssuer issuer, CertConfig.Issuance issuance,
-                   Clock clock) {
+    OrgAuthorities(CertNaming naming, AuthorityVault vault, NameClaims names, CertificateIssuer issuer,
+                   CertConfig.Issuance issuance, Clock clock) {
         this.naming = naming;
         this.vault = vault;
+        this.names = names;
         this.issuer = issuer;
         this.issuance = issuance;
         this.clock = clock;
@@ -52,6 +56,19 @@ final class OrgAuthorities {
 
     Optional<Stored<OrgAuthority>> read(String orgId) {
         return vault.read(naming.authorityPath(orgId));
+    }
+
+    /**
+     * Refuses an organization whose name another organization holds: two organizations with one name would get
+     * two CAs for one zone, and certificates for each other's names. The first to run a cluster holds the name.
+     */
+    void claimName(Org org) {
+        String holder = names.claim(naming.nameClaimPath(org.orgName()), org.orgId());
+        if (!holder.equals(org.orgId())) {
+            throw new InvalidEventException("the name '" + org.orgName() + "' belongs to organization " + holder
+                    + ": organization names must be unique within " + naming.baseDomain()
+                    + "; no CA and no certificate for " + org.orgId());
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import io.zonekeeper.cert.model.CertificateIssuer;
 import io.zonekeeper.cert.model.KeyAlgorithm;
 import io.zonekeeper.cert.model.RenewalPolicy;
 import io.zonekeeper.cert.vault.AuthorityVault;
+import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.Secret;
@@ -60,7 +61,8 @@ class AuthorityConcurrencyTest {
             for (int i = 0; i < racers; i++) {
                 // Separate instances: each with its own issuer and Vault client, as separate processes would be.
                 var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
-                        new AuthorityVault(kv, retry), new CertificateIssuer(new SecureRandom(), Duration.ZERO),
+                        new AuthorityVault(kv, retry), new NameClaims(kv, retry),
+                        new CertificateIssuer(new SecureRandom(), Duration.ZERO),
                         issuance, world.clock);
                 results.add(pool.submit((Callable<Void>) () -> {
                     start.await();
@@ -80,6 +82,38 @@ class AuthorityConcurrencyTest {
         assertThat(serials).as("every racer ends up with the same CA").hasSize(1);
         assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/org-1/ca")).isEqualTo(1);
         assertThat(world.audits()).filteredOn(a -> a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
+    }
+
+    /** Eight organizations with one name, on eight instances at once: exactly one holds the name. */
+    @Test
+    void organizationsRacingForOneNameLeaveExactlyOneHolder() throws Exception {
+        int racers = 8;
+        var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN), "secret");
+        var kv = VaultClients.kv(VaultClients.template(settings), settings);
+        var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                new SimpleMeterRegistry());
+        CyclicBarrier start = new CyclicBarrier(racers);
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        Set<String> holders = ConcurrentHashMap.newKeySet();
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (int i = 0; i < racers; i++) {
+                String orgId = "org-" + i;
+                NameClaims claims = new NameClaims(kv, retry);
+                results.add(pool.submit((Callable<Void>) () -> {
+                    start.await();
+                    holders.add(claims.claim("zonekeeper/tls/_names/acme", orgId));
+                    return null;
+                }));
+            }
+            for (Future<?> result : results) {
+                result.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(holders).as("every racer sees the same holder").hasSize(1);
+        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/_names/acme")).isEqualTo(1);
     }
 
     @Test

@@ -123,6 +123,20 @@ class RequestsAndBadInputTest {
         assertThat(world.states().get("c-1/server").getCertificateSerial()).isEqualTo(before);
     }
 
+    /** Two organizations with one name: the second gets no CA, so no certificate for the first one's names. */
+    @Test
+    void aSecondOrganizationWithTheSameNameGetsNoAuthorityAndNoCertificate() {
+        world.cluster("c-3");
+        world.emit(world.event("org-3", "acme", "c-3", "prod", ClusterStatus.RUNNING));
+
+        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 1);
+        assertThat(reason(dead.get(0))).contains("the name 'acme' belongs to organization org-1",
+                "organization names must be unique within zk.example");
+        assertThat(world.vault.read("secret", "zonekeeper/tls/org-3/ca")).isEmpty();
+        assertThat(world.secretIn("c-3", "zonekeeper-tls")).isEmpty();
+        assertThat(world.states()).doesNotContainKey("c-3/server");
+    }
+
     private List<AuditEvent> rejections() {
         return world.audits().stream().filter(a -> a.getAction() == AuditAction.REJECTED).toList();
     }

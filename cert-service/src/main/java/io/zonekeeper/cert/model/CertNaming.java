@@ -36,6 +36,10 @@ public final class CertNaming {
         this.serverSecretName = serverSecretName;
     }
 
+    public String baseDomain() {
+        return baseDomain;
+    }
+
     public String zone(String orgName) {
         return orgName + "." + baseDomain;
     }
@@ -43,6 +47,14 @@ public final class CertNaming {
     public List<String> serverNames(String orgName, String clusterName) {
         String host = clusterName + "." + zone(orgName);
         return List.of(host, "*." + host);
+    }
+
+    /**
+     * Where the claim on an organization name is kept. {@code _names} cannot be an organization id (ids start
+     * with a letter or digit), so it never meets an organization's own paths.
+     */
+    public String nameClaimPath(String orgName) {
+        return vaultPrefix + "/_names/" + orgName;
     }
 
     public String authorityPath(String orgId) {
