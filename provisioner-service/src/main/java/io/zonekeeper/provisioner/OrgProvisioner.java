@@ -116,6 +116,13 @@ final class OrgProvisioner {
                     generation++;
                 }
             }
+            if (naming.ownership(org.orgId(), zone.callerReference(), zone.comment())
+                    != OrgNaming.Ownership.THIS_ORGANIZATION) {
+                // Another organization of the same name created it between our look and our create.
+                throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") was just created by"
+                        + " another organization: organization names must be unique within " + naming.baseDomain()
+                        + "; nothing was created for " + org.orgId());
+            }
             createdAt = clock.instant();
             audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
                     Map.of("zoneName", zoneName, "generation", Integer.toString(generation)));

@@ -9,6 +9,7 @@ import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
@@ -78,6 +79,13 @@ final class ReapExecutor {
                 && offset > command.getLifecyclePosition().getOffset()) {
             return new Refuse("a newer lifecycle event of the organization (offset " + offset
                     + ") was applied after the decision at offset " + command.getLifecyclePosition().getOffset());
+        }
+        // A second fence that needs no positions: the applied events say a cluster runs (a reaper that decided
+        // wrongly, or a command replayed by hand, is refused too).
+        Optional<String> runningCluster = current.getClusters().stream().filter(OrgCluster::getRunning)
+                .map(OrgCluster::getClusterId).findFirst();
+        if (runningCluster.isPresent()) {
+            return new Refuse("cluster " + runningCluster.get() + " of the organization is running");
         }
         return new Proceed(current);
     }

@@ -254,6 +254,26 @@ final class ProvisionerWorld implements AutoCloseable {
         return found[0];
     }
 
+    /**
+     * Waits until the group has committed every record of the lifecycle, reap and command topics: all applied,
+     * refused or dead-lettered.
+     */
+    void awaitQuiet(String group) {
+        try (var admin = clients.admin(); var consumer = clients.consumer("end-reader-" + UUID.randomUUID())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(lifecycleTopic, reapTopic, orgCommandsTopic)) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(
+                        new org.apache.kafka.common.TopicPartition(topic, p.partition())));
+            }
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return partitions.stream().allMatch(tp -> end.get(tp) == 0
+                        || (committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp)));
+            });
+        }
+    }
+
     /** Waits until ExternalDNS exists in the cluster and returns its Deployment. */
     io.fabric8.kubernetes.api.model.apps.Deployment awaitExternalDns(String clusterId) {
         try (var admin = clusters.get(clusterId).adminClient()) {

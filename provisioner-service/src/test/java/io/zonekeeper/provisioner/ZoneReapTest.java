@@ -171,6 +171,23 @@ class ZoneReapTest {
         assertThat(world.orgStates().get("org-1").getStatus()).isEqualTo(OrgDnsStatus.READY);
     }
 
+    /** A command decided at the newest position, wrongly (a reaper bug, a command replayed by hand). */
+    @Test
+    void aReapOfAnOrganizationWhoseClusterRunsIsRefusedWhateverItsPosition() {
+        world.cluster("c-1");
+        world.startService("provisioner-" + world.suffix);
+        var running = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        world.reap("org-1", "acme", ready.getZoneId(), running);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.audits().stream()
+                .anyMatch(a -> a.getAction() == AuditAction.REAP_REFUSED));
+        assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.REAP_REFUSED).singleElement()
+                .satisfies(a -> assertThat(a.getReason()).contains("cluster c-1 of the organization is running"));
+        assertThat(world.route53.getHostedZone(r -> r.id(ready.getZoneId())).hostedZone()).isNotNull();
+    }
+
     @Test
     void aReapWaitsUntilTheLifecycleEventsItWasDecidedOnHaveBeenApplied() {
         world.cluster("c-1");

@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner.aws;
 
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.Change;
+import software.amazon.awssdk.services.route53.model.ConflictingDomainExistsException;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
@@ -105,6 +107,11 @@ public final class HostedZones {
                         callerReference, comment);
             } catch (HostedZoneAlreadyExistsException e) {
                 return find(zoneName).orElseThrow(() -> e);
+            } catch (ConflictingDomainExistsException e) {
+                // A zone of this name was created in the delegation set between our look and our create: by
+                // another organization of the same name, racing us. Return it; the caller verifies its owner.
+                return find(zoneName).orElseThrow(() -> new TransientFailureException(
+                        "route53 create zone " + zoneName + " (a conflicting zone came and went)", 1, e));
             } catch (TooManyHostedZonesException e) {
                 throw new ZoneQuotaException(zoneName, delegationSetId, e);
             }

@@ -1,0 +1,349 @@
+package io.zonekeeper.provisioner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgCluster;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.Tag;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
+import software.amazon.awssdk.services.route53.model.HostedZone;
+
+/**
+ * Randomised interleavings of what a fleet does to organizations — clusters that run, stop and go, renames,
+ * organizations sharing a name, reaps decided by the rules the reaper uses and arriving whenever they arrive, keys
+ * lost from Vault, reconciles, crashes of the service — against the real broker, the AWS emulator behind
+ * Route53's rules, Vault and the clusters. After every sequence, the invariants that make it multi-tenant:
+ * no policy reaches another organization's zone, no zone in use is reaped, no zone is orphaned or duplicated, no
+ * key or user is left over, and every running cluster holds the current key and zone.
+ *
+ * <p>Each try uses organizations of its own on one shared service, so tries cost seconds. Shrinking is off: one
+ * try is a whole world, and the failing sequence with its seed is what a reader needs. The CI form runs a fixed
+ * seed; the long form ({@code -Dgroups=soak -Dsurefire.excludedGroups= -Dtest=TenantSafetyPropertiesTest}) a random one.
+ */
+class TenantSafetyPropertiesTest {
+
+    private static final int ORGS = 3;
+    private static final int CLUSTERS_PER_ORG = 2;
+    private static final Pattern ZONE_ARN = Pattern.compile("hostedzone/([A-Z0-9]+)");
+
+    private static ProvisionerWorld world;
+    private static ProvisionerService service;
+    private static String group;
+    private static final AtomicInteger TRIES = new AtomicInteger();
+
+    sealed interface Step permits Run, Stop, Delete, Rename, Reap, LoseKey, Reconcile, Crash {
+    }
+
+    record Run(int org, int cluster) implements Step {
+    }
+
+    record Stop(int org, int cluster) implements Step {
+    }
+
+    record Delete(int org, int cluster) implements Step {
+    }
+
+    /** The organization's events carry name number {@code name} of the try's three from now on. */
+    record Rename(int org, int name) implements Step {
+    }
+
+    /** What the reaper would command if the organization has no running cluster now. */
+    record Reap(int org) implements Step {
+    }
+
+    /** The stored key no longer matches IAM (a restored backup): the next full ensure replaces it. */
+    record LoseKey(int org) implements Step {
+    }
+
+    record Reconcile(int org) implements Step {
+    }
+
+    /** The service stops and a new instance of the group takes over. */
+    record Crash() implements Step {
+    }
+
+    @BeforeContainer
+    static void startWorld() {
+        world = new ProvisionerWorld();
+        group = "provisioner-" + world.suffix;
+        service = world.startService(group);
+    }
+
+    @AfterContainer
+    static void closeWorld() {
+        world.close();
+    }
+
+    @Property(tries = 8, seed = "20261202", shrinking = ShrinkingMode.OFF)
+    void theInvariantsHoldAfterAnyInterleaving(@ForAll("sequences") List<Step> steps) {
+        new Try(TRIES.incrementAndGet()).run(steps);
+    }
+
+    @Property(tries = 60, shrinking = ShrinkingMode.OFF)
+    @Tag("soak")
+    void theInvariantsHoldAfterAnyInterleavingLongForm(@ForAll("sequences") List<Step> steps) {
+        new Try(TRIES.incrementAndGet()).run(steps);
+    }
+
+    @Provide
+    Arbitrary<List<Step>> sequences() {
+        Arbitrary<Integer> org = Arbitraries.integers().between(0, ORGS - 1);
+        Arbitrary<Integer> cluster = Arbitraries.integers().between(0, CLUSTERS_PER_ORG - 1);
+        Arbitrary<Integer> name = Arbitraries.integers().between(0, 2);
+        return Arbitraries.<Step>frequencyOf(
+                Tuple.of(12, step(Combinators.combine(org, cluster).as(Run::new))),
+                Tuple.of(5, step(Combinators.combine(org, cluster).as(Stop::new))),
+                Tuple.of(2, step(Combinators.combine(org, cluster).as(Delete::new))),
+                Tuple.of(1, step(Combinators.combine(org, name).as(Rename::new))),
+                Tuple.of(4, step(org.map(Reap::new))),
+                Tuple.of(3, step(org.map(LoseKey::new))),
+                Tuple.of(3, step(org.map(Reconcile::new))),
+                Tuple.of(1, step(Arbitraries.just(new Crash())))
+        ).list().ofMinSize(15).ofMaxSize(35);
+    }
+
+    private static String reason(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record) {
+        var header = record.headers().lastHeader(io.zonekeeper.common.dlq.DeadLetterPublisher.REASON);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static Arbitrary<Step> step(Arbitrary<? extends Step> steps) {
+        return steps.map(Step.class::cast);
+    }
+
+    /** One sequence on organizations of its own: the model of what was emitted, then the checks. */
+    private static final class Try {
+
+        private final String prefix;
+        private final List<String> names;
+        private final String[] nameOf = new String[ORGS];
+        private final List<Set<String>> running = new ArrayList<>();
+        private final RecordMetadata[] lastEvent = new RecordMetadata[ORGS];
+        private final OrgNaming naming = new OrgNaming(ProvisionerWorld.BASE_DOMAIN,
+                "/zonekeeper-" + world.suffix + "/", "zonekeeper/orgs");
+
+        Try(int number) {
+            prefix = "t" + number;
+            names = List.of(prefix + "-alpha", prefix + "-beta", prefix + "-gamma");
+            // Organizations 0 and 1 share a name from the start.
+            nameOf[0] = names.get(0);
+            nameOf[1] = names.get(0);
+            nameOf[2] = names.get(1);
+            for (int org = 0; org < ORGS; org++) {
+                running.add(new HashSet<>());
+                for (int cluster = 0; cluster < CLUSTERS_PER_ORG; cluster++) {
+                    world.cluster(clusterId(org, cluster));
+                }
+            }
+        }
+
+        void run(List<Step> steps) {
+            for (Step step : steps) {
+                apply(step);
+            }
+            world.awaitQuiet(group);
+            check(steps);
+        }
+
+        private String orgId(int org) {
+            return prefix + "-org-" + org;
+        }
+
+        private String clusterId(int org, int cluster) {
+            return prefix + "-o" + org + "-c" + cluster;
+        }
+
+        private void apply(Step step) {
+            if (step instanceof Run r) {
+                emit(r.org(), r.cluster(), ClusterStatus.RUNNING);
+                running.get(r.org()).add(clusterId(r.org(), r.cluster()));
+            } else if (step instanceof Stop s) {
+                emit(s.org(), s.cluster(), ClusterStatus.STOPPED);
+                running.get(s.org()).remove(clusterId(s.org(), s.cluster()));
+            } else if (step instanceof Delete d) {
+                emit(d.org(), d.cluster(), ClusterStatus.DELETED);
+                running.get(d.org()).remove(clusterId(d.org(), d.cluster()));
+            } else if (step instanceof Rename r) {
+                nameOf[r.org()] = names.get(r.name());
+            } else if (step instanceof Reap r) {
+                // The reaper decides on what it has consumed, as the provisioner has by now; the events that follow
+                // the command still race it.
+                world.awaitQuiet(group);
+                OrgDnsState state = world.orgStates().get(orgId(r.org()));
+                if (running.get(r.org()).isEmpty() && lastEvent[r.org()] != null && state != null
+                        && state.getZoneId() != null && state.getStatus() == OrgDnsStatus.READY) {
+                    world.reap(orgId(r.org()), nameOf[r.org()], state.getZoneId(), lastEvent[r.org()]);
+                }
+            } else if (step instanceof LoseKey k) {
+                world.awaitQuiet(group);
+                OrgDnsState state = world.orgStates().get(orgId(k.org()));
+                if (state != null && state.getCredentialsVaultPath() != null) {
+                    world.vault.write("secret", state.getCredentialsVaultPath(), Map.of("accessKeyId",
+                            "AKIALOSTKEY" + prefix.toUpperCase(), "secretAccessKey", "not-a-real-secret"));
+                }
+            } else if (step instanceof Reconcile r) {
+                world.reconcile(orgId(r.org()));
+            } else if (step instanceof Crash) {
+                world.stop(service);
+                service = world.startService(group);
+            }
+        }
+
+        private void emit(int org, int cluster, ClusterStatus status) {
+            lastEvent[org] = world.emit(ProvisionerWorld.event(orgId(org), nameOf[org], clusterId(org, cluster), status));
+        }
+
+        private void check(List<Step> steps) {
+            Map<String, OrgDnsState> states = new HashMap<>();
+            for (int org = 0; org < ORGS; org++) {
+                states.put(orgId(org), world.orgStates().get(orgId(org)));
+            }
+            List<HostedZone> zones = zonesOfThisTry();
+            String sequence = "sequence " + steps;
+            for (int org = 0; org < ORGS; org++) {
+                OrgDnsState state = states.get(orgId(org));
+                if (!running.get(org).isEmpty() && state != null) {
+                    assertThat(state.getStatus()).as("an organization with running clusters keeps its zone: " + sequence)
+                            .isNotIn(OrgDnsStatus.DELETING, OrgDnsStatus.DELETED);
+                }
+                if (state == null) {
+                    continue;
+                }
+                boolean holdsZone = state.getStatus() == OrgDnsStatus.READY || state.getStatus() == OrgDnsStatus.DELETING;
+                if (holdsZone) {
+                    assertThat(zones).as("its zone exists: " + sequence)
+                            .anySatisfy(z -> assertThat(bare(z.id())).isEqualTo(state.getZoneId()));
+                    checkPolicy(state, sequence);
+                }
+                if (state.getStatus() == OrgDnsStatus.READY) {
+                    checkKeysAndClusters(state, sequence);
+                }
+                if (state.getStatus() == OrgDnsStatus.DELETED) {
+                    assertThat(world.iam.listUsers(r -> r.pathPrefix(naming.iamPath(state.getOrgId()))).users())
+                            .as("a reaped organization leaves no user: " + sequence).isEmpty();
+                }
+            }
+            // Every zone of this try is its owner's current zone: none orphaned, none twice.
+            for (HostedZone zone : zones) {
+                String owner = zone.config().comment().substring("Managed by Zonekeeper for organization ".length());
+                OrgDnsState state = states.get(owner);
+                assertThat(state).as("zone " + zone.name() + " has an owner with a state: " + sequence).isNotNull();
+                assertThat(state.getZoneId()).as("zone " + zone.name() + " is its owner's zone: " + sequence)
+                        .isEqualTo(bare(zone.id()));
+                assertThat(state.getStatus()).as(sequence).isIn(OrgDnsStatus.READY, OrgDnsStatus.DELETING);
+            }
+            assertThat(zones.stream().map(HostedZone::name).toList()).as("one zone a name: " + sequence)
+                    .doesNotHaveDuplicates();
+            // Refusals are expected (shared names, renames); a dead letter the handlers did not mean is not.
+            assertThat(world.deadLetters()).filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8)
+                            .startsWith(prefix + "-")).map(TenantSafetyPropertiesTest::reason)
+                    .as("dead letters: " + sequence)
+                    .allSatisfy(reason -> assertThat(reason).doesNotContain("unexpected"));
+        }
+
+        /** The policy allows changes in the organization's own zone and no other. */
+        private void checkPolicy(OrgDnsState state, String sequence) {
+            String arn = state.getPolicyArn();
+            if (arn == null) {
+                return;
+            }
+            String version = world.iam.getPolicy(r -> r.policyArn(arn)).policy().defaultVersionId();
+            String document = URLDecoder.decode(world.iam.getPolicyVersion(r -> r.policyArn(arn).versionId(version))
+                    .policyVersion().document(), StandardCharsets.UTF_8);
+            Matcher zoneArns = ZONE_ARN.matcher(document);
+            List<String> named = new ArrayList<>();
+            while (zoneArns.find()) {
+                named.add(zoneArns.group(1));
+            }
+            assertThat(named).as("the policy of " + state.getOrgId() + " names its zone only: " + sequence)
+                    .isNotEmpty().containsOnly(state.getZoneId());
+        }
+
+        /** One user, only keys still in use, and every running cluster on the current key and zone. */
+        private void checkKeysAndClusters(OrgDnsState state, String sequence) {
+            assertThat(world.iam.listUsers(r -> r.pathPrefix(naming.iamPath(state.getOrgId()))).users())
+                    .as("one user: " + sequence).hasSize(1);
+            List<String> keys = world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata()
+                    .stream().map(AccessKeyMetadata::accessKeyId).toList();
+            assertThat(keys).as("the current key exists: " + sequence).contains(state.getAccessKeyId());
+            for (OrgCluster cluster : state.getClusters()) {
+                if (!cluster.getRunning()) {
+                    continue;
+                }
+                assertThat(cluster.getLastError()).as(cluster.getClusterId() + ": " + sequence).isNull();
+                assertThat(cluster.getAccessKeyId()).as(cluster.getClusterId() + ": " + sequence)
+                        .isEqualTo(state.getAccessKeyId());
+                assertThat(cluster.getZoneId()).as(cluster.getClusterId() + ": " + sequence)
+                        .isEqualTo(state.getZoneId());
+                assertThat(configuredIn(cluster.getClusterId())).as("what " + cluster.getClusterId()
+                        + " really holds: " + sequence).isEqualTo(List.of(state.getAccessKeyId(), state.getZoneId()));
+            }
+            assertThat(keys).as("no key left that no running cluster uses: " + sequence).hasSize(1);
+        }
+
+        /** The key in the cluster's Secret and the zone in its ExternalDNS arguments. */
+        private List<String> configuredIn(String clusterId) {
+            try (var admin = world.clusters.get(clusterId).adminClient()) {
+                var secret = admin.secrets().inNamespace("external-dns").withName(ExternalDnsManifests.SECRET_NAME)
+                        .get();
+                String file = new String(Base64.getDecoder().decode(secret.getData().get("credentials")),
+                        StandardCharsets.UTF_8);
+                String key = file.lines().filter(l -> l.startsWith("aws_access_key_id"))
+                        .map(l -> l.split("=")[1].trim()).findFirst().orElseThrow();
+                String zone = admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()
+                        .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
+                        .filter(a -> a.startsWith("--zone-id-filter=")).map(a -> a.substring(17)).findFirst()
+                        .orElseThrow();
+                return List.of(key, zone);
+            }
+        }
+
+        private List<HostedZone> zonesOfThisTry() {
+            List<HostedZone> all = new ArrayList<>();
+            String marker = null;
+            while (true) {
+                String from = marker;
+                var page = world.route53.listHostedZones(r -> r.marker(from));
+                all.addAll(page.hostedZones());
+                if (!Boolean.TRUE.equals(page.isTruncated())) {
+                    break;
+                }
+                marker = page.nextMarker();
+            }
+            return all.stream().filter(z -> z.config() != null && z.config().comment() != null
+                    && z.config().comment().startsWith("Managed by Zonekeeper for organization " + prefix + "-"))
+                    .toList();
+        }
+
+        private static String bare(String id) {
+            return id.replace("/hostedzone/", "");
+        }
+    }
+}
