@@ -43,15 +43,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
 /** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ProvisionerService implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerService.class);
 
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
@@ -84,12 +80,9 @@ public final class ProvisionerService implements AutoCloseable {
         var kv = VaultClients.kv(vaultTemplate, config.vault());
         VaultSecrets vault = new VaultSecrets(kv, retry);
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
-        String delegationSetId = new DelegationSets(route53, retry)
-                .resolve(config.delegationSet(), naming.delegationSetReference())
-                .map(set -> HostedZones.bareId(set.id())).orElse(null);
-        LOG.info("new zones are created {}", delegationSetId == null ? "on name servers Route53 picks per zone"
-                : "in reusable delegation set " + delegationSetId);
-        HostedZones zones = new HostedZones(route53, retry, delegationSetId);
+        var delegationSet = new DelegationSets(route53, retry).forNewZones(config.delegationSet(),
+                naming.delegationSetReference());
+        HostedZones zones = new HostedZones(route53, retry, delegationSet);
         IamPolicies policies = new IamPolicies(iam, retry);
         IamUsers users = new IamUsers(iam, retry);
 

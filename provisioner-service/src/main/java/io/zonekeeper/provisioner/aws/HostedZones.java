@@ -42,9 +42,9 @@ public final class HostedZones {
     private final Route53Client route53;
     private final Retry retry;
     /** The reusable delegation set new zones are created in; null when Route53 picks name servers per zone. */
-    private final String delegationSetId;
+    private final Supplier<String> delegationSetId;
 
-    public HostedZones(Route53Client route53, Retry retry, String delegationSetId) {
+    public HostedZones(Route53Client route53, Retry retry, Supplier<String> delegationSetId) {
         this.route53 = route53;
         this.retry = retry;
         this.delegationSetId = delegationSetId;
@@ -89,6 +89,7 @@ public final class HostedZones {
     public Zone create(String zoneName, String callerReference, String comment, Map<String, String> tags) {
         // The caller has just looked and found nothing; look again only after an attempt with an unknown outcome.
         boolean[] mayExist = {false};
+        String setId = delegationSetId.get();
         Zone zone = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
             if (mayExist[0]) {
                 Optional<Zone> existing = find(zoneName);
@@ -100,7 +101,7 @@ public final class HostedZones {
             try {
                 var created = retry.call("route53 CreateHostedZone", AwsErrors::isThrottling,
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
-                                .delegationSetId(delegationSetId)
+                                .delegationSetId(setId)
                                 .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
                 return new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
                         created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
@@ -113,7 +114,7 @@ public final class HostedZones {
                 return find(zoneName).orElseThrow(() -> new TransientFailureException(
                         "route53 create zone " + zoneName + " (a conflicting zone came and went)", 1, e));
             } catch (TooManyHostedZonesException e) {
-                throw new ZoneQuotaException(zoneName, delegationSetId, e);
+                throw new ZoneQuotaException(zoneName, setId, e);
             }
         });
         call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
@@ -228,7 +229,7 @@ public final class HostedZones {
         return retry.call("route53 " + operation, AwsErrors::isRetryable, request::get);
     }
 
-    public static String bareId(String id) {
+    static String bareId(String id) {
         return id.startsWith("/hostedzone/") ? id.substring("/hostedzone/".length()) : id;
     }
 
