@@ -30,8 +30,10 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 
 /** However many instances race for an organization's CA, one is created and all of them use it. */
 class AuthorityConcurrencyTest {
@@ -43,77 +45,81 @@ class AuthorityConcurrencyTest {
         world.close();
     }
 
+    private static final int RACERS = 8;
+
     @Test
     void racingWritersOverVaultCreateOneAuthority() throws Exception {
-        int racers = 8;
-        var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN), "secret");
-        var kv = VaultClients.kv(VaultClients.template(settings), settings);
-        var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
-                new SimpleMeterRegistry());
         var issuance = new CertConfig.Issuance(KeyAlgorithm.EC_P256, Duration.ofDays(365), KeyAlgorithm.EC_P256,
                 Duration.ofDays(90), Duration.ofMinutes(5), new RenewalPolicy(2.0 / 3),
                 new AuthorityRotation(Duration.ofDays(30), Duration.ofDays(1)));
-        CyclicBarrier start = new CyclicBarrier(racers);
-        Set<String> serials = ConcurrentHashMap.newKeySet();
-        ExecutorService pool = Executors.newFixedThreadPool(racers);
-        try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                // Separate instances: each with its own issuer and Vault client, as separate processes would be.
-                var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
-                        new AuthorityVault(kv, retry), new NameClaims(kv, retry),
-                        new CertificateIssuer(new SecureRandom(), Duration.ZERO),
-                        issuance, world.clock);
-                results.add(pool.submit((Callable<Void>) () -> {
-                    start.await();
-                    var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);
-                    serials.add(authorities.ensure(new OrgAuthorities.Org("org-1", "acme"), trail).value().current()
-                            .serialHex());
-                    trail.awaitDurable();
-                    return null;
-                }));
-            }
-            for (Future<?> result : results) {
-                result.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+
+        Set<String> serials = race((kv, retry) -> {
+            // Separate instances: each with its own issuer and Vault client, as separate processes would be.
+            var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
+                    new AuthorityVault(kv, retry), new NameClaims(kv, retry),
+                    new CertificateIssuer(new SecureRandom(), Duration.ZERO), issuance, world.clock);
+            return racer -> {
+                var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);
+                String serial = authorities.ensure(new OrgAuthorities.Org("org-1", "acme"), trail).value().current()
+                        .serialHex();
+                trail.awaitDurable();
+                return serial;
+            };
+        });
+
         assertThat(serials).as("every racer ends up with the same CA").hasSize(1);
-        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/org-1/ca")).isEqualTo(1);
+        assertThat(world.vault.currentVersion("zonekeeper/tls/org-1/ca")).isEqualTo(1);
         assertThat(world.audits()).filteredOn(a -> a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
     }
 
     /** Eight organizations with one name, on eight instances at once: exactly one holds the name. */
     @Test
     void organizationsRacingForOneNameLeaveExactlyOneHolder() throws Exception {
-        int racers = 8;
-        var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN), "secret");
-        var kv = VaultClients.kv(VaultClients.template(settings), settings);
-        var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
-                new SimpleMeterRegistry());
-        CyclicBarrier start = new CyclicBarrier(racers);
-        ExecutorService pool = Executors.newFixedThreadPool(racers);
-        Set<String> holders = ConcurrentHashMap.newKeySet();
+        Set<String> holders = race((kv, retry) -> {
+            NameClaims claims = new NameClaims(kv, retry);
+            return racer -> claims.claim("zonekeeper/tls/_names/acme", "org-" + racer);
+        });
+
+        assertThat(holders).as("every racer sees the same holder").hasSize(1);
+        assertThat(world.vault.currentVersion("zonekeeper/tls/_names/acme")).isEqualTo(1);
+    }
+
+    /** What one racer does, given its number. */
+    private interface Racer {
+        String run(int racer) throws Exception;
+    }
+
+    /**
+     * Builds {@link #RACERS} racers, each with its own Vault client (as separate processes would have), starts them
+     * at once and returns what they ended with.
+     */
+    private Set<String> race(BiFunction<VaultVersionedKeyValueOperations, Retry, Racer> racers) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(RACERS);
+        Set<String> results = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(RACERS);
         try {
-            List<Future<?>> results = new ArrayList<>();
-            for (int i = 0; i < racers; i++) {
-                String orgId = "org-" + i;
-                NameClaims claims = new NameClaims(kv, retry);
-                results.add(pool.submit((Callable<Void>) () -> {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < RACERS; i++) {
+                var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN),
+                        world.vault.mount());
+                var kv = VaultClients.kv(VaultClients.template(settings), settings);
+                var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                        new SimpleMeterRegistry());
+                Racer racer = racers.apply(kv, retry);
+                int number = i;
+                running.add(pool.submit((Callable<Void>) () -> {
                     start.await();
-                    holders.add(claims.claim("zonekeeper/tls/_names/acme", orgId));
+                    results.add(racer.run(number));
                     return null;
                 }));
             }
-            for (Future<?> result : results) {
+            for (Future<?> result : running) {
                 result.get();
             }
         } finally {
             pool.shutdownNow();
         }
-        assertThat(holders).as("every racer sees the same holder").hasSize(1);
-        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/_names/acme")).isEqualTo(1);
+        return results;
     }
 
     @Test
@@ -128,7 +134,7 @@ class AuthorityConcurrencyTest {
         world.awaitConsumed("cert-a-" + world.suffix, world.lifecycleTopic);
         world.awaitConsumed("cert-b-" + world.suffix, world.lifecycleTopic);
 
-        assertThat(world.vault.currentVersion("secret", "zonekeeper/tls/org-1/ca")).isEqualTo(1);
+        assertThat(world.vault.currentVersion("zonekeeper/tls/org-1/ca")).isEqualTo(1);
         assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.CREATED
                 && a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
         var states = world.states();

@@ -135,13 +135,13 @@ class CertBenchmark {
             for (int o = 0; o < orgs; o++) {
                 servers.add(world.cluster("server-" + o));
                 for (int c = 0; c < clustersPerOrg; c++) {
-                    world.vault.write("secret", CertWorld.kubeconfigPath(clusterId(o, c)),
+                    world.vault.write(CertWorld.kubeconfigPath(clusterId(o, c)),
                             Map.of("kubeconfig", servers.get(o).kubeconfig()));
                 }
             }
             world.startService("bench-" + world.suffix);
             // Warm the service path up on an organization outside the measurement.
-            world.vault.write("secret", CertWorld.kubeconfigPath("warm-0"), Map.of("kubeconfig", servers.get(0).kubeconfig()));
+            world.vault.write(CertWorld.kubeconfigPath("warm-0"), Map.of("kubeconfig", servers.get(0).kubeconfig()));
             world.emit(world.event("warm", "warm", "warm-0", "warm", ClusterStatus.RUNNING));
             world.awaitState("warm-0", "server", s -> true);
 

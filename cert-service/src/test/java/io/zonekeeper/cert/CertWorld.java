@@ -31,7 +31,8 @@ import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.time.SettableClock;
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -60,22 +61,23 @@ import org.apache.kafka.common.TopicPartition;
 final class CertWorld implements AutoCloseable {
 
     static final String BASE_DOMAIN = "zk.example";
-    static final String VAULT_TOKEN = "root-token";
+    static final String VAULT_TOKEN = OpenBaoServer.ROOT_TOKEN;
     static final String NAMESPACE = "zonekeeper";
 
     final KafkaBroker kafka = SharedKafka.get();
     final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
-    final VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
     /** Starts the day before a leap day, far from the real date: no test here may depend on the day it runs. */
     final SettableClock clock = new SettableClock(Instant.parse("2028-02-28T21:07:00Z"));
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    /** OpenBao, a KV mount of this world's own behind a counting proxy. */
+    final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
     final String commandsTopic = "cert.commands.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String tlsTopic = "cluster.tls.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
-    final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
+    final SimulatedClusters simulated = new SimulatedClusters(vault);
     final Map<String, SimulatedCluster> clusters = simulated.all();
     final SchemaRegistryClient registry;
     private final KafkaClients clients;
@@ -113,6 +115,7 @@ final class CertWorld implements AutoCloseable {
         env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
         env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("VAULT_KV_MOUNT", vault.mount());
         env.put("BASE_DOMAIN", BASE_DOMAIN);
         env.put("LIFECYCLE_TOPIC", lifecycleTopic);
         env.put("CERT_REQUESTS_TOPIC", requestsTopic);

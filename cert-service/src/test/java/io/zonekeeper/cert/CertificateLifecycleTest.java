@@ -47,9 +47,9 @@ class CertificateLifecycleTest {
         assertThat(chain).hasSize(2);
         assertThat(Certificates.serialHex(chain.get(1))).isEqualTo(state.getCaSerial());
         assertThat(CertWorld.bundle(secret)).containsExactly(chain.get(1));
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/clusters/c-1/server").orElseThrow())
+        assertThat(world.vault.read("zonekeeper/tls/org-1/clusters/c-1/server").orElseThrow())
                 .containsEntry("tls.crt", secret.certificateChain()).containsEntry("ca.crt", secret.caBundle());
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/ca").orElseThrow()).containsKey("privateKey");
+        assertThat(world.vault.read("zonekeeper/tls/org-1/ca").orElseThrow()).containsKey("privateKey");
 
         try (TlsProbe.Server server = TlsProbe.serve(secret)) {
             TlsProbe.connect(server.port(), "grafana.prod.acme.zk.example", secret.caBundle(), world.clock.instant());
@@ -146,9 +146,9 @@ class CertificateLifecycleTest {
                 && world.states().get("c-1/server") == null && world.states().get("c-1/mysql") == null);
         assertThat(world.secretIn("c-1", "zonekeeper-tls")).isEmpty();
         assertThat(world.secretIn("c-1", "mysql-tls")).isEmpty();
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/clusters/c-1/server")).isEmpty();
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/clusters/c-1/mysql")).isEmpty();
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-1/ca")).as("the CA outlives clusters").isPresent();
+        assertThat(world.vault.read("zonekeeper/tls/org-1/clusters/c-1/server")).isEmpty();
+        assertThat(world.vault.read("zonekeeper/tls/org-1/clusters/c-1/mysql")).isEmpty();
+        assertThat(world.vault.read("zonekeeper/tls/org-1/ca")).as("the CA outlives clusters").isPresent();
         assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.DELETED).hasSize(4);
     }
 

@@ -25,7 +25,7 @@ class OutageIsolationTest {
         var down = world.cluster("down-1");
         world.cluster("up-1");
         try (FaultProxy apiServer = FaultProxy.start(down.endpoint(), 5)) {
-            world.vault.write("secret", CertWorld.kubeconfigPath("down-1"),
+            world.vault.write(CertWorld.kubeconfigPath("down-1"),
                     Map.of("kubeconfig", down.kubeconfig(apiServer.endpoint())));
             apiServer.refuseConnections(true);
             world.startService("cert-" + world.suffix);

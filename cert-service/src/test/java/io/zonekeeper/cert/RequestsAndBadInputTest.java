@@ -132,7 +132,7 @@ class RequestsAndBadInputTest {
         List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 1);
         assertThat(reason(dead.get(0))).contains("the name 'acme' belongs to organization org-1",
                 "organization names must be unique within zk.example");
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-3/ca")).isEmpty();
+        assertThat(world.vault.read("zonekeeper/tls/org-3/ca")).isEmpty();
         assertThat(world.secretIn("c-3", "zonekeeper-tls")).isEmpty();
         assertThat(world.states()).doesNotContainKey("c-3/server");
     }

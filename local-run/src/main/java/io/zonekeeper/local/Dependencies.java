@@ -6,7 +6,8 @@ import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,33 +20,34 @@ import software.amazon.awssdk.services.route53.Route53Client;
 
 /**
  * Everything the services talk to, on this machine: a Kafka broker (KRaft) with the topics, the schema-registry
- * stand-in, the AWS emulator with the parent zone, the Vault stand-in, and simulated clusters whose kubeconfigs
- * are in Vault where the upstream provisioner would put them.
+ * stand-in, the AWS emulator with the parent zone, OpenBao (a dev server of the run's own, its {@code secret}
+ * mount), and simulated clusters whose kubeconfigs are in Vault where the upstream provisioner would put them.
  */
 final class Dependencies implements AutoCloseable {
 
-    static final String VAULT_TOKEN = "zonekeeper-local-root";
     static final String BASE_DOMAIN = "zonekeeper.test";
     static final int PARTITIONS = 3;
 
     final KafkaBroker kafka;
     final SchemaRegistryStandIn registry;
     final MotoServer moto;
-    final VaultStandIn vault;
+    final OpenBaoServer openBao;
+    final OpenBaoMount vault;
     final String parentZoneId;
     final Route53Client route53;
     final SimulatedClusters simulated;
     final Map<String, SimulatedCluster> clusters;
 
-    private Dependencies(KafkaBroker kafka, SchemaRegistryStandIn registry, MotoServer moto, VaultStandIn vault,
+    private Dependencies(KafkaBroker kafka, SchemaRegistryStandIn registry, MotoServer moto, OpenBaoServer openBao,
                          Route53Client route53, String parentZoneId) {
         this.kafka = kafka;
         this.registry = registry;
         this.moto = moto;
-        this.vault = vault;
+        this.openBao = openBao;
+        this.vault = OpenBaoMount.create(openBao, "secret");
         this.route53 = route53;
         this.parentZoneId = parentZoneId;
-        this.simulated = new SimulatedClusters(vault, "secret");
+        this.simulated = new SimulatedClusters(vault);
         this.clusters = simulated.all();
     }
 
@@ -70,9 +72,9 @@ final class Dependencies implements AutoCloseable {
                         MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY))).build();
         String parentZoneId = route53.createHostedZone(r -> r.name(BASE_DOMAIN + ".").callerReference("local-parent"))
                 .hostedZone().id().replace("/hostedzone/", "");
-        progress.accept("starting Vault");
-        VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
-        return new Dependencies(kafka, registry, moto, vault, route53, parentZoneId);
+        progress.accept("starting OpenBao (installed into .venv on first use)");
+        OpenBaoServer openBao = OpenBaoServer.start();
+        return new Dependencies(kafka, registry, moto, openBao, route53, parentZoneId);
     }
 
     /**
@@ -99,7 +101,8 @@ final class Dependencies implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registry.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("VAULT_TOKEN", vault.token());
+        env.put("VAULT_KV_MOUNT", vault.mount());
         return env;
     }
 
@@ -108,6 +111,7 @@ final class Dependencies implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(List.of(simulated));
         all.add(route53);
         all.add(vault);
+        all.add(openBao);
         all.add(registry);
         all.add(moto);
         all.add(kafka);

@@ -61,10 +61,10 @@ class LocalRunTest {
                 .collect(Collectors.toSet());
         assertThat(zones).contains("acme.zonekeeper.test.", "globex.zonekeeper.test.")
                 .doesNotContain("initech.zonekeeper.test.", "umbrella.zonekeeper.test.");
-        assertThat(world.vault.read("secret", "zonekeeper/orgs/org-0/aws")).hasValueSatisfying(key ->
+        assertThat(world.vault.read("zonekeeper/orgs/org-0/aws")).hasValueSatisfying(key ->
                 assertThat(key).containsKeys("accessKeyId", "secretAccessKey"));
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-0/ca")).isPresent();
-        assertThat(world.vault.read("secret", "zonekeeper/tls/org-0/clusters/acme-c0/mysql")).isPresent();
+        assertThat(world.vault.read("zonekeeper/tls/org-0/ca")).isPresent();
+        assertThat(world.vault.read("zonekeeper/tls/org-0/clusters/acme-c0/mysql")).isPresent();
 
         try (var admin = world.clusters.get("acme-c0").adminClient()) {
             Secret tls = admin.secrets().inNamespace("zonekeeper").withName("zonekeeper-tls").get();
@@ -78,7 +78,7 @@ class LocalRunTest {
         assertThat(printed).contains("outside the organization's zone", "not a single DNS label",
                 "(simulated, 600x; month boundary ");
         assertThat(printed).doesNotContain("PRIVATE KEY").doesNotContain(
-                world.vault.read("secret", "zonekeeper/orgs/org-0/aws").orElseThrow().get("secretAccessKey").toString());
+                world.vault.read("zonekeeper/orgs/org-0/aws").orElseThrow().get("secretAccessKey").toString());
         assertThat(Files.readString(run.services().get("reaper-service").log()))
                 .contains("REAPER-SERVICE RUNS ON A SIMULATED CLOCK");
     }

@@ -49,7 +49,7 @@ class CrashConvergenceTest {
         assertThat(world.iam.listPolicyVersions(r -> r.policyArn(state.getPolicyArn())).versions()).hasSize(1);
         var keys = world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata();
         assertThat(keys).singleElement().satisfies(k -> assertThat(k.accessKeyId()).isEqualTo(state.getAccessKeyId()));
-        Map<String, Object> stored = world.vault.read("secret", state.getCredentialsVaultPath()).orElseThrow();
+        Map<String, Object> stored = world.vault.read(state.getCredentialsVaultPath()).orElseThrow();
         assertThat(stored).containsEntry("accessKeyId", state.getAccessKeyId());
         world.awaitExternalDns("c-1");
         assertThat(world.deadLetters()).isEmpty();

@@ -3,16 +3,13 @@ package io.zonekeeper.provisioner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -45,9 +42,9 @@ class KeyAndZoneRolloutTest {
     void aReplacedKeyReachesEveryRunningClusterBeforeTheOldOneIsDeleted() {
         OrgDnsState before = fiveRunningClusters();
         String oldKey = before.getAccessKeyId();
-        CLUSTERS.forEach(c -> assertThat(keyInCluster(c)).isEqualTo(oldKey));
+        CLUSTERS.forEach(c -> assertThat(world.keyInCluster(c)).isEqualTo(oldKey));
         // The stored key no longer matches IAM (a backup restored over it): the next event needs a new key.
-        world.vault.write("secret", before.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
+        world.vault.write(before.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
                 "secretAccessKey", "not-a-real-secret"));
         world.cluster("c-6");
 
@@ -57,7 +54,7 @@ class KeyAndZoneRolloutTest {
         String newKey = after.getAccessKeyId();
         assertThat(newKey).isNotEqualTo(oldKey);
         for (String cluster : List.of("c-1", "c-2", "c-3", "c-4", "c-5", "c-6")) {
-            assertThat(keyInCluster(cluster)).as(cluster).isEqualTo(newKey);
+            assertThat(world.keyInCluster(cluster)).as(cluster).isEqualTo(newKey);
         }
         assertThat(after.getClusters()).allSatisfy(c -> {
             assertThat(c.getAccessKeyId()).isEqualTo(newKey);
@@ -78,13 +75,13 @@ class KeyAndZoneRolloutTest {
 
         OrgDnsState after = world.awaitState("org-1", s -> !s.getZoneId().equals(before.getZoneId()));
         for (String cluster : List.of("c-1", "c-2", "c-3", "c-4")) {
-            assertThat(zoneFilterInCluster(cluster)).as(cluster).isEqualTo(after.getZoneId());
+            assertThat(world.zoneFilterInCluster(cluster)).as(cluster).isEqualTo(after.getZoneId());
         }
-        assertThat(zoneFilterInCluster("c-5")).as("stopped: brought up to date when it runs again")
+        assertThat(world.zoneFilterInCluster("c-5")).as("stopped: brought up to date when it runs again")
                 .isEqualTo(before.getZoneId());
 
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-5", ClusterStatus.RUNNING));
-        await().atMost(Duration.ofSeconds(60)).until(() -> zoneFilterInCluster("c-5").equals(after.getZoneId()));
+        await().atMost(Duration.ofSeconds(60)).until(() -> world.zoneFilterInCluster("c-5").equals(after.getZoneId()));
     }
 
     @Test
@@ -92,7 +89,7 @@ class KeyAndZoneRolloutTest {
         OrgDnsState before = fiveRunningClusters();
         String oldKey = before.getAccessKeyId();
         world.clusters.get("c-3").stop();
-        world.vault.write("secret", before.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
+        world.vault.write(before.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
                 "secretAccessKey", "not-a-real-secret"));
 
         world.reconcile("org-1");
@@ -105,7 +102,7 @@ class KeyAndZoneRolloutTest {
         assertThat(keysInIam(after)).as("the old key stays while c-3 may still use it")
                 .containsExactlyInAnyOrder(oldKey, after.getAccessKeyId());
         for (String cluster : List.of("c-1", "c-2", "c-4", "c-5")) {
-            assertThat(keyInCluster(cluster)).as(cluster).isEqualTo(after.getAccessKeyId());
+            assertThat(world.keyInCluster(cluster)).as(cluster).isEqualTo(after.getAccessKeyId());
         }
         assertThat(world.audits()).anySatisfy(e -> {
             assertThat(e.getOutcome()).isEqualTo(AuditOutcome.FAILED);
@@ -124,24 +121,5 @@ class KeyAndZoneRolloutTest {
     private List<String> keysInIam(OrgDnsState state) {
         return world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata().stream()
                 .map(AccessKeyMetadata::accessKeyId).toList();
-    }
-
-    private String keyInCluster(String clusterId) {
-        try (var admin = world.clusters.get(clusterId).adminClient()) {
-            var secret = admin.secrets().inNamespace("external-dns").withName(ExternalDnsManifests.SECRET_NAME).get();
-            String file = new String(Base64.getDecoder().decode(secret.getData().get("credentials")),
-                    StandardCharsets.UTF_8);
-            return file.lines().filter(l -> l.startsWith("aws_access_key_id")).map(l -> l.split("=")[1].trim())
-                    .findFirst().orElseThrow();
-        }
-    }
-
-    private String zoneFilterInCluster(String clusterId) {
-        try (var admin = world.clusters.get(clusterId).adminClient()) {
-            var deployment = admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get();
-            return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
-                    .filter(a -> a.startsWith("--zone-id-filter=")).map(a -> a.substring("--zone-id-filter=".length()))
-                    .findFirst().orElseThrow();
-        }
     }
 }

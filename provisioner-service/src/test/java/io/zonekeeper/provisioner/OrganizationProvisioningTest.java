@@ -66,7 +66,7 @@ class OrganizationProvisioningTest {
                 .singleElement().satisfies(p -> assertThat(p.policyArn()).isEqualTo(state.getPolicyArn()));
         assertThat(world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata())
                 .singleElement().satisfies(k -> assertThat(k.accessKeyId()).isEqualTo(state.getAccessKeyId()));
-        Map<String, Object> stored = world.vault.read("secret", state.getCredentialsVaultPath()).orElseThrow();
+        Map<String, Object> stored = world.vault.read(state.getCredentialsVaultPath()).orElseThrow();
         assertThat(stored).containsEntry("accessKeyId", state.getAccessKeyId());
         String secret = (String) stored.get("secretAccessKey");
         assertThat(secret).isNotBlank();
@@ -132,8 +132,8 @@ class OrganizationProvisioningTest {
         world.stop(first);
         int auditsBefore = world.audits().size();
         Map<String, Integer> vaultVersions = Map.of(
-                "org-1", world.vault.currentVersion("secret", world.orgStates().get("org-1").getCredentialsVaultPath()),
-                "org-2", world.vault.currentVersion("secret", world.orgStates().get("org-2").getCredentialsVaultPath()));
+                "org-1", world.vault.currentVersion(world.orgStates().get("org-1").getCredentialsVaultPath()),
+                "org-2", world.vault.currentVersion(world.orgStates().get("org-2").getCredentialsVaultPath()));
         world.aws.resetCounts();
         world.vault.resetCounts();
         world.clusters.values().forEach(c -> c.resetCounts());
@@ -149,9 +149,9 @@ class OrganizationProvisioningTest {
         assertThat(world.route53Calls()).isZero();
         assertThat(world.vault.mutatingRequests()).isZero();
         world.clusters.values().forEach(c -> assertThat(c.mutatingRequests()).as(c.name()).isZero());
-        assertThat(world.vault.currentVersion("secret", world.orgStates().get("org-1").getCredentialsVaultPath()))
+        assertThat(world.vault.currentVersion(world.orgStates().get("org-1").getCredentialsVaultPath()))
                 .isEqualTo(vaultVersions.get("org-1"));
-        assertThat(world.vault.currentVersion("secret", world.orgStates().get("org-2").getCredentialsVaultPath()))
+        assertThat(world.vault.currentVersion(world.orgStates().get("org-2").getCredentialsVaultPath()))
                 .isEqualTo(vaultVersions.get("org-2"));
         assertThat(world.audits()).hasSize(auditsBefore);
         assertThat(world.iam.listAccessKeys(r -> r.userName(world.orgStates().get("org-1").getIamUserName()))

@@ -52,7 +52,7 @@ class ProvisionerBenchmark {
             }
             for (int o = 0; o < orgs; o++) {
                 for (int c = 0; c <= clustersPerOrg; c++) {
-                    world.vault.write("secret", ProvisionerWorld.kubeconfigPath(clusterId(o, c)),
+                    world.vault.write(ProvisionerWorld.kubeconfigPath(clusterId(o, c)),
                             Map.of("kubeconfig", servers.get((o + c) % servers.size()).kubeconfig()));
                 }
             }

@@ -29,7 +29,8 @@ import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,7 +61,7 @@ import software.amazon.awssdk.services.route53.Route53Client;
 final class ProvisionerWorld implements AutoCloseable {
 
     static final String BASE_DOMAIN = "example.com";
-    static final String VAULT_TOKEN = "root-token";
+    static final String VAULT_TOKEN = OpenBaoServer.ROOT_TOKEN;
     /**
      * Real speed from a fixed instant two minutes before a month and a year end, so no test here depends on the
      * day it runs and the suite crosses a boundary as it goes.
@@ -70,18 +71,19 @@ final class ProvisionerWorld implements AutoCloseable {
     final KafkaBroker kafka = SharedKafka.get();
     final MotoServer moto = MotoServer.shared();
     final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
-    final VaultStandIn vault = VaultStandIn.start(VAULT_TOKEN, "secret");
     final FaultProxy aws;
     final Route53Client route53;
     final IamClient iam;
     final String parentZoneId;
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    /** OpenBao, a KV mount of this world's own behind a counting proxy. */
+    final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String orgDnsTopic = "org.dns.v1-" + suffix;
     final String auditTopic = "audit.v1-" + suffix;
-    final SimulatedClusters simulated = new SimulatedClusters(vault, "secret");
+    final SimulatedClusters simulated = new SimulatedClusters(vault);
     final Map<String, SimulatedCluster> clusters = simulated.all();
     final SchemaRegistryClient registry;
     final KafkaClients clients;
@@ -129,6 +131,7 @@ final class ProvisionerWorld implements AutoCloseable {
         env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
         env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("VAULT_KV_MOUNT", vault.mount());
         env.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
         env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
         env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
@@ -271,6 +274,28 @@ final class ProvisionerWorld implements AutoCloseable {
                 return partitions.stream().allMatch(tp -> end.get(tp) == 0
                         || (committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp)));
             });
+        }
+    }
+
+    /** The access key id in the cluster's ExternalDNS credentials Secret. */
+    String keyInCluster(String clusterId) {
+        try (var admin = clusters.get(clusterId).adminClient()) {
+            var secret = admin.secrets().inNamespace("external-dns")
+                    .withName(io.zonekeeper.provisioner.model.ExternalDnsManifests.SECRET_NAME).get();
+            String file = new String(java.util.Base64.getDecoder().decode(secret.getData().get("credentials")),
+                    StandardCharsets.UTF_8);
+            return file.lines().filter(l -> l.startsWith("aws_access_key_id")).map(l -> l.split("=")[1].trim())
+                    .findFirst().orElseThrow();
+        }
+    }
+
+    /** The zone id the cluster's ExternalDNS is limited to ({@code --zone-id-filter}). */
+    String zoneFilterInCluster(String clusterId) {
+        try (var admin = clusters.get(clusterId).adminClient()) {
+            var deployment = admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get();
+            return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
+                    .filter(a -> a.startsWith("--zone-id-filter=")).map(a -> a.substring("--zone-id-filter=".length()))
+                    .findFirst().orElseThrow();
         }
     }
 

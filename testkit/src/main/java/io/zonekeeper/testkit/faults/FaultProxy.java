@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
- * A loopback HTTP proxy that sits in front of any HTTP dependency (the AWS emulator, the Vault stand-in, a
+ * A loopback HTTP proxy that sits in front of any HTTP dependency (the AWS emulator, OpenBao, a
  * Kubernetes mock) and forwards requests unless told to fail them: scripted faults for the next requests of an
  * operation, random faults at configured rates (from a seeded generator, so a run can be repeated), added
  * latency, dropped connections, or refusing connections altogether. It names each request's AWS operation and

@@ -1,6 +1,6 @@
 package io.zonekeeper.testkit.kubernetes;
 
-import io.zonekeeper.testkit.vault.VaultStandIn;
+import io.zonekeeper.testkit.vault.OpenBaoMount;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,13 +11,11 @@ import java.util.Map;
  */
 public final class SimulatedClusters implements AutoCloseable {
 
-    private final VaultStandIn vault;
-    private final String mount;
+    private final OpenBaoMount vault;
     private final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
 
-    public SimulatedClusters(VaultStandIn vault, String mount) {
+    public SimulatedClusters(OpenBaoMount vault) {
         this.vault = vault;
-        this.mount = mount;
     }
 
     public static String kubeconfigPath(String clusterId) {
@@ -28,7 +26,7 @@ public final class SimulatedClusters implements AutoCloseable {
     public synchronized SimulatedCluster get(String clusterId) {
         return clusters.computeIfAbsent(clusterId, id -> {
             SimulatedCluster cluster = SimulatedCluster.start(id);
-            vault.write(mount, kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
+            vault.write(kubeconfigPath(id), Map.of("kubeconfig", cluster.kubeconfig()));
             return cluster;
         });
     }
