@@ -3,6 +3,7 @@ package io.zonekeeper.testkit.vault;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.JsonExchange;
+import io.zonekeeper.testkit.LoopbackProgram;
 import io.zonekeeper.testkit.PythonTools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,13 +11,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,13 +32,11 @@ public final class OpenBaoServer implements AutoCloseable {
 
     private static OpenBaoServer shared;
 
-    private final Process process;
-    private final URI endpoint;
+    private final LoopbackProgram program;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private OpenBaoServer(Process process, URI endpoint) {
-        this.process = process;
-        this.endpoint = endpoint;
+    private OpenBaoServer(LoopbackProgram program) {
+        this.program = program;
     }
 
     /** One server per JVM, started on first use, stopped at exit. */
@@ -55,24 +52,15 @@ public final class OpenBaoServer implements AutoCloseable {
     public static OpenBaoServer start() {
         Path executable = PythonTools.executable("bao");
         int port = FreePort.pick();
-        try {
-            Path log = Files.createTempFile("openbao-" + port + "-", ".log");
-            Process process = new ProcessBuilder(List.of(executable.toString(), "server", "-dev",
-                    "-dev-root-token-id=" + ROOT_TOKEN, "-dev-listen-address=127.0.0.1:" + port, "-dev-no-store-token"))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            OpenBaoServer server = new OpenBaoServer(process, URI.create("http://127.0.0.1:" + port));
-            server.awaitUnsealed(log);
-            LOG.info("OpenBao dev server on {} (log {})", server.endpoint, log);
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not start OpenBao", e);
-        }
+        LoopbackProgram program = LoopbackProgram.start("openbao", List.of(executable.toString(), "server", "-dev",
+                "-dev-root-token-id=" + ROOT_TOKEN, "-dev-listen-address=127.0.0.1:" + port, "-dev-no-store-token"),
+                URI.create("http://127.0.0.1:" + port), "/v1/sys/health", Duration.ofSeconds(60));
+        LOG.info("OpenBao dev server at {}, log {}", program.endpoint(), program.log());
+        return new OpenBaoServer(program);
     }
 
     public URI endpoint() {
-        return endpoint;
+        return program.endpoint();
     }
 
     public String token() {
@@ -117,7 +105,7 @@ public final class OpenBaoServer implements AutoCloseable {
      */
     public Optional<JsonNode> request(String method, String apiPath, Object body) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.resolve("/v1/" + apiPath))
+            HttpRequest.Builder request = HttpRequest.newBuilder(endpoint().resolve("/v1/" + apiPath))
                     .timeout(Duration.ofSeconds(10))
                     .header("X-Vault-Token", ROOT_TOKEN)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
@@ -140,45 +128,8 @@ public final class OpenBaoServer implements AutoCloseable {
         }
     }
 
-    private void awaitUnsealed(Path log) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("OpenBao exited at start-up:\n" + Files.readString(log));
-            }
-            try {
-                HttpResponse<String> health = http.send(HttpRequest.newBuilder(endpoint.resolve("/v1/sys/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-        close();
-        throw new IllegalStateException("OpenBao did not become ready within 60 s:\n" + Files.readString(log));
-    }
-
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        program.close();
     }
 }

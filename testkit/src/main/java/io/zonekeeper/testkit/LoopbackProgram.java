@@ -1,0 +1,107 @@
+package io.zonekeeper.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real program the tests run as a child process, serving HTTP on a loopback port (the AWS emulator, OpenBao):
+ * started with its output in a log file, ready once a GET of a given path answers 200, stopped on close. What
+ * each program serves is its owner's business; starting, waiting and stopping are done here once.
+ */
+public final class LoopbackProgram implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Process process;
+    private final URI endpoint;
+    private final Path log;
+
+    private LoopbackProgram(String name, Process process, URI endpoint, Path log) {
+        this.name = name;
+        this.process = process;
+        this.endpoint = endpoint;
+        this.log = log;
+    }
+
+    /**
+     * Runs {@code command}, which makes the program listen at {@code endpoint}, and waits until {@code readyPath}
+     * answers 200; a program that exits or stays silent fails the start with its log.
+     */
+    public static LoopbackProgram start(String name, List<String> command, URI endpoint, String readyPath,
+                                        Duration timeout) {
+        try {
+            Path log = Files.createTempFile(name + "-" + endpoint.getPort() + "-", ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+            LoopbackProgram program = new LoopbackProgram(name, process, endpoint, log);
+            program.awaitReady(readyPath, timeout);
+            return program;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start " + name, e);
+        }
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    private void awaitReady(String readyPath, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(endpoint.resolve(readyPath))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                Thread.sleep(100);
+            } catch (IOException notListeningYet) {
+                sleepBriefly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new IOException("interrupted while waiting for " + name, e);
+            }
+        }
+        close();
+        throw new IOException(name + " did not answer within " + timeout + ":\n" + Files.readString(log));
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
