@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real program the tests run as a child process, serving HTTP on a loopback port (the AWS emulator, OpenBao):
+ * A real program the tests run as a child process, serving HTTP on a loopback port (the AWS emulator, OpenBao,
+ * etcd, kube-apiserver):
  * started with its output in a log file, ready once a GET of a given path answers 200, stopped on close. What
  * each program serves is its owner's business; starting, waiting and stopping are done here once.
  */
@@ -33,18 +34,32 @@ public final class LoopbackProgram implements AutoCloseable {
         this.log = log;
     }
 
+    /** Whether the program serves yet; an IOException means "not listening yet", like false. */
+    @FunctionalInterface
+    public interface Readiness {
+        boolean ready() throws IOException, InterruptedException;
+    }
+
     /**
      * Runs {@code command}, which makes the program listen at {@code endpoint}, and waits until {@code readyPath}
-     * answers 200; a program that exits or stays silent fails the start with its log.
+     * answers 200 to a plain HTTP GET; a program that exits or stays silent fails the start with its log.
      */
     public static LoopbackProgram start(String name, List<String> command, URI endpoint, String readyPath,
+                                        Duration timeout) {
+        return start(name, command, endpoint, () -> HTTP.send(HttpRequest.newBuilder(endpoint.resolve(readyPath))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode() == 200, timeout);
+    }
+
+    /** Runs {@code command} and waits until {@code readiness} says the program serves. */
+    public static LoopbackProgram start(String name, List<String> command, URI endpoint, Readiness readiness,
                                         Duration timeout) {
         try {
             Path log = Files.createTempFile(name + "-" + endpoint.getPort() + "-", ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();
             LoopbackProgram program = new LoopbackProgram(name, process, endpoint, log);
-            program.awaitReady(readyPath, timeout);
+            program.awaitReady(readiness, timeout);
             return program;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
@@ -59,16 +74,14 @@ public final class LoopbackProgram implements AutoCloseable {
         return log;
     }
 
-    private void awaitReady(String readyPath, Duration timeout) throws IOException {
+    private void awaitReady(Readiness readiness, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException(name + " exited with " + process.exitValue() + ":\n" + Files.readString(log));
             }
             try {
-                HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(endpoint.resolve(readyPath))
-                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
+                if (readiness.ready()) {
                     return;
                 }
                 Thread.sleep(100);
