@@ -155,6 +155,15 @@ public final class KubeApiServer implements AutoCloseable {
         return client(ADMIN);
     }
 
+    /** Creates the objects of a YAML manifest (one or more documents) as the cluster's administrator. */
+    public void createAsAdmin(Path manifest) {
+        try (KubernetesClient admin = adminClient(); var in = Files.newInputStream(manifest)) {
+            admin.load(in).create();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + manifest, e);
+        }
+    }
+
     public Path log() {
         return apiServer.log();
     }

@@ -1,0 +1,79 @@
+package io.zonekeeper.cert.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.cert.model.TlsMaterial;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.testkit.ProjectDirectories;
+import io.zonekeeper.testkit.kubernetes.KubeApiServer;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cert service's {@code kubernetes.io/tls} Secrets on a real kube-apiserver, written as the user the shipped RBAC
+ * manifest ({@code kubernetes/zonekeeper-cert-service-rbac.yaml}) binds: created, left alone on a replay, updated,
+ * deleted; and confined to its namespace.
+ */
+class TlsSecretsOnKubeApiServerTest {
+
+    private static final String CERT_SERVICE = "zonekeeper-cert-service";
+    private static final TlsMaterial FIRST = new TlsMaterial("-----BEGIN CERTIFICATE-----\nA\n", "key-1", "ca-1");
+    private static final TlsMaterial RENEWED = new TlsMaterial("-----BEGIN CERTIFICATE-----\nB\n", "key-2", "ca-1");
+
+    private static KubeApiServer cluster;
+    private final Retry retry = new Retry(new RetrySettings(2, Duration.ofMillis(10), Duration.ofMillis(20), 0.1),
+            new SimpleMeterRegistry());
+
+    @BeforeAll
+    static void start() {
+        cluster = KubeApiServer.start("cert-rbac", List.of(CERT_SERVICE));
+        cluster.createAsAdmin(ProjectDirectories.root().resolve("kubernetes").resolve("zonekeeper-cert-service-rbac.yaml"));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void aTlsSecretIsCreatedKeptOnReplayUpdatedOnRenewalAndDeleted() {
+        TlsSecrets secrets = new TlsSecrets("zonekeeper", retry);
+        try (KubernetesClient certService = cluster.client(CERT_SERVICE); KubernetesClient admin = cluster.adminClient()) {
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.CREATED);
+            Secret stored = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get();
+            assertThat(stored.getType()).isEqualTo("kubernetes.io/tls");
+            assertThat(stored.getData()).containsOnlyKeys("tls.crt", "tls.key", "ca.crt");
+
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.UNCHANGED);
+            String version = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()
+                    .getMetadata().getResourceVersion();
+            assertThat(version).isEqualTo(stored.getMetadata().getResourceVersion());
+
+            assertThat(secrets.ensure(certService, "prod-1-tls", RENEWED, "02")).isEqualTo(TlsSecrets.Outcome.UPDATED);
+            assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get().getMetadata()
+                    .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");
+
+            assertThat(secrets.delete(certService, "prod-1-tls")).isTrue();
+            assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()).isNull();
+            assertThat(secrets.delete(certService, "prod-1-tls")).isFalse();
+        }
+    }
+
+    @Test
+    void theCertServiceCannotWriteSecretsOutsideItsNamespace() {
+        TlsSecrets elsewhere = new TlsSecrets("kube-system", retry);
+        try (KubernetesClient certService = cluster.client(CERT_SERVICE)) {
+            assertThatThrownBy(() -> elsewhere.ensure(certService, "stolen-tls", FIRST, "01"))
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+    }
+}
