@@ -62,8 +62,9 @@ public final class CertService implements AutoCloseable {
         resources.add(producer);
         resources.add(ServiceMetrics.bind(producer, metrics));
 
-        var vaultTemplate = VaultClients.template(config.vault());
-        var kv = VaultClients.kv(vaultTemplate, config.vault());
+        var vaultConnection = VaultClients.connect(config.vault());
+        resources.add(vaultConnection);
+        var kv = vaultConnection.kv();
         CertNaming naming = new CertNaming(config.baseDomain(), config.vaultPrefix(), config.serverSecretName());
         CertificateIssuer issuer = new CertificateIssuer(new SecureRandom(), config.issuance().backdate());
 

@@ -100,9 +100,9 @@ class AuthorityConcurrencyTest {
         try {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < RACERS; i++) {
-                var settings = new VaultSettings(world.vault.endpoint(), new Secret(CertWorld.VAULT_TOKEN),
+                var settings = new VaultSettings(world.vault.endpoint(), new Secret(world.vaultToken),
                         world.vault.mount());
-                var kv = VaultClients.kv(VaultClients.template(settings), settings);
+                var kv = VaultClients.connect(settings).kv();
                 var retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
                         new SimpleMeterRegistry());
                 Racer racer = racers.apply(kv, retry);

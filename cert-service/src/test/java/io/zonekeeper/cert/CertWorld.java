@@ -33,6 +33,7 @@ import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.time.SettableClock;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
+import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -61,7 +62,7 @@ import org.apache.kafka.common.TopicPartition;
 final class CertWorld implements AutoCloseable {
 
     static final String BASE_DOMAIN = "zk.example";
-    static final String VAULT_TOKEN = OpenBaoServer.ROOT_TOKEN;
+    static final String TLS_VAULT_PREFIX = "zonekeeper/tls";
     static final String NAMESPACE = "zonekeeper";
 
     final KafkaBroker kafka = SharedKafka.get();
@@ -71,6 +72,9 @@ final class CertWorld implements AutoCloseable {
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     /** OpenBao, a KV mount of this world's own behind a counting proxy. */
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
+    /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
+    final String vaultToken = vault.serviceToken(ServicePolicies.CERT_SERVICE, Map.of(
+            "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
     final String commandsTopic = "cert.commands.v1-" + suffix;
@@ -114,7 +118,8 @@ final class CertWorld implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("VAULT_TOKEN", vaultToken);
+        env.put("TLS_VAULT_PREFIX", TLS_VAULT_PREFIX);
         env.put("VAULT_KV_MOUNT", vault.mount());
         env.put("BASE_DOMAIN", BASE_DOMAIN);
         env.put("LIFECYCLE_TOPIC", lifecycleTopic);

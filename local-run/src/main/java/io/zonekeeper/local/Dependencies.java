@@ -95,15 +95,24 @@ final class Dependencies implements AutoCloseable {
         return SimulatedClusters.kubeconfigPath(clusterId);
     }
 
-    /** The environment every service shares. */
+    /** The environment every service that uses Vault shares; each gets its own token ({@link #vaultEnv}). */
     Map<String, String> commonEnv() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registry.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_TOKEN", vault.token());
         env.put("VAULT_KV_MOUNT", vault.mount());
         return env;
+    }
+
+    /**
+     * A service's Vault prefix setting and a token under its shipped least-privilege policy (as production should
+     * run it), so the local run shows that the policies suffice.
+     */
+    Map<String, String> vaultEnv(String service, String prefixSetting, String prefix) {
+        String token = vault.serviceToken(service, Map.of(prefixSetting, prefix,
+                "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+        return Map.of(prefixSetting, prefix, "VAULT_TOKEN", token);
     }
 
     @Override

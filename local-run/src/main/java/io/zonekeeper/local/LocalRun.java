@@ -1,6 +1,7 @@
 package io.zonekeeper.local;
 
 import io.zonekeeper.testkit.FreePort;
+import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -169,6 +170,8 @@ public final class LocalRun implements Callable<Integer> {
         common.putAll(timeline.env());
         Map<String, String> provisioner = new LinkedHashMap<>(common);
         provisioner.put("SERVICE_INSTANCE", "provisioner-local");
+        provisioner.putAll(dependencies.vaultEnv(ServicePolicies.PROVISIONER, "CREDENTIALS_VAULT_PREFIX",
+                "zonekeeper/orgs"));
         provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
         provisioner.put("AWS_ACCESS_KEY_ID", io.zonekeeper.testkit.aws.MotoServer.ACCESS_KEY_ID);
         provisioner.put("AWS_SECRET_ACCESS_KEY", io.zonekeeper.testkit.aws.MotoServer.SECRET_ACCESS_KEY);
@@ -179,6 +182,7 @@ public final class LocalRun implements Callable<Integer> {
         provisioner.put("ADOPT_UNOWNED_ZONES", "true");
         Map<String, String> cert = new LinkedHashMap<>(common);
         cert.put("SERVICE_INSTANCE", "cert-local");
+        cert.putAll(dependencies.vaultEnv(ServicePolicies.CERT_SERVICE, "TLS_VAULT_PREFIX", "zonekeeper/tls"));
         cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
         cert.put("SHUTDOWN_GRACE", "5s");
         if (simulated) {

@@ -76,8 +76,9 @@ public final class ProvisionerService implements AutoCloseable {
         resources.add(route53);
         resources.add(iam);
 
-        var vaultTemplate = VaultClients.template(config.vault());
-        var kv = VaultClients.kv(vaultTemplate, config.vault());
+        var vaultConnection = VaultClients.connect(config.vault());
+        resources.add(vaultConnection);
+        var kv = vaultConnection.kv();
         VaultSecrets vault = new VaultSecrets(kv, retry);
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
         var delegationSet = new DelegationSets(route53, retry).forNewZones(config.delegationSet(),

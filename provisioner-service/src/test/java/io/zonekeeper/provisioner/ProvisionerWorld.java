@@ -31,6 +31,7 @@ import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
+import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +62,7 @@ import software.amazon.awssdk.services.route53.Route53Client;
 final class ProvisionerWorld implements AutoCloseable {
 
     static final String BASE_DOMAIN = "example.com";
-    static final String VAULT_TOKEN = OpenBaoServer.ROOT_TOKEN;
+    static final String CREDENTIALS_VAULT_PREFIX = "zonekeeper/orgs";
     /**
      * Real speed from a fixed instant two minutes before a month and a year end, so no test here depends on the
      * day it runs and the suite crosses a boundary as it goes.
@@ -78,6 +79,9 @@ final class ProvisionerWorld implements AutoCloseable {
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     /** OpenBao, a KV mount of this world's own behind a counting proxy. */
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
+    /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
+    final String vaultToken = vault.serviceToken(ServicePolicies.PROVISIONER, Map.of(
+            "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;
@@ -130,7 +134,8 @@ final class ProvisionerWorld implements AutoCloseable {
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
         env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_TOKEN", VAULT_TOKEN);
+        env.put("VAULT_TOKEN", vaultToken);
+        env.put("CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX);
         env.put("VAULT_KV_MOUNT", vault.mount());
         env.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
         env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);

@@ -29,7 +29,7 @@ class ClusterClientsTest {
     private final SimulatedCluster cluster = SimulatedCluster.start("acme-prod");
     private final VaultSettings settings = new VaultSettings(vault.endpoint(),
             new io.zonekeeper.common.config.Secret(vault.token()), vault.mount());
-    private final ClusterClients clusters = new ClusterClients(VaultClients.kv(VaultClients.template(settings), settings),
+    private final ClusterClients clusters = new ClusterClients(VaultClients.connect(settings).kv(),
             Duration.ofSeconds(10));
 
     @AfterEach

@@ -51,7 +51,7 @@ class ExternalDnsOnKubeApiServerTest {
     }
 
     @Test
-    void createsEveryObjectOnceUpdatesOnANewKeyAndRemovesThemUnderTheShippedRbac() {
+    void createsEveryObjectOnceUpdatesOnANewKeyRepairsEditsAndRemovesThemUnderTheShippedRbac() {
         try (KubernetesClient provisioner = cluster.client(PROVISIONER); KubernetesClient admin = cluster.adminClient()) {
             var first = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1));
             // The namespace exists (the manifest made it): it is labelled (updated), everything else created.
@@ -74,6 +74,27 @@ class ExternalDnsOnKubeApiServerTest {
                     "Deployment/external-dns");
             assertThat(admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()
                     .getMetadata().getGeneration()).isEqualTo(2);
+
+            // Someone edits ExternalDNS's RBAC and service account: the next reconcile puts them back (updates
+            // that the shipped RBAC allows by name).
+            admin.rbac().clusterRoles().withName(ExternalDnsManifests.CLUSTER_ROLE).edit(role -> {
+                role.getMetadata().getAnnotations().put(ExternalDnsManifests.SPEC_HASH, "edited");
+                role.getRules().get(0).getVerbs().add("delete");
+                return role;
+            });
+            admin.rbac().clusterRoleBindings().withName(ExternalDnsManifests.CLUSTER_ROLE).edit(binding -> {
+                binding.getMetadata().getAnnotations().put(ExternalDnsManifests.SPEC_HASH, "edited");
+                return binding;
+            });
+            admin.serviceAccounts().inNamespace("external-dns").withName("external-dns").edit(account -> {
+                account.getMetadata().getAnnotations().put(ExternalDnsManifests.SPEC_HASH, "edited");
+                return account;
+            });
+            var repaired = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIASECOND", 2));
+            assertThat(repaired.updated()).containsExactlyInAnyOrder("ClusterRole/zonekeeper-external-dns",
+                    "ClusterRoleBinding/zonekeeper-external-dns", "ServiceAccount/external-dns");
+            assertThat(admin.rbac().clusterRoles().withName(ExternalDnsManifests.CLUSTER_ROLE).get().getRules().get(0)
+                    .getVerbs()).containsExactly("get", "list", "watch");
 
             assertThat(DEPLOYMENT.remove(provisioner)).isEqualTo(5);
             assertThat(admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()).isNull();

@@ -18,8 +18,11 @@ public final class SimulatedClusters implements AutoCloseable {
         this.vault = vault;
     }
 
+    /** The folder the kubeconfigs are stored under, what the services' Vault policies let them read. */
+    public static final String KUBECONFIG_PREFIX = "clusters";
+
     public static String kubeconfigPath(String clusterId) {
-        return "clusters/" + clusterId + "/kubeconfig";
+        return KUBECONFIG_PREFIX + "/" + clusterId + "/kubeconfig";
     }
 
     /** The cluster, started and its kubeconfig written to Vault if this is its first mention. */

@@ -47,6 +47,20 @@ public final class OpenBaoMount implements AutoCloseable {
         return proxy;
     }
 
+    /**
+     * A token for one service under its own policy, {@code vault/policies/zonekeeper-<service>.hcl} in the checkout,
+     * rendered for this mount and {@code settings} (the service's prefixes and {@code KUBECONFIG_PREFIX}): what the
+     * services run with in the tests, so a policy too narrow fails them and one too wide fails the least-privilege
+     * tests.
+     */
+    public String serviceToken(String service, Map<String, String> settings) {
+        Map<String, String> values = new java.util.HashMap<>(settings);
+        values.put("VAULT_KV_MOUNT", mount);
+        String policy = mount + "-" + service;
+        server.writePolicy(policy, ServicePolicies.render(service, values));
+        return server.createToken(java.util.List.of(policy), java.time.Duration.ofHours(24));
+    }
+
     public int write(String path, Map<String, ?> data) {
         return server.write(mount, path, data);
     }

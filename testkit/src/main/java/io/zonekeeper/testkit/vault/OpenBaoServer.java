@@ -99,6 +99,17 @@ public final class OpenBaoServer implements AutoCloseable {
                 .orElse(0);
     }
 
+    /** Writes (or replaces) the ACL policy {@code name}. */
+    public void writePolicy(String name, String hcl) {
+        request("PUT", "sys/policies/acl/" + name, Map.of("policy", hcl));
+    }
+
+    /** A new token holding {@code policies} (and OpenBao's default policy: look itself up, renew itself). */
+    public String createToken(List<String> policies, Duration ttl) {
+        return request("POST", "auth/token/create", Map.of("policies", policies, "ttl", ttl.toSeconds() + "s"))
+                .orElseThrow().path("auth").path("client_token").asText();
+    }
+
     /**
      * A call to the OpenBao HTTP API ({@code /v1/<apiPath>}) with the root token; empty for a 404 or a body-less
      * answer, an exception for any other error.
