@@ -38,6 +38,8 @@ public record ProvisionerConfig(
         String delegationSet) {
 
     public static final String SERVICE = "provisioner-service";
+    /** The image the real-ExternalDNS tests build the same version of (testkit's GoTools.EXTERNAL_DNS). */
+    public static final String DEFAULT_EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.15.1";
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
 
     /** Topic names; every one is configuration. */
@@ -87,7 +89,7 @@ public record ProvisionerConfig(
                 env.optional("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs"),
                 new ExternalDnsManifests.Settings(
                         env.optional("EXTERNAL_DNS_NAMESPACE", "external-dns"),
-                        env.optional("EXTERNAL_DNS_IMAGE", "registry.k8s.io/external-dns/external-dns:v0.15.1"),
+                        env.optional("EXTERNAL_DNS_IMAGE", DEFAULT_EXTERNAL_DNS_IMAGE),
                         policy),
                 new RateLimits(
                         BucketSpec.of(env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000),

@@ -30,6 +30,8 @@ import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
+import io.zonekeeper.testkit.ProjectDirectories;
+import io.zonekeeper.testkit.kubernetes.KubeApiServer;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
 import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.nio.charset.StandardCharsets;
@@ -94,6 +96,9 @@ final class ProvisionerWorld implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final List<ProvisionerService> services = new ArrayList<>();
     private final Map<String, String> extraEnv = new HashMap<>();
+    private final List<KubeApiServer> realClusters = new ArrayList<>();
+    /** The user kubernetes/zonekeeper-provisioner-rbac.yaml binds. */
+    static final String REAL_CLUSTER_USER = "zonekeeper-provisioner";
 
     ProvisionerWorld() {
         moto.reset();
@@ -325,9 +330,23 @@ final class ProvisionerWorld implements AutoCloseable {
                 .mapToLong(Map.Entry::getValue).sum();
     }
 
+    /**
+     * A real kube-apiserver for {@code clusterId}, set up by its administrator with the shipped RBAC for the
+     * provisioner's user, whose kubeconfig the upstream provisioner stored in Vault where the events say; stopped
+     * with the world.
+     */
+    KubeApiServer realCluster(String clusterId) {
+        KubeApiServer cluster = KubeApiServer.start(clusterId, List.of(REAL_CLUSTER_USER));
+        realClusters.add(cluster);
+        cluster.createAsAdmin(ProjectDirectories.root().resolve("kubernetes").resolve("zonekeeper-provisioner-rbac.yaml"));
+        vault.write(kubeconfigPath(clusterId), Map.of("kubeconfig", cluster.kubeconfig(REAL_CLUSTER_USER)));
+        return cluster;
+    }
+
     @Override
     public void close() {
         new ArrayList<>(services).forEach(this::stop);
+        realClusters.forEach(KubeApiServer::close);
         producer.close();
         simulated.close();
         route53.close();

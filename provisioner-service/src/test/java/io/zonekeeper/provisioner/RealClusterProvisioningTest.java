@@ -7,13 +7,10 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsStatus;
-import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,21 +21,16 @@ import org.junit.jupiter.api.Test;
  */
 class RealClusterProvisioningTest {
 
-    private static final String PROVISIONER = "zonekeeper-provisioner";
-
     private final ProvisionerWorld world = new ProvisionerWorld();
-    private final KubeApiServer cluster = KubeApiServer.start("real-1", List.of(PROVISIONER));
+    private final KubeApiServer cluster = world.realCluster("real-1");
 
     @AfterEach
     void close() {
-        cluster.close();
         world.close();
     }
 
     @Test
     void deploysExternalDnsIntoARealClusterAndRemovesItWhenTheClusterIsDeleted() {
-        cluster.createAsAdmin(ProjectDirectories.root().resolve("kubernetes").resolve("zonekeeper-provisioner-rbac.yaml"));
-        world.vault.write(ProvisionerWorld.kubeconfigPath("real-1"), Map.of("kubeconfig", cluster.kubeconfig(PROVISIONER)));
         world.startService("provisioner-" + world.suffix);
 
         world.emit(ProvisionerWorld.event("org-1", "acme", "real-1", ClusterStatus.RUNNING));

@@ -14,26 +14,38 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the real programs the tests run that ship as Go modules — etcd and kube-apiserver — from the Go module
- * proxy on first use, into {@code <root>/.tools/go/}. Each program is pinned by a {@code go.mod} and
- * {@code go.sum} beside this class ({@code go/<program>/}): neither {@code k8s.io/kubernetes} nor etcd's server
- * can be {@code go install}ed (their own replace directives), so each is built from a small module that requires
- * it at a fixed version. The binary's folder is named by the hash of those two files, so a changed pin rebuilds;
- * a file lock keeps concurrent builds from racing.
+ * Builds the real programs the tests run that ship as Go modules — etcd, kube-apiserver and ExternalDNS — from the
+ * Go module proxy on first use, into {@code <root>/.tools/go/}. A program is pinned one of two ways:
+ * <ul>
+ *   <li>by a {@code go.mod} and {@code go.sum} beside this class ({@code go/<program>/}), for those that cannot be
+ *       {@code go install}ed because of their own replace directives ({@code k8s.io/kubernetes}, etcd's server):
+ *       each is built from a small module that requires it at a fixed version;</li>
+ *   <li>by a version, for those {@code go install <package>@<version>} builds with the module's own go.sum
+ *       (ExternalDNS: a module of its, resolved as a dependency, needs a go.mod the proxy refuses).</li>
+ * </ul>
+ * The binary's folder is named by the hash of the pin, so a changed pin rebuilds; a file lock keeps concurrent
+ * builds from racing.
  */
 public final class GoTools {
 
-    /** A Go program: the folder of its pinned module beside this class, and the package that is its main. */
-    public record Program(String name, String mainPackage) {
+    /**
+     * A Go program: its name (and the folder of its pinned module beside this class), the package that is its main,
+     * and the version to {@code go install}, or null when the pinned module decides.
+     */
+    public record Program(String name, String mainPackage, String version) {
     }
 
-    public static final Program ETCD = new Program("etcd", "go.etcd.io/etcd/server/v3");
-    public static final Program KUBE_APISERVER = new Program("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver");
+    public static final Program ETCD = new Program("etcd", "go.etcd.io/etcd/server/v3", null);
+    public static final Program KUBE_APISERVER =
+            new Program("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", null);
+    /** The version of the provisioner's default image ({@code EXTERNAL_DNS_IMAGE}); a test keeps the two equal. */
+    public static final Program EXTERNAL_DNS = new Program("external-dns", "sigs.k8s.io/external-dns", "v0.15.1");
 
     private static final Logger LOG = LoggerFactory.getLogger(GoTools.class);
 
@@ -42,9 +54,10 @@ public final class GoTools {
 
     /** The program's binary, built first if this checkout has not built this pin yet. */
     public static Path executable(Program program) {
-        byte[] goMod = resource(program, "go.mod");
-        byte[] goSum = resource(program, "go.sum");
-        String pin = sha256(goMod, goSum).substring(0, 16);
+        byte[] goMod = program.version() == null ? resource(program, "go.mod") : new byte[0];
+        byte[] goSum = program.version() == null ? resource(program, "go.sum") : new byte[0];
+        String pin = sha256(goMod, goSum, String.valueOf(program.version()).getBytes(StandardCharsets.UTF_8))
+                .substring(0, 16);
         Path tools = ProjectDirectories.root().resolve(".tools").resolve("go");
         Path executable = tools.resolve(program.name() + "-" + pin).resolve(program.name());
         try {
@@ -69,13 +82,21 @@ public final class GoTools {
                 + " machine downloads its modules and takes minutes", program.name(), executable.getParent());
         Path module = Files.createTempDirectory("zonekeeper-go-" + program.name());
         try {
-            Files.write(module.resolve("go.mod"), goMod);
-            Files.write(module.resolve("go.sum"), goSum);
             Path partial = executable.resolveSibling(program.name() + ".partial");
             Files.createDirectories(executable.getParent());
-            // -mod=readonly: the pinned go.sum must already hold every hash; nothing is resolved anew here.
-            run(module, List.of(go, "build", "-mod=readonly", "-trimpath", "-ldflags=-s -w", "-o",
-                    partial.toString(), program.mainPackage()));
+            if (program.version() == null) {
+                Files.write(module.resolve("go.mod"), goMod);
+                Files.write(module.resolve("go.sum"), goSum);
+                // -mod=readonly: the pinned go.sum must already hold every hash; nothing is resolved anew here.
+                run(module, Map.of(), List.of(go, "build", "-mod=readonly", "-trimpath", "-ldflags=-s -w", "-o",
+                        partial.toString(), program.mainPackage()));
+            } else {
+                Path bin = Files.createDirectories(module.resolve("bin"));
+                run(module, Map.of("GOBIN", bin.toString()), List.of(go, "install", "-trimpath", "-ldflags=-s -w",
+                        program.mainPackage() + "@" + program.version()));
+                Files.move(bin.resolve(program.mainPackage().substring(program.mainPackage().lastIndexOf('/') + 1)),
+                        partial, StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.move(partial, executable, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             try (var files = Files.walk(module)) {
@@ -100,9 +121,10 @@ public final class GoTools {
                 + " for the tests, and '" + go + "' could not be run; install Go or point ZONEKEEPER_GO at it");
     }
 
-    private static void run(Path directory, List<String> command) throws IOException {
+    private static void run(Path directory, Map<String, String> env, List<String> command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
         builder.environment().put("GOFLAGS", "-buildvcs=false");
+        builder.environment().putAll(env);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,24 +47,55 @@ public final class LoopbackProgram implements AutoCloseable {
      */
     public static LoopbackProgram start(String name, List<String> command, URI endpoint, String readyPath,
                                         Duration timeout) {
-        return start(name, command, endpoint, () -> HTTP.send(HttpRequest.newBuilder(endpoint.resolve(readyPath))
-                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode() == 200, timeout);
+        return start(name, command, null, endpoint, readyPath, timeout);
     }
 
     /** Runs {@code command} and waits until {@code readiness} says the program serves. */
     public static LoopbackProgram start(String name, List<String> command, URI endpoint, Readiness readiness,
                                         Duration timeout) {
+        return start(name, command, null, endpoint, readiness, timeout);
+    }
+
+    /**
+     * Runs {@code command} with exactly {@code environment} (plus PATH and HOME; the test JVM's own variables, say
+     * an AWS profile, must not leak into a program that models a pod), ready once {@code readyPath} answers 200.
+     */
+    public static LoopbackProgram start(String name, List<String> command, Map<String, String> environment,
+                                        URI endpoint, String readyPath, Duration timeout) {
+        return start(name, command, environment, endpoint, () -> HTTP.send(HttpRequest.newBuilder(
+                endpoint.resolve(readyPath)).timeout(Duration.ofSeconds(2)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200, timeout);
+    }
+
+    private static LoopbackProgram start(String name, List<String> command, Map<String, String> environment,
+                                         URI endpoint, Readiness readiness, Duration timeout) {
         try {
             Path log = Files.createTempFile(name + "-" + endpoint.getPort() + "-", ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            if (environment != null) {
+                Map<String, String> inherited = builder.environment();
+                String path = inherited.get("PATH");
+                String home = inherited.get("HOME");
+                inherited.clear();
+                if (path != null) {
+                    inherited.put("PATH", path);
+                }
+                if (home != null) {
+                    inherited.put("HOME", home);
+                }
+                inherited.putAll(environment);
+            }
+            Process process = builder.start();
             LoopbackProgram program = new LoopbackProgram(name, process, endpoint, log);
             program.awaitReady(readiness, timeout);
             return program;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }
+    }
+
+    public boolean alive() {
+        return process.isAlive();
     }
 
     public URI endpoint() {

@@ -38,6 +38,8 @@ public final class ExternalDnsManifests {
             "app.kubernetes.io/name", NAME,
             "app.kubernetes.io/managed-by", "zonekeeper");
     private static final String CREDENTIALS_DIR = "/.aws";
+    /** ExternalDNS's metrics and health endpoint ({@code /healthz}), what the probes ask. */
+    static final int HEALTH_PORT = 7979;
 
     /** What to deploy: where, which image, and ExternalDNS's record policy. */
     public record Settings(String namespace, String image, String policy) {
@@ -94,6 +96,10 @@ public final class ExternalDnsManifests {
                 .withVerbs("get", "list", "watch").endRule()
                 .addNewRule().withApiGroups("networking.k8s.io", "extensions").withResources("ingresses")
                 .withVerbs("get", "list", "watch").endRule()
+                // Read by ExternalDNS from v0.18 on instead of endpoints; granted now so an image upgrade needs no
+                // RBAC change.
+                .addNewRule().withApiGroups("discovery.k8s.io").withResources("endpointslices")
+                .withVerbs("get", "list", "watch").endRule()
                 .build());
     }
 
@@ -118,7 +124,18 @@ public final class ExternalDnsManifests {
                 "--zone-id-filter=" + target.zoneId(),
                 "--aws-zone-type=public",
                 "--txt-owner-id=" + target.clusterId(),
-                "--policy=" + settings.policy());
+                // No --txt-prefix, on purpose: it can never change once records exist (ExternalDNS would no longer
+                // see its own), and the teardown reads the registry as 0.15 writes it without one (old and new
+                // format TXTs, see ExternalDnsOwnership).
+                "--policy=" + settings.policy(),
+                // The Route53 budget: without a zones cache every sync lists all the account's zones twice,
+                // whatever --zone-id-filter says (measured: 2 requests per 100 zones per sync); with it and a
+                // five-minute interval one instance costs about one request per sync. --events still applies a
+                // change to a Service or Ingress within seconds.
+                "--aws-zones-cache-duration=1h",
+                "--interval=5m",
+                "--events",
+                "--metrics-address=:" + HEALTH_PORT);
     }
 
     public Deployment deployment(Target target, Credentials credentials) {
@@ -141,6 +158,21 @@ public final class ExternalDnsManifests {
                 .withImage(settings.image())
                 .withArgs(args(target))
                 .addNewEnv().withName("AWS_SHARED_CREDENTIALS_FILE").withValue(CREDENTIALS_DIR + "/credentials").endEnv()
+                // Route53 is global, but the SDK in ExternalDNS 0.15 cannot resolve its endpoint without a region:
+                // it exits at start-up with "ListHostedZones, failed to resolve service endpoint, endpoint rule
+                // error, Invalid Configuration: Missing Region". us-east-1 is where Route53's endpoint lives.
+                .addNewEnv().withName("AWS_REGION").withValue("us-east-1").endEnv()
+                .addNewPort().withName("http").withContainerPort(HEALTH_PORT).endPort()
+                .withNewLivenessProbe().withNewHttpGet().withPath("/healthz").withNewPort("http").endHttpGet()
+                .withInitialDelaySeconds(10).withPeriodSeconds(10).withFailureThreshold(3).endLivenessProbe()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withNewPort("http").endHttpGet()
+                .withPeriodSeconds(10).endReadinessProbe()
+                // Measured around 30-60 MiB for one zone; the limit bounds a leak, not normal use.
+                .withNewResources()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+                .endResources()
                 .addNewVolumeMount().withName("aws-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true)
                 .endVolumeMount()
                 .withNewSecurityContext().withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)

@@ -20,7 +20,27 @@ class ExternalDnsManifestsTest {
         assertThat(manifests.args(target)).containsExactly(
                 "--source=service", "--source=ingress", "--provider=aws", "--registry=txt",
                 "--domain-filter=acme.example.com", "--zone-id-filter=Z123", "--aws-zone-type=public",
-                "--txt-owner-id=cluster-7", "--policy=sync");
+                "--txt-owner-id=cluster-7", "--policy=sync", "--aws-zones-cache-duration=1h", "--interval=5m",
+                "--events", "--metrics-address=:7979");
+    }
+
+    @Test
+    void theDeploymentNamesARegionProbesTheHealthPortAndBoundsItsMemory() {
+        var container = manifests.deployment(target, key).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).anySatisfy(env -> {
+            assertThat(env.getName()).isEqualTo("AWS_REGION");
+            assertThat(env.getValue()).isEqualTo("us-east-1");
+        });
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(container.getPorts()).singleElement().satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(7979));
+        assertThat(container.getResources().getLimits()).containsKey("memory");
+    }
+
+    @Test
+    void theDefaultImageIsTheExternalDnsVersionTheTestsRun() {
+        assertThat(io.zonekeeper.provisioner.ProvisionerConfig.DEFAULT_EXTERNAL_DNS_IMAGE)
+                .endsWith(":" + io.zonekeeper.testkit.GoTools.EXTERNAL_DNS.version());
     }
 
     @Test
@@ -62,7 +82,7 @@ class ExternalDnsManifestsTest {
         var rules = manifests.clusterRole().getRules();
         assertThat(rules).allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
         assertThat(rules).flatExtracting(r -> r.getResources())
-                .containsExactlyInAnyOrder("services", "endpoints", "pods", "nodes", "ingresses");
+                .containsExactlyInAnyOrder("services", "endpoints", "pods", "nodes", "ingresses", "endpointslices");
     }
 
     @Test

@@ -129,6 +129,15 @@ public final class KubeApiServer implements AutoCloseable {
 
     /** A kubeconfig for {@code user} that reaches the server through another address, e.g. a fault proxy. */
     public String kubeconfig(String user, URI server) {
+        return kubeconfigWithToken(user, token(user), server);
+    }
+
+    /** A kubeconfig presenting {@code token}, e.g. a service account's from a TokenRequest. */
+    public String kubeconfigWithToken(String user, String token) {
+        return kubeconfigWithToken(user, token, endpoint());
+    }
+
+    private String kubeconfigWithToken(String user, String token, URI server) {
         Config config = new ConfigBuilder()
                 .withApiVersion("v1")
                 .withKind("Config")
@@ -136,7 +145,7 @@ public final class KubeApiServer implements AutoCloseable {
                 .withCertificateAuthorityData(Base64.getEncoder().encodeToString(
                         caBundle.getBytes(StandardCharsets.UTF_8)))
                 .endCluster().endCluster()
-                .addNewUser().withName(user).withNewUser().withToken(token(user)).endUser().endUser()
+                .addNewUser().withName(user).withNewUser().withToken(token).endUser().endUser()
                 .addNewContext().withName(name).withNewContext().withCluster(name).withUser(user)
                 .withNamespace("default").endContext().endContext()
                 .withCurrentContext(name)
