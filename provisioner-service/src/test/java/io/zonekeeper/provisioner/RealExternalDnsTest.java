@@ -7,8 +7,12 @@ import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.schemas.ClusterStatus;
@@ -18,6 +22,7 @@ import io.zonekeeper.testkit.kubernetes.KubeApiServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.route53.model.RRType;
@@ -25,13 +30,13 @@ import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /**
  * The real ExternalDNS, run exactly as the Deployment the provisioner wrote into a real kube-apiserver says (args,
- * env, the credentials file from its Secret, the service account its RBAC binds), against the AWS emulator: an
- * annotated Service of type LoadBalancer gets its records in the organization's zone, and loses them when it goes.
+ * env, the credentials file from its Secret, the service account its RBAC binds), against the AWS emulator.
  */
 class RealExternalDnsTest {
 
+    private static final Duration SYNC = Duration.ofSeconds(60);
+
     private final ProvisionerWorld world = new ProvisionerWorld();
-    private final KubeApiServer cluster = world.realCluster("real-1");
 
     @AfterEach
     void close() {
@@ -40,60 +45,124 @@ class RealExternalDnsTest {
 
     @Test
     void anAnnotatedLoadBalancerGetsItsRecordsInTheOrganizationsZoneAndLosesThemWhenItGoes() {
-        world.startService("provisioner-" + world.suffix);
-        world.emit(ProvisionerWorld.event("org-1", "acme", "real-1", ClusterStatus.RUNNING));
-        String zoneId = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY).getZoneId();
+        KubeApiServer cluster = world.realCluster("real-1");
+        String zoneId = provision("real-1");
+        try (KubernetesClient admin = cluster.adminClient(); ExternalDnsProcess externalDns = runExternalDns(cluster)) {
+            loadBalancer(admin, "web", "web.real-1.acme.example.com", "203.0.113.10");
 
+            await().atMost(SYNC).untilAsserted(() -> assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A))
+                    .as("ExternalDNS printed:%n%s", externalDns.logTail())
+                    .hasValueSatisfying(a -> assertThat(a.resourceRecords().get(0).value()).isEqualTo("203.0.113.10")));
+            // Its ownership records, in both formats 0.15 writes, naming this cluster as owner.
+            assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT).extracting(ResourceRecordSet::name)
+                    .contains("web.real-1.acme.example.com.", "a-web.real-1.acme.example.com.");
+            assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT)
+                    .allSatisfy(r -> assertThat(r.resourceRecords().get(0).value()).contains("external-dns/owner=real-1"));
+
+            admin.services().inNamespace("default").withName("web").delete();
+            await().atMost(SYNC).untilAsserted(() -> assertThat(records(zoneId))
+                    .noneMatch(r -> r.name().endsWith("web.real-1.acme.example.com.")));
+            assertThat(externalDns.alive()).isTrue();
+        }
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void anIngressGetsACnameToItsLoadBalancerAndLosesItWhenItGoes() {
+        KubeApiServer cluster = world.realCluster("real-1");
+        String zoneId = provision("real-1");
+        try (KubernetesClient admin = cluster.adminClient(); ExternalDnsProcess externalDns = runExternalDns(cluster)) {
+            Ingress ingress = admin.network().v1().ingresses().inNamespace("default").resource(new IngressBuilder()
+                    .withNewMetadata().withName("app").endMetadata()
+                    .withNewSpec().addNewRule().withHost("app.real-1.acme.example.com").withNewHttp().addNewPath()
+                    .withPath("/").withPathType("Prefix").withNewBackend().withNewService().withName("app")
+                    .withNewPort().withNumber(80).endPort().endService().endBackend().endPath().endHttp().endRule()
+                    .endSpec().build()).create();
+            ingress.setStatus(new io.fabric8.kubernetes.api.model.networking.v1.IngressStatusBuilder()
+                    .withNewLoadBalancer().withIngress(new IngressLoadBalancerIngressBuilder()
+                            .withHostname("lb-1.elb.example.net").build()).endLoadBalancer().build());
+            admin.network().v1().ingresses().inNamespace("default").resource(ingress).updateStatus();
+
+            await().atMost(SYNC).untilAsserted(() -> assertThat(record(zoneId, "app.real-1.acme.example.com.",
+                    RRType.CNAME)).as("ExternalDNS printed:%n%s", externalDns.logTail())
+                    .hasValueSatisfying(c -> assertThat(c.resourceRecords().get(0).value())
+                            .isEqualTo("lb-1.elb.example.net")));
+
+            admin.network().v1().ingresses().inNamespace("default").withName("app").delete();
+            await().atMost(SYNC).untilAsserted(() -> assertThat(records(zoneId))
+                    .noneMatch(r -> r.name().endsWith("app.real-1.acme.example.com.")));
+        }
+    }
+
+    @Test
+    void twoClustersOfOneOrganizationKeepEachOthersRecords() {
+        KubeApiServer first = world.realCluster("real-1");
+        KubeApiServer second = world.realCluster("real-2");
+        String zoneId = provision("real-1");
+        world.emit(ProvisionerWorld.event("org-1", "acme", "real-2", ClusterStatus.RUNNING));
+        try (KubernetesClient firstAdmin = first.adminClient(); KubernetesClient secondAdmin = second.adminClient()) {
+            await().atMost(SYNC).until(() -> deployment(secondAdmin) != null);
+            try (ExternalDnsProcess firstDns = runExternalDns(first); ExternalDnsProcess secondDns = runExternalDns(second)) {
+                loadBalancer(firstAdmin, "web", "web.real-1.acme.example.com", "203.0.113.10");
+                loadBalancer(secondAdmin, "web", "web.real-2.acme.example.com", "203.0.113.20");
+                await().atMost(SYNC).untilAsserted(() -> {
+                    assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A)).isPresent();
+                    assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.A)).isPresent();
+                });
+
+                // The first cluster's ExternalDNS (policy sync) deletes what it owns, never what the second owns.
+                firstAdmin.services().inNamespace("default").withName("web").delete();
+                await().atMost(SYNC).untilAsserted(() ->
+                        assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A)).isEmpty());
+                assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.A)).isPresent();
+                assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.TXT)).hasValueSatisfying(txt ->
+                        assertThat(txt.resourceRecords().get(0).value()).contains("external-dns/owner=real-2"));
+                assertThat(firstDns.alive() && secondDns.alive()).isTrue();
+            }
+        }
+    }
+
+    /** The organization's first cluster runs; returns its zone once the provisioner has made it. */
+    private String provision(String clusterId) {
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", clusterId, ClusterStatus.RUNNING));
+        return world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY).getZoneId();
+    }
+
+    /** Runs the ExternalDNS the provisioner deployed in {@code cluster}, as its service account. */
+    private ExternalDnsProcess runExternalDns(KubeApiServer cluster) {
         try (KubernetesClient admin = cluster.adminClient()) {
-            Deployment deployment = await().atMost(Duration.ofSeconds(30)).until(() -> admin.apps().deployments()
-                    .inNamespace("external-dns").withName(ExternalDnsManifests.NAME).get(), d -> d != null);
+            Deployment deployment = await().atMost(SYNC).until(() -> deployment(admin), d -> d != null);
             Secret credentials = admin.secrets().inNamespace("external-dns").withName(ExternalDnsManifests.SECRET_NAME)
                     .get();
-            // The pod's identity: a token of the service account the Deployment names, which the RBAC binds.
-            String serviceAccountToken = admin.serviceAccounts().inNamespace("external-dns")
+            String token = admin.serviceAccounts().inNamespace("external-dns")
                     .withName(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
                     .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
                     .getStatus().getToken();
-
-            try (ExternalDnsProcess externalDns = ExternalDnsProcess.start(deployment,
-                    Map.of(ExternalDnsManifests.SECRET_NAME, credentials),
-                    cluster.kubeconfigWithToken("external-dns", serviceAccountToken), world.moto.endpoint())) {
-                Service web = admin.services().inNamespace("default").resource(new ServiceBuilder()
-                        .withNewMetadata().withName("web")
-                        .addToAnnotations("external-dns.alpha.kubernetes.io/hostname", "web.real-1.acme.example.com")
-                        .endMetadata()
-                        .withNewSpec().withType("LoadBalancer").addNewPort().withPort(443).endPort()
-                        .addToSelector("app", "web").endSpec()
-                        .build()).create();
-                // No cloud controller here: the test gives the load balancer its address, as one would.
-                web.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder().withNewLoadBalancer()
-                        .withIngress(new LoadBalancerIngressBuilder().withIp("203.0.113.10").build())
-                        .endLoadBalancer().build());
-                admin.services().inNamespace("default").resource(web).updateStatus();
-
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    assertThat(externalDns.alive()).as(externalDns.log()).isTrue();
-                    assertThat(records(zoneId)).as("ExternalDNS printed:%n%s", externalDns.logTail()).anySatisfy(record -> {
-                        assertThat(record.name()).isEqualTo("web.real-1.acme.example.com.");
-                        assertThat(record.type()).isEqualTo(RRType.A);
-                        assertThat(record.resourceRecords()).singleElement()
-                                .satisfies(value -> assertThat(value.value()).isEqualTo("203.0.113.10"));
-                    });
-                });
-                // Its ownership records, in both formats 0.15 writes, naming this cluster as owner.
-                assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT)
-                        .extracting(ResourceRecordSet::name)
-                        .contains("web.real-1.acme.example.com.", "a-web.real-1.acme.example.com.");
-                assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT)
-                        .allSatisfy(r -> assertThat(r.resourceRecords().get(0).value())
-                                .contains("external-dns/owner=real-1"));
-
-                admin.services().inNamespace("default").withName("web").delete();
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(records(zoneId))
-                        .noneMatch(r -> r.name().endsWith("web.real-1.acme.example.com.")));
-            }
+            return ExternalDnsProcess.start(deployment, Map.of(ExternalDnsManifests.SECRET_NAME, credentials),
+                    cluster.kubeconfigWithToken("external-dns", token), world.moto.endpoint());
         }
-        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    private static Deployment deployment(KubernetesClient admin) {
+        return admin.apps().deployments().inNamespace("external-dns").withName(ExternalDnsManifests.NAME).get();
+    }
+
+    /** A Service of type LoadBalancer annotated with {@code hostname}; no cloud controller here, so the test gives it its address. */
+    private static void loadBalancer(KubernetesClient admin, String name, String hostname, String ip) {
+        Service service = admin.services().inNamespace("default").resource(new ServiceBuilder()
+                .withNewMetadata().withName(name)
+                .addToAnnotations("external-dns.alpha.kubernetes.io/hostname", hostname).endMetadata()
+                .withNewSpec().withType("LoadBalancer").addNewPort().withPort(443).endPort()
+                .addToSelector("app", name).endSpec()
+                .build()).create();
+        service.setStatus(new ServiceStatusBuilder().withNewLoadBalancer()
+                .withIngress(new LoadBalancerIngressBuilder().withIp(ip).build()).endLoadBalancer().build());
+        admin.services().inNamespace("default").resource(service).updateStatus();
+    }
+
+    private Optional<ResourceRecordSet> record(String zoneId, String name, RRType type) {
+        return records(zoneId).stream().filter(r -> r.name().equals(name) && r.type() == type).findFirst();
     }
 
     private List<ResourceRecordSet> records(String zoneId) {
