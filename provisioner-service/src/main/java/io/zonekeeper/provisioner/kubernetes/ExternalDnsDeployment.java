@@ -9,7 +9,9 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * ExternalDNS and its credentials Secret in one cluster. Objects are created when missing and replaced only
@@ -90,8 +92,18 @@ public final class ExternalDnsDeployment {
             return Outcome.UNCHANGED;
         }
         desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
+        // Labels and annotations others set stay (a namespace's pod-security labels, say); ours win where both set.
+        desired.getMetadata().setLabels(merged(actual.getMetadata().getLabels(), desired.getMetadata().getLabels()));
+        desired.getMetadata().setAnnotations(merged(actual.getMetadata().getAnnotations(),
+                desired.getMetadata().getAnnotations()));
         call("update " + describe(desired), () -> client.resource(desired).update());
         return Outcome.UPDATED;
+    }
+
+    private static Map<String, String> merged(Map<String, String> actual, Map<String, String> desired) {
+        Map<String, String> merged = new TreeMap<>(actual == null ? Map.of() : actual);
+        merged.putAll(desired == null ? Map.of() : desired);
+        return merged;
     }
 
     private <T> T call(String operation, java.util.function.Supplier<T> request) {

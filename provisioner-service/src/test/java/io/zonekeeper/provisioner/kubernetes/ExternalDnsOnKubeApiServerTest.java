@@ -53,7 +53,15 @@ class ExternalDnsOnKubeApiServerTest {
     @Test
     void createsEveryObjectOnceUpdatesOnANewKeyRepairsEditsAndRemovesThemUnderTheShippedRbac() {
         try (KubernetesClient provisioner = cluster.client(PROVISIONER); KubernetesClient admin = cluster.adminClient()) {
+            // The cluster's administrator enforces pod security in the namespace: Zonekeeper must not wipe that.
+            admin.namespaces().withName("external-dns").edit(namespace -> {
+                namespace.getMetadata().getLabels().put("pod-security.kubernetes.io/enforce", "restricted");
+                return namespace;
+            });
             var first = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1));
+            assertThat(admin.namespaces().withName("external-dns").get().getMetadata().getLabels())
+                    .containsEntry("pod-security.kubernetes.io/enforce", "restricted")
+                    .containsEntry("app.kubernetes.io/managed-by", "zonekeeper");
             // The namespace exists (the manifest made it): it is labelled (updated), everything else created.
             assertThat(first.created()).containsExactlyInAnyOrder("Secret/external-dns-aws-credentials",
                     "ServiceAccount/external-dns", "ClusterRole/zonekeeper-external-dns",
