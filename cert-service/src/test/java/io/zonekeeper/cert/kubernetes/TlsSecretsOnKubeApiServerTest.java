@@ -5,15 +5,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.AsyncBody;
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The cert service's {@code kubernetes.io/tls} Secrets on a real kube-apiserver, written as the user the shipped RBAC
  * manifest ({@code kubernetes/zonekeeper-cert-service-rbac.yaml}) binds: created, left alone on a replay, updated,
- * deleted; and confined to its namespace.
+ * deleted; an update that loses a race (409 from the server) read again and retried; and confined to its namespace.
  */
 class TlsSecretsOnKubeApiServerTest {
 
@@ -65,6 +76,44 @@ class TlsSecretsOnKubeApiServerTest {
             assertThat(secrets.delete(certService, "prod-1-tls")).isTrue();
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()).isNull();
             assertThat(secrets.delete(certService, "prod-1-tls")).isFalse();
+        }
+    }
+
+    @Test
+    void anUpdateThatLosesARaceToAnotherWriterReadsAgainAndWins() {
+        TlsSecrets secrets = new TlsSecrets("zonekeeper", retry);
+        AtomicBoolean raced = new AtomicBoolean();
+        AtomicInteger conflicts = new AtomicInteger();
+        try (KubernetesClient admin = cluster.adminClient();
+             // Another writer changes the Secret between the cert service's read and its first update.
+             KubernetesClient certService = new KubernetesClientBuilder()
+                     .withConfig(Config.fromKubeconfig(cluster.kubeconfig(CERT_SERVICE)))
+                     .withHttpClientBuilderConsumer(builder -> builder.addOrReplaceInterceptor("another-writer",
+                             new Interceptor() {
+                                 @Override
+                                 public void before(BasicBuilder request, HttpRequest sent, RequestTags tags) {
+                                     if (sent.method().equals("PUT") && raced.compareAndSet(false, true)) {
+                                         admin.secrets().inNamespace("zonekeeper").withName("race-tls").edit(secret -> {
+                                             secret.getMetadata().getAnnotations().put("edited-by", "someone-else");
+                                             return secret;
+                                         });
+                                     }
+                                 }
+
+                                 @Override
+                                 public void after(HttpRequest sent, HttpResponse<?> response,
+                                                   AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+                                     if (response.code() == 409) {
+                                         conflicts.incrementAndGet();
+                                     }
+                                 }
+                             }))
+                     .build()) {
+            assertThat(secrets.ensure(certService, "race-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.CREATED);
+            assertThat(secrets.ensure(certService, "race-tls", RENEWED, "02")).isEqualTo(TlsSecrets.Outcome.UPDATED);
+            assertThat(conflicts).hasValue(1);
+            assertThat(admin.secrets().inNamespace("zonekeeper").withName("race-tls").get().getMetadata()
+                    .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");
         }
     }
 
