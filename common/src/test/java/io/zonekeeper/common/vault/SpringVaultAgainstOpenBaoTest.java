@@ -97,6 +97,34 @@ class SpringVaultAgainstOpenBaoTest {
     }
 
     @Test
+    void aShortLivedTokenIsRenewedBeforeItExpires() throws InterruptedException {
+        // Renewable, 10 s to live: without renewal the read after 12 s would be refused.
+        String token = OpenBaoServer.shared().createToken(List.of("root"), java.time.Duration.ofSeconds(10));
+        VaultSettings shortLived = new VaultSettings(vault.endpoint(), new Secret(token), mount);
+        try (VaultClients.Connection renewing = VaultClients.connect(shortLived)) {
+            renewing.kv().put("renewed", Map.of("k", "v"));
+            Thread.sleep(12_000);
+            assertThat(renewing.kv().get("renewed").getRequiredData()).containsEntry("k", "v");
+        }
+        assertThat(vault.requests("PUT") + vault.requests("POST")).as("the token was renewed").isGreaterThan(1);
+    }
+
+    @Test
+    void aSealedVaultIsTransient() {
+        // A server of its own: sealing the shared one would stop every other test's Vault.
+        try (OpenBaoServer sealed = OpenBaoServer.start()) {
+            sealed.enableKv("kv");
+            sealed.request("PUT", "sys/seal", null);
+            var kvOfSealed = VaultClients.connect(new VaultSettings(sealed.endpoint(), new Secret(sealed.token()), "kv"))
+                    .kv();
+            assertThatThrownBy(() -> kvOfSealed.get("x")).satisfies(e -> {
+                assertThat(e.getMessage()).contains("503");
+                assertThat(VaultErrors.isRetryable(e)).isTrue();
+            });
+        }
+    }
+
+    @Test
     void countsRequestsByMethodSoTestsCanProveNothingWasWritten() {
         kv.put("a", Map.of("k", "v"));
         vault.resetCounts();
