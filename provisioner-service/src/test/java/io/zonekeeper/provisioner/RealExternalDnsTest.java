@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.route53.model.Change;
+import software.amazon.awssdk.services.route53.model.ChangeAction;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
@@ -118,6 +120,34 @@ class RealExternalDnsTest {
                 assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.TXT)).hasValueSatisfying(txt ->
                         assertThat(txt.resourceRecords().get(0).value()).contains("external-dns/owner=real-2"));
                 assertThat(firstDns.alive() && secondDns.alive()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aZoneRecreatedByAReconcileGetsTheRecordsOnceExternalDnsRolls() {
+        KubeApiServer cluster = world.realCluster("real-1");
+        String before = provision("real-1");
+        try (KubernetesClient admin = cluster.adminClient()) {
+            try (ExternalDnsProcess externalDns = runExternalDns(cluster)) {
+                loadBalancer(admin, "web", "web.real-1.acme.example.com", "203.0.113.10");
+                await().atMost(SYNC).untilAsserted(() ->
+                        assertThat(record(before, "web.real-1.acme.example.com.", RRType.A)).isPresent());
+            }
+            // Someone deletes the zone behind Zonekeeper's back; an operator's reconcile makes a new one.
+            List<Change> emptying = records(before).stream().filter(r -> r.type() != RRType.NS && r.type() != RRType.SOA)
+                    .map(r -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(r).build()).toList();
+            world.route53.changeResourceRecordSets(r -> r.hostedZoneId(before).changeBatch(b -> b.changes(emptying)));
+            world.route53.deleteHostedZone(r -> r.id(before));
+            world.reconcile("org-1");
+            String after = world.awaitState("org-1", s -> !s.getZoneId().equals(before)).getZoneId();
+            await().atMost(SYNC).until(() -> deployment(admin).getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .getArgs().contains("--zone-id-filter=" + after));
+
+            // The Deployment changed, so its pod is replaced: the new ExternalDNS writes into the new zone.
+            try (ExternalDnsProcess rolled = runExternalDns(cluster)) {
+                await().atMost(SYNC).untilAsserted(() -> assertThat(record(after, "web.real-1.acme.example.com.",
+                        RRType.A)).as("ExternalDNS printed:%n%s", rolled.logTail()).isPresent());
             }
         }
     }
