@@ -167,7 +167,7 @@ public final class ExternalDnsManifests {
                 .withInitialDelaySeconds(10).withPeriodSeconds(10).withFailureThreshold(3).endLivenessProbe()
                 .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withNewPort("http").endHttpGet()
                 .withPeriodSeconds(10).endReadinessProbe()
-                // Measured around 30-60 MiB for one zone; the limit bounds a leak, not normal use.
+                // Small requests (one zone, a few sources; not yet measured here); the limit bounds a leak.
                 .withNewResources()
                 .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
                 .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
