@@ -171,7 +171,7 @@ public final class ExternalDnsManifests {
                 // request covers that, the limit bounds a leak with room for a busier cluster.
                 .withNewResources()
                 .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
-                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("64Mi"))
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("96Mi"))
                 .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
                 .endResources()
                 .addNewVolumeMount().withName("aws-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true)
