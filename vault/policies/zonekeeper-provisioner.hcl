@@ -1,7 +1,7 @@
-# Vault policy of the provisioner-service (least privilege). Render it before writing it to Vault: ${VAULT_KV_MOUNT} and the
-# prefix are the service's settings of the same name; ${KUBECONFIG_PREFIX} is the folder under which the upstream
-# provisioner stores kubeconfigs (the lifecycle events' kubeconfigVaultPath). envsubst does it, as compose's init
-# job does; the tests and the local run use OpenBaoMount.serviceToken.
+# Vault policy of the provisioner-service (least privilege). Render it before writing it to Vault: each placeholder is the
+# service's setting of that name (${KUBECONFIG_VAULT_PREFIX}: the folder under which the upstream provisioner stores
+# kubeconfigs, the only one the service reads them from). envsubst does it, as compose's vault-init job does with sed;
+# the tests and the local run use the testkit's ServicePolicies.
 
 # The access key of every organization's IAM user, at <prefix>/<orgId>/aws: written with check-and-set, read back,
 # its version looked up, and deleted with its metadata when the organization is torn down.
@@ -13,6 +13,6 @@ path "${VAULT_KV_MOUNT}/metadata/${CREDENTIALS_VAULT_PREFIX}/*" {
 }
 
 # The kubeconfigs the upstream provisioner stores for each cluster: read only.
-path "${VAULT_KV_MOUNT}/data/${KUBECONFIG_PREFIX}/*" {
+path "${VAULT_KV_MOUNT}/data/${KUBECONFIG_VAULT_PREFIX}/*" {
   capabilities = ["read"]
 }

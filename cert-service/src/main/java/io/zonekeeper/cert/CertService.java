@@ -82,7 +82,7 @@ public final class CertService implements AutoCloseable {
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
-        ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
+        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
 
         OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), new NameClaims(kv, retry), issuer,

@@ -74,7 +74,7 @@ final class CertWorld implements AutoCloseable {
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
     final String vaultToken = vault.serviceToken(ServicePolicies.CERT_SERVICE, Map.of(
-            "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+            "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
     final String commandsTopic = "cert.commands.v1-" + suffix;

@@ -111,7 +111,7 @@ final class Dependencies implements AutoCloseable {
      */
     Map<String, String> vaultEnv(String service, String prefixSetting, String prefix) {
         String token = vault.serviceToken(service, Map.of(prefixSetting, prefix,
-                "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+                "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
         return Map.of(prefixSetting, prefix, "VAULT_TOKEN", token);
     }
 

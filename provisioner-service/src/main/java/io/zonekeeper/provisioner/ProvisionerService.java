@@ -100,7 +100,7 @@ public final class ProvisionerService implements AutoCloseable {
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
-        ClusterClients clusterClients = new ClusterClients(kv, config.kubernetesRequestTimeout());
+        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
         ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones);

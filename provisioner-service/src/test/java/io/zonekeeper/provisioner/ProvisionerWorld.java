@@ -83,7 +83,7 @@ final class ProvisionerWorld implements AutoCloseable {
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
     final String vaultToken = vault.serviceToken(ServicePolicies.PROVISIONER, Map.of(
-            "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+            "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;

@@ -20,6 +20,7 @@ public final class ClusterClients implements AutoCloseable {
     private static final int MAX_CACHED_CLIENTS = 256;
 
     private final VaultVersionedKeyValueOperations kv;
+    private final String kubeconfigPrefix;
     private final Duration requestTimeout;
     /** kubeconfig -> client, least recently used evicted (and closed) beyond the limit. Guarded by itself. */
     private final Map<String, KubernetesClient> cache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -33,8 +34,10 @@ public final class ClusterClients implements AutoCloseable {
         }
     };
 
-    public ClusterClients(VaultVersionedKeyValueOperations kv, Duration requestTimeout) {
+    /** Reads kubeconfigs under {@code kubeconfigPrefix} of the mount only ({@code KUBECONFIG_VAULT_PREFIX}). */
+    public ClusterClients(VaultVersionedKeyValueOperations kv, String kubeconfigPrefix, Duration requestTimeout) {
         this.kv = kv;
+        this.kubeconfigPrefix = kubeconfigPrefix;
         this.requestTimeout = requestTimeout;
     }
 
@@ -44,6 +47,12 @@ public final class ClusterClients implements AutoCloseable {
      * Building a client per event would build an HTTP client and connection pool per event.
      */
     public KubernetesClient connect(String vaultPath) {
+        if (!vaultPath.startsWith(kubeconfigPrefix + "/")) {
+            // The service's Vault policy would refuse the read with a 403, which is transient: the organization would
+            // wait forever on a path no retry can fix. Refused here, the record is dead-lettered with the reason.
+            throw new KubeconfigUnusableException("kubeconfig Vault path '" + vaultPath + "' is outside '"
+                    + kubeconfigPrefix + "/' (KUBECONFIG_VAULT_PREFIX), the only kubeconfigs this service reads");
+        }
         Versioned<Map<String, Object>> secret = kv.get(vaultPath);
         if (secret == null || !secret.hasData() || secret.getRequiredData().get(KUBECONFIG_KEY) == null) {
             throw new KubeconfigUnusableException("no kubeconfig at Vault path '" + vaultPath + "' (key '"

@@ -30,7 +30,7 @@ class ClusterClientsTest {
     private final VaultSettings settings = new VaultSettings(vault.endpoint(),
             new io.zonekeeper.common.config.Secret(vault.token()), vault.mount());
     private final ClusterClients clusters = new ClusterClients(VaultClients.connect(settings).kv(),
-            Duration.ofSeconds(10));
+            settings.kubeconfigPrefix(), Duration.ofSeconds(10));
 
     @AfterEach
     void stop() {
@@ -102,6 +102,18 @@ class ClusterClientsTest {
         assertThatThrownBy(() -> clusters.connect(PATH))
                 .isInstanceOf(KubeconfigUnusableException.class)
                 .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aKubeconfigPathOutsideThePrefixIsRefusedWithoutReadingVault() {
+        // Say an event names another organization's access key: never read, refused with the reason.
+        vault.write("zonekeeper/orgs/other/aws", Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+        vault.resetCounts();
+        assertThatThrownBy(() -> clusters.connect("zonekeeper/orgs/other/aws"))
+                .isInstanceOf(KubeconfigUnusableException.class)
+                .hasMessageContaining("outside 'clusters/' (KUBECONFIG_VAULT_PREFIX)");
+        assertThatThrownBy(() -> clusters.connect("clustersX/kubeconfig")).isInstanceOf(KubeconfigUnusableException.class);
+        assertThat(vault.requests("GET")).isZero();
     }
 
     @Test

@@ -30,9 +30,9 @@ class ServicePoliciesTest {
     private final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(),
             "kv-" + UUID.randomUUID().toString().substring(0, 8));
     private final VaultVersionedKeyValueOperations provisioner = kvAs(vault.serviceToken(ServicePolicies.PROVISIONER,
-            Map.of("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs", "KUBECONFIG_PREFIX", "clusters")));
+            Map.of("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs", "KUBECONFIG_VAULT_PREFIX", "clusters")));
     private final VaultVersionedKeyValueOperations certService = kvAs(vault.serviceToken(ServicePolicies.CERT_SERVICE,
-            Map.of("TLS_VAULT_PREFIX", "zonekeeper/tls", "KUBECONFIG_PREFIX", "clusters")));
+            Map.of("TLS_VAULT_PREFIX", "zonekeeper/tls", "KUBECONFIG_VAULT_PREFIX", "clusters")));
 
     ServicePoliciesTest() {
         vault.write(ACCESS_KEY, Map.of("accessKeyId", "AKIAACME", "secretAccessKey", "never-for-the-cert-service"));

@@ -118,7 +118,8 @@ class VaultAuthenticationTest {
         server.request("POST", "sys/auth/" + path, Map.of("type", "approle"));
         server.request("POST", "auth/" + path + "/role/provisioner", Map.of("token_policies", List.of(policy)));
         VaultSettings settings = new VaultSettings(vault.endpoint(), new VaultAuthentication.AppRole(path,
-                "not-a-role-id", new io.zonekeeper.common.config.Secret("not-a-secret-id")), vault.mount());
+                "not-a-role-id", new io.zonekeeper.common.config.Secret("not-a-secret-id")), vault.mount(),
+                VaultSettings.DEFAULT_KUBECONFIG_PREFIX);
         try (VaultClients.Connection connection = VaultClients.connect(settings)) {
             assertThatThrownBy(() -> connection.kv().get("clusters/prod-1/kubeconfig"))
                     .hasMessageNotContaining("not-a-secret-id")

@@ -49,7 +49,7 @@ public final class OpenBaoMount implements AutoCloseable {
 
     /**
      * A token for one service under its own policy, {@code vault/policies/zonekeeper-<service>.hcl} in the checkout,
-     * rendered for this mount and {@code settings} (the service's prefixes and {@code KUBECONFIG_PREFIX}): what the
+     * rendered for this mount and {@code settings} (the service's prefixes and {@code KUBECONFIG_VAULT_PREFIX}): what the
      * services run with in the tests, so a policy too narrow fails them and one too wide fails the least-privilege
      * tests.
      */
