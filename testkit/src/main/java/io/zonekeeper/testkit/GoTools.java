@@ -1,7 +1,6 @@
 package io.zonekeeper.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -10,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,9 +51,9 @@ public final class GoTools {
 
     /** The program's binary, built first if this checkout has not built this pin yet. */
     public static Path executable(Program program) {
-        byte[] goMod = program.version() == null ? resource(program, "go.mod") : new byte[0];
-        byte[] goSum = program.version() == null ? resource(program, "go.sum") : new byte[0];
-        String pin = sha256(goMod, goSum, String.valueOf(program.version()).getBytes(StandardCharsets.UTF_8))
+        byte[] goMod = program.version() == null ? InstallSteps.resource(GoTools.class, "go/" + program.name() + "/go.mod") : new byte[0];
+        byte[] goSum = program.version() == null ? InstallSteps.resource(GoTools.class, "go/" + program.name() + "/go.sum") : new byte[0];
+        String pin = InstallSteps.sha256(goMod, goSum, String.valueOf(program.version()).getBytes(StandardCharsets.UTF_8))
                 .substring(0, 16);
         Path tools = ProjectDirectories.root().resolve(".tools").resolve("go");
         Path executable = tools.resolve(program.name() + "-" + pin).resolve(program.name());
@@ -99,9 +96,7 @@ public final class GoTools {
             }
             Files.move(partial, executable, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
-            try (var files = Files.walk(module)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
+            TempDirectories.delete(module);
         }
     }
 
@@ -121,44 +116,9 @@ public final class GoTools {
                 + " for the tests, and '" + go + "' could not be run; install Go or point ZONEKEEPER_GO at it");
     }
 
-    private static void run(Path directory, Map<String, String> env, List<String> command) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
-        builder.environment().put("GOFLAGS", "-buildvcs=false");
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed:\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-    }
-
-    private static byte[] resource(Program program, String file) {
-        String name = "go/" + program.name() + "/" + file;
-        try (InputStream in = GoTools.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException(name + " is missing from the testkit jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(byte[]... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (byte[] part : parts) {
-                digest.update(part);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static void run(Path module, Map<String, String> env, List<String> command) throws IOException {
+        Map<String, String> goEnv = new java.util.HashMap<>(env);
+        goEnv.put("GOFLAGS", "-buildvcs=false");
+        InstallSteps.run(module, goEnv, command, Duration.ofMinutes(30));
     }
 }

@@ -1,19 +1,15 @@
 package io.zonekeeper.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +31,8 @@ public final class PythonTools {
     /** The named executable of the virtualenv ({@code moto_server}, {@code bao}), installing first if need be. */
     public static Path executable(String name) {
         Path venv = ProjectDirectories.root().resolve(".venv");
-        byte[] requirements = requirements();
-        String wanted = sha256(requirements);
+        byte[] requirements = InstallSteps.resource(PythonTools.class, REQUIREMENTS);
+        String wanted = InstallSteps.sha256(requirements);
         Path executable = venv.resolve("bin").resolve(name);
         try {
             Files.createDirectories(venv.getParent());
@@ -74,35 +70,6 @@ public final class PythonTools {
     }
 
     private static void run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed:\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-    }
-
-    private static byte[] requirements() {
-        try (InputStream in = PythonTools.class.getResourceAsStream(REQUIREMENTS)) {
-            if (in == null) {
-                throw new IllegalStateException(REQUIREMENTS + " is missing from the testkit jar");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        InstallSteps.run(null, Map.of(), command, Duration.ofMinutes(15));
     }
 }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.GoTools;
 import io.zonekeeper.testkit.LoopbackProgram;
+import io.zonekeeper.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,11 +95,7 @@ public final class ExternalDnsProcess implements AutoCloseable {
     @Override
     public void close() {
         program.close();
-        try (var paths = Files.walk(work)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a temp folder left behind
-        }
+        TempDirectories.delete(work);
     }
 
     /** Writes each Secret volume's keys as files, as the kubelet does; mount path in the pod -> folder here. */

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.GoTools;
 import io.zonekeeper.testkit.LoopbackProgram;
+import io.zonekeeper.testkit.TempDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -25,7 +26,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +94,7 @@ public final class KubeApiServer implements AutoCloseable {
             if (etcd != null) {
                 etcd.close();
             }
-            deleteTree(work);
+            TempDirectories.delete(work);
             throw e instanceof IOException io ? new UncheckedIOException("could not start kube-apiserver", io)
                     : (RuntimeException) e;
         }
@@ -181,7 +181,7 @@ public final class KubeApiServer implements AutoCloseable {
     public void close() {
         apiServer.close();
         etcd.close();
-        deleteTree(work);
+        TempDirectories.delete(work);
     }
 
     private static Map<String, String> writeTokens(Path work, List<String> users) throws IOException {
@@ -289,13 +289,5 @@ public final class KubeApiServer implements AutoCloseable {
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("could not delete {}: {}", root, e.toString());
-        }
     }
 }
