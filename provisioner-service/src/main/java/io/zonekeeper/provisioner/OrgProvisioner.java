@@ -135,12 +135,12 @@ final class OrgProvisioner {
 
         String path = naming.iamPath(org.orgId());
         String policyName = naming.policyName(org.orgId(), org.orgName());
-        IamPolicies.Ensured policy = policies.ensure(path, policyName, ZonePolicyDocument.forZone(zone.id()), zone.id());
+        IamPolicies.Ensured policy = policies.ensure(path, policyName, ZonePolicyDocument.forZone(zone.id()));
         switch (policy.change()) {
             case CREATED -> audit.record(AuditAction.CREATED, ResourceType.IAM_POLICY, policy.arn(), null,
                     Map.of("zoneId", zone.id()));
             case UPDATED -> audit.record(AuditAction.UPDATED, ResourceType.IAM_POLICY, policy.arn(),
-                    "the policy named another zone; published a new default version", Map.of("zoneId", zone.id()));
+                    "the policy granted something else (another zone, or an older grant); published a new default version", Map.of("zoneId", zone.id()));
             case NONE -> { }
         }
 

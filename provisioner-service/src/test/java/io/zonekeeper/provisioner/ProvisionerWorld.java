@@ -23,6 +23,7 @@ import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.faults.Route53Authorizer;
 import io.zonekeeper.testkit.faults.Route53Enforcement;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
@@ -75,6 +76,8 @@ final class ProvisionerWorld implements AutoCloseable {
     final MotoServer moto = MotoServer.shared();
     final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
     final FaultProxy aws;
+    /** IAM for Route53 calls signed with an organization's key (ExternalDNS's); Zonekeeper's own key passes. */
+    final Route53Authorizer authorizer;
     final Route53Client route53;
     final IamClient iam;
     final String parentZoneId;
@@ -104,6 +107,8 @@ final class ProvisionerWorld implements AutoCloseable {
         moto.reset();
         aws = FaultProxy.start(moto.endpoint(), 1234);
         aws.enforce(new Route53Enforcement());
+        authorizer = new Route53Authorizer(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
+        aws.authorize(authorizer);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
                 .credentialsProvider(credentials).build();
@@ -352,6 +357,7 @@ final class ProvisionerWorld implements AutoCloseable {
         route53.close();
         iam.close();
         aws.close();
+        authorizer.close();
         vault.close();
         registryServer.close();
     }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
@@ -18,6 +19,7 @@ import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.testkit.externaldns.ExternalDnsProcess;
+import io.zonekeeper.testkit.faults.Route53Authorizer;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +69,10 @@ class RealExternalDnsTest {
             assertThat(externalDns.alive()).isTrue();
         }
         assertThat(world.deadLetters()).isEmpty();
+        // Every call it made was signed with the organization's key and allowed by the organization's policy.
+        assertThat(world.authorizer.decisions()).allSatisfy(d -> assertThat(d.allowed()).as(d.toString()).isTrue())
+                .extracting(Route53Authorizer.Decision::action).contains("route53:ListHostedZones",
+                        "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets");
     }
 
     @Test
@@ -152,6 +158,74 @@ class RealExternalDnsTest {
         }
     }
 
+    @Test
+    void anOrganizationsKeyCannotChangeAnotherOrganizationsZoneEvenWithExternalDnsPointedThere() {
+        KubeApiServer acmeCluster = world.realCluster("real-1");
+        world.realCluster("real-g");
+        provision("real-1");
+        world.emit(ProvisionerWorld.event("org-2", "globex", "real-g", ClusterStatus.RUNNING));
+        String globexZone = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY).getZoneId();
+        try (KubernetesClient admin = acmeCluster.adminClient()) {
+            // A tenant who may edit its own cluster points its ExternalDNS at the other organization's zone.
+            Deployment hijacked = new DeploymentBuilder(deployment(admin)).editSpec().editTemplate().editSpec()
+                    .editFirstContainer().withArgs(deployment(admin).getSpec().getTemplate().getSpec().getContainers()
+                            .get(0).getArgs().stream().map(arg -> arg.startsWith("--domain-filter=")
+                                    ? "--domain-filter=globex.example.com" : arg.startsWith("--zone-id-filter=")
+                                    ? "--zone-id-filter=" + globexZone : arg).toList())
+                    .endContainer().endSpec().endTemplate().endSpec().build();
+            loadBalancer(admin, "web", "www.globex.example.com", "203.0.113.66");
+            try (ExternalDnsProcess externalDns = runExternalDns(acmeCluster, hijacked)) {
+                String zoneArn = "arn:aws:route53:::hostedzone/" + globexZone;
+                await().atMost(SYNC).untilAsserted(() -> assertThat(world.authorizer.decisions())
+                        .as("ExternalDNS printed:%n%s", externalDns.logTail())
+                        .anyMatch(d -> d.resource().equals(zoneArn) && !d.allowed()));
+                assertThat(world.authorizer.decisions()).filteredOn(d -> d.resource().equals(zoneArn))
+                        .noneMatch(d -> d.allowed() && d.action().equals("route53:ChangeResourceRecordSets"));
+                assertThat(externalDns.log()).contains("AccessDenied");
+            }
+        }
+        assertThat(records(globexZone)).noneMatch(r -> r.name().startsWith("www."));
+    }
+
+    @Test
+    void aReplacedKeyRollsExternalDnsAndTheOldKeyStopsWorking() {
+        KubeApiServer first = world.realCluster("real-1");
+        world.realCluster("real-2");
+        String zoneId = provision("real-1");
+        try (KubernetesClient admin = first.adminClient()) {
+            String hashBefore = credentialsHash(deployment(admin));
+            try (ExternalDnsProcess before = runExternalDns(first)) {
+                loadBalancer(admin, "web", "web.real-1.acme.example.com", "203.0.113.10");
+                await().atMost(SYNC).untilAsserted(() ->
+                        assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A)).isPresent());
+
+                // The stored key no longer matches IAM (a backup restored over it): the next event replaces it.
+                var state = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+                world.vault.write(state.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
+                        "secretAccessKey", "not-a-real-secret"));
+                world.emit(ProvisionerWorld.event("org-1", "acme", "real-2", ClusterStatus.RUNNING));
+                String newKey = world.awaitState("org-1", s -> s.getClusters().size() == 2
+                        && !s.getAccessKeyId().equals(state.getAccessKeyId())).getAccessKeyId();
+
+                // The pod template changed, so a kubelet replaces the pod; until then the old pod's key is refused.
+                await().atMost(SYNC).until(() -> !credentialsHash(deployment(admin)).equals(hashBefore));
+                loadBalancer(admin, "api", "api.real-1.acme.example.com", "203.0.113.11");
+                await().atMost(SYNC).untilAsserted(() -> assertThat(before.log())
+                        .contains("The security token included in the request is invalid"));
+                assertThat(record(zoneId, "api.real-1.acme.example.com.", RRType.A)).isEmpty();
+                assertThat(newKey).isNotEqualTo(state.getAccessKeyId());
+            }
+            try (ExternalDnsProcess rolled = runExternalDns(first)) {
+                await().atMost(SYNC).untilAsserted(() -> assertThat(record(zoneId, "api.real-1.acme.example.com.",
+                        RRType.A)).as("ExternalDNS printed:%n%s", rolled.logTail()).isPresent());
+            }
+        }
+    }
+
+    private static String credentialsHash(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getMetadata().getAnnotations().get(ExternalDnsManifests.CREDENTIALS_HASH);
+    }
+
     /** The organization's first cluster runs; returns its zone once the provisioner has made it. */
     private String provision(String clusterId) {
         world.startService("provisioner-" + world.suffix);
@@ -162,7 +236,13 @@ class RealExternalDnsTest {
     /** Runs the ExternalDNS the provisioner deployed in {@code cluster}, as its service account. */
     private ExternalDnsProcess runExternalDns(KubeApiServer cluster) {
         try (KubernetesClient admin = cluster.adminClient()) {
-            Deployment deployment = await().atMost(SYNC).until(() -> deployment(admin), d -> d != null);
+            return runExternalDns(cluster, await().atMost(SYNC).until(() -> deployment(admin), d -> d != null));
+        }
+    }
+
+    /** Runs {@code deployment} in {@code cluster} with the Secret and service account the provisioner made there. */
+    private ExternalDnsProcess runExternalDns(KubeApiServer cluster, Deployment deployment) {
+        try (KubernetesClient admin = cluster.adminClient()) {
             Secret credentials = admin.secrets().inNamespace("external-dns").withName(ExternalDnsManifests.SECRET_NAME)
                     .get();
             String token = admin.serviceAccounts().inNamespace("external-dns")
@@ -170,7 +250,7 @@ class RealExternalDnsTest {
                     .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
                     .getStatus().getToken();
             return ExternalDnsProcess.start(deployment, Map.of(ExternalDnsManifests.SECRET_NAME, credentials),
-                    cluster.kubeconfigWithToken("external-dns", token), world.moto.endpoint());
+                    cluster.kubeconfigWithToken("external-dns", token), world.aws.endpoint());
         }
     }
 

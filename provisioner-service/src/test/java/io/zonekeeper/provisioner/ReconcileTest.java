@@ -3,6 +3,7 @@ package io.zonekeeper.provisioner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
@@ -54,6 +55,28 @@ class ReconcileTest {
                 .anySatisfy(p -> assertThat(p.policyArn()).isEqualTo(ready.getPolicyArn()));
         assertThat(world.orgStates().get("org-1").getAccessKeyId()).as("the key was fine: kept")
                 .isEqualTo(ready.getAccessKeyId());
+    }
+
+    @Test
+    void reconcileReplacesAPolicyThatGrantsMoreThanTheOrganizationsOwnZone() {
+        world.cluster("c-1");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        // Someone widens the policy by hand, or an older release granted more: same zone, more rights.
+        String widened = ZonePolicyDocument.forZone(ready.getZoneId())
+                .replace("hostedzone/" + ready.getZoneId(), "hostedzone/*");
+        world.iam.createPolicyVersion(r -> r.policyArn(ready.getPolicyArn()).policyDocument(widened).setAsDefault(true));
+
+        String command = world.reconcile("org-1");
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> repairs(command).size() == 1);
+        assertThat(repairs(command)).extracting(AuditEvent::getResourceType).containsExactly(ResourceType.IAM_POLICY);
+        var policy = world.iam.getPolicy(r -> r.policyArn(ready.getPolicyArn())).policy();
+        String document = world.iam.getPolicyVersion(r -> r.policyArn(policy.arn())
+                .versionId(policy.defaultVersionId())).policyVersion().document();
+        assertThat(ZonePolicyDocument.same(document, ZonePolicyDocument.forZone(ready.getZoneId()))).isTrue();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.zonekeeper.provisioner.aws;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -42,10 +43,10 @@ public final class IamPolicies {
 
     /**
      * Makes the policy exist with {@code document} as its default version. An existing policy whose default
-     * version grants another zone (the zone was recreated) gets a new default version; the oldest non-default
-     * version is deleted first when IAM's five are used.
+     * version grants anything else (another zone after a re-creation, or what an older Zonekeeper granted) gets a
+     * new default version; the oldest non-default version is deleted first when IAM's five are used.
      */
-    public Ensured ensure(String path, String name, String document, String zoneId) {
+    public Ensured ensure(String path, String name, String document) {
         Optional<Policy> existing = find(path, name);
         if (existing.isEmpty()) {
             try {
@@ -63,7 +64,7 @@ public final class IamPolicies {
         Policy policy = existing.get();
         String current = call("GetPolicyVersion", () -> iam.getPolicyVersion(r -> r.policyArn(policy.arn())
                 .versionId(policy.defaultVersionId()))).policyVersion().document();
-        if (zoneId.equals(io.zonekeeper.provisioner.model.ZonePolicyDocument.zoneIdIn(current).orElse(null))) {
+        if (ZonePolicyDocument.same(current, document)) {
             return new Ensured(policy.arn(), Change.NONE);
         }
         List<PolicyVersion> versions = versions(policy.arn());

@@ -57,6 +57,7 @@ public final class FaultProxy implements AutoCloseable {
     private final Random random;
     private volatile FaultRates rates = FaultRates.NONE;
     private volatile Route53Enforcement route53 = null;
+    private volatile Route53Authorizer authorizer = null;
     private HttpServer server;
 
     static {
@@ -87,6 +88,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Refuses what Route53 would refuse and the emulator behind the proxy does not check (see the class). */
     public void enforce(Route53Enforcement rules) {
         this.route53 = rules;
+    }
+
+    /** Refuses Route53 requests the signing user's IAM policies do not allow (see {@link Route53Authorizer}). */
+    public void authorize(Route53Authorizer iam) {
+        this.authorizer = iam;
     }
 
     /** Fails the next {@code times} requests (of any operation) with {@code fault}, before any random fault. */
@@ -181,8 +187,13 @@ public final class FaultProxy implements AutoCloseable {
             if (action != null) {
                 action.run();
             }
+            Route53Authorizer iam = authorizer;
+            FaultResponses.Response refusal = iam == null ? null
+                    : iam.admit(operation, uri.getRawPath(), exchange.getRequestHeaders().getFirst("Authorization"), body);
             Route53Enforcement rules = route53;
-            FaultResponses.Response refusal = rules == null ? null : rules.admit(operation, body);
+            if (refusal == null && rules != null) {
+                refusal = rules.admit(operation, body);
+            }
             if (refusal != null) {
                 respond(exchange, refusal);
                 return;

@@ -69,7 +69,7 @@ public final class Route53Enforcement {
         return total;
     }
 
-    private static Document parse(byte[] body) {
+    static Document parse(byte[] body) {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setNamespaceAware(true);
