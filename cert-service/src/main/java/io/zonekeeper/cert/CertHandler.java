@@ -168,6 +168,10 @@ final class CertHandler implements RecordHandler {
             return;
         }
         String orgId = orgIdMatchingKey(command.getOrgId(), record);
+        if (command.getAction() == OrgAction.ROLL_EXTERNAL_DNS) {
+            // The provisioner's own command on the shared topic: nothing of the cert service's to do.
+            return;
+        }
         if (command.getAction() != OrgAction.RECONCILE) {
             throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
         }

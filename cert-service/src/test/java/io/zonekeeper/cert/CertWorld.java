@@ -200,10 +200,14 @@ final class CertWorld implements AutoCloseable {
 
     /** What {@code zk reconcile --org} publishes; returns the command id audit events name as their cause. */
     String reconcile(String orgId) {
+        return orgCommand(orgId, io.zonekeeper.schemas.OrgAction.RECONCILE);
+    }
+
+    /** An organization command on the topic both services read; returns its id. */
+    String orgCommand(String orgId, io.zonekeeper.schemas.OrgAction action) {
         UUID commandId = UUID.randomUUID();
         send(orgCommandsTopic, orgId, io.zonekeeper.schemas.OrgCommand.newBuilder().setCommandId(commandId)
-                .setIssuedAt(clock.instant()).setIssuedBy("test").setOrgId(orgId)
-                .setAction(io.zonekeeper.schemas.OrgAction.RECONCILE).build());
+                .setIssuedAt(clock.instant()).setIssuedBy("test").setOrgId(orgId).setAction(action).build());
         return commandId.toString();
     }
 

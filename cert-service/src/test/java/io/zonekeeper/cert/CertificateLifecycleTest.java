@@ -164,6 +164,8 @@ class CertificateLifecycleTest {
         }
         assertThat(world.secretIn("c-1", "zonekeeper-tls")).isEmpty();
 
+        // The provisioner's own command on the shared topic comes first: skipped, not dead-lettered.
+        String roll = world.orgCommand("org-1", io.zonekeeper.schemas.OrgAction.ROLL_EXTERNAL_DNS);
         String command = world.reconcile("org-1");
 
         TlsMaterial restored = world.awaitSecret("c-1", "zonekeeper-tls", s -> true);
@@ -172,6 +174,8 @@ class CertificateLifecycleTest {
                 command.equals(a.getCauseEventId()) && a.getAction() == AuditAction.INJECTED));
         assertThat(world.audits()).filteredOn(a -> command.equals(a.getCauseEventId()))
                 .extracting(AuditEvent::getAction).containsExactly(AuditAction.INJECTED);
+        assertThat(world.audits()).noneMatch(a -> roll.equals(a.getCauseEventId()));
+        assertThat(world.deadLetters(world.orgCommandsTopic)).isEmpty();
     }
 
     @Test

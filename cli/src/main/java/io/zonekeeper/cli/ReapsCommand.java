@@ -57,14 +57,20 @@ final class ReapsCommand implements Callable<Integer> {
     Duration window;
 
     @Option(names = "--route53-rate", defaultValue = "${env:ROUTE53_RATE_PER_SECOND:-10}",
-            description = "Route53 requests per second the provisioner may make (default: $ROUTE53_RATE_PER_SECOND"
-                    + " or ${DEFAULT-VALUE}; the account's bucket is shared with every ExternalDNS)")
-    double route53Rate;
+            description = "the account's Route53 requests per second (default: $ROUTE53_RATE_PER_SECOND or"
+                    + " ${DEFAULT-VALUE})")
+    double accountRate;
+
+    @Option(names = "--external-dns-share", defaultValue = "${env:EXTERNAL_DNS_ROUTE53_SHARE:-0.5}",
+            description = "the part of it the fleet's ExternalDNS poll with (default: $EXTERNAL_DNS_ROUTE53_SHARE or"
+                    + " ${DEFAULT-VALUE}); the provisioner's own rate is the rest")
+    double externalDnsShare;
 
     @Override
     public Integer call() {
+        double route53Rate = accountRate * (1 - externalDnsShare);
         if (!(route53Rate > 0)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--route53-rate must be positive");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--route53-rate must be positive and --external-dns-share below 1");
         }
         Instant now = at != null ? at : Zk.clock().now();
         List<PendingReap> reaps = pending(reaper);

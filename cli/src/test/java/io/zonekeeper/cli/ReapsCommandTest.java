@@ -51,9 +51,10 @@ class ReapsCommandTest {
                 "MONTH_END", "2027-02-28T18:00:00Z", "waiting"));
         assertThat(fits[1].lines()).anySatisfy(l -> assertThat(l).startsWith("org-b").contains("MONTH_END"));
         assertThat(fits[1]).doesNotContain("org-c").contains("Month-end window 2027-02-28T18:00:00Z to"
-                + " 2027-03-01T00:00:00Z (6h): 2 reap(s) due, 10 Route53 calls at 10/s take about 1s: fits");
+                + " 2027-03-01T00:00:00Z (6h): 2 reap(s) due, 10 Route53 calls at 5/s take about 2s: fits");
 
-        String[] tooSlow = zk("reaps", "--reaper", reaper.url(), "--at", NOW.toString(), "--route53-rate", "0.0001");
+        String[] tooSlow = zk("reaps", "--reaper", reaper.url(), "--at", NOW.toString(), "--route53-rate", "0.0002",
+                "--external-dns-share", "0.5");
         assertThat(tooSlow[1]).contains("take about 27h46m40s: DOES NOT FIT: the last would finish 21h46m40s into the"
                 + " next month");
 

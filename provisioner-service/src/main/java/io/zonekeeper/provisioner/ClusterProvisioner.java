@@ -9,6 +9,7 @@ import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
@@ -37,12 +39,20 @@ final class ClusterProvisioner {
     private final ExternalDnsDeployment externalDns;
     private final VaultSecrets vault;
     private final HostedZones zones;
+    private final Supplier<FleetPolling> fleetPolling;
 
-    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, VaultSecrets vault, HostedZones zones) {
+    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, VaultSecrets vault, HostedZones zones,
+                       Supplier<FleetPolling> fleetPolling) {
         this.clusters = clusters;
         this.externalDns = externalDns;
         this.vault = vault;
         this.zones = zones;
+        this.fleetPolling = fleetPolling;
+    }
+
+    /** The polling interval the fleet's ExternalDNS get now. */
+    FleetPolling polling() {
+        return fleetPolling.get();
     }
 
     /** The stored key for the organization, if Vault has it. */
@@ -50,11 +60,12 @@ final class ClusterProvisioner {
         return vault.read(state.getCredentialsVaultPath());
     }
 
-    void ensure(Cluster cluster, OrgDnsState state, StoredKey key, AuditTrail audit) {
+    /** ExternalDNS in the cluster with the key, the zone and {@code polling}. */
+    void ensure(Cluster cluster, OrgDnsState state, StoredKey key, FleetPolling polling, AuditTrail audit) {
         var target = new ExternalDnsManifests.Target(state.getZoneName(), state.getZoneId(), cluster.clusterId());
         var credentials = new ExternalDnsManifests.Credentials(key.accessKeyId(), key.secretAccessKey(), key.version());
         KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
-        ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials);
+        ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials, polling);
         for (String created : result.created()) {
             audit.record(created.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.CREATED,
                     created.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
@@ -68,7 +79,7 @@ final class ClusterProvisioner {
     }
 
     /**
-     * Brings the organization's other running clusters to the state's key and zone (all of them when
+     * Brings the organization's other running clusters to the state's key, zone and the fleet's polling (all of them when
      * {@code everyRunning}, as a reconcile does; otherwise those behind), in the roster's order, and returns the
      * roster as it now is. A cluster that cannot be configured (API server down, kubeconfig gone, a refusal) does
      * not hold up the organization: it keeps the key and zone it has, its entry says why, the key it uses is not
@@ -77,17 +88,19 @@ final class ClusterProvisioner {
     List<OrgCluster> rollOut(List<OrgCluster> roster, String exceptClusterId, OrgDnsState state, StoredKey key,
                              boolean everyRunning, AuditTrail audit) {
         List<OrgCluster> result = new ArrayList<>();
+        FleetPolling polling = polling();
         for (OrgCluster cluster : roster) {
-            boolean behind = ClusterRoster.isBehind(cluster, key.accessKeyId(), state.getZoneId());
+            boolean behind = ClusterRoster.isBehind(cluster, key.accessKeyId(), state.getZoneId(), polling);
             if (cluster.getClusterId().equals(exceptClusterId) || !cluster.getRunning() || !(behind || everyRunning)) {
                 result.add(cluster);
                 continue;
             }
             AuditTrail trail = audit.forCluster(cluster.getClusterId());
             try {
-                ensure(new Cluster(cluster.getClusterId(), cluster.getKubeconfigVaultPath()), state, key, trail);
+                ensure(new Cluster(cluster.getClusterId(), cluster.getKubeconfigVaultPath()), state, key, polling, trail);
                 result.add(OrgCluster.newBuilder(cluster).setAccessKeyId(key.accessKeyId())
-                        .setZoneId(state.getZoneId()).setLastError(null).build());
+                        .setZoneId(state.getZoneId()).setExternalDnsIntervalSeconds(polling.intervalSeconds())
+                        .setLastError(null).build());
             } catch (RuntimeException unreachable) {
                 // Class and message only: the clients used here put no secret values in their messages.
                 String reason = unreachable.getClass().getSimpleName() + ": " + unreachable.getMessage();

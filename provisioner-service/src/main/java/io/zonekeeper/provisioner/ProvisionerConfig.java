@@ -11,6 +11,7 @@ import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.ratelimit.BucketSpec;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.FleetPolling;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +34,7 @@ public record ProvisionerConfig(
         String credentialsVaultPrefix,
         ExternalDnsManifests.Settings externalDns,
         RateLimits rateLimits,
+        Fleet fleet,
         Duration kubernetesRequestTimeout,
         boolean adoptUnownedZones,
         String delegationSet) {
@@ -47,8 +49,16 @@ public record ProvisionerConfig(
                          String deadLetterSuffix) {
     }
 
-    /** Client-side token buckets, per AWS account, shared in spirit with every ExternalDNS using the account. */
+    /**
+     * Client-side token buckets. Route53's account bucket is shared with every ExternalDNS using the account: the
+     * fleet's polling is sized to its share of it, and Zonekeeper's own bucket is the remainder.
+     */
     public record RateLimits(BucketSpec route53, Map<String, BucketSpec> route53Operations, BucketSpec iam) {
+    }
+
+    /** The fleet's ExternalDNS: its part of Route53's bucket, the zones it lists besides Zonekeeper's, how often
+     *  it is checked against that. */
+    public record Fleet(FleetPolling.Budget budget, int otherZones, Duration scanPeriod) {
     }
 
     public static ProvisionerConfig read(EnvReader env) {
@@ -66,6 +76,10 @@ public record ProvisionerConfig(
         if (!EXTERNAL_DNS_POLICIES.contains(policy)) {
             env.problem("EXTERNAL_DNS_POLICY must be one of " + EXTERNAL_DNS_POLICIES + ", not '" + policy + "'");
         }
+        // The account's Route53 bucket, split between the fleet's ExternalDNS polling and Zonekeeper itself.
+        double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000);
+        int route53Burst = env.integer("ROUTE53_BURST", 50, 1, 100_000);
+        double share = env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95);
         var config = new ProvisionerConfig(
                 ServiceIdentity.read(env, SERVICE),
                 KafkaSettings.read(env),
@@ -92,14 +106,16 @@ public record ProvisionerConfig(
                         env.optional("EXTERNAL_DNS_IMAGE", DEFAULT_EXTERNAL_DNS_IMAGE),
                         policy),
                 new RateLimits(
-                        BucketSpec.of(env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000),
-                                env.integer("ROUTE53_BURST", 50, 1, 100_000)),
+                        BucketSpec.of(route53Rate * (1 - share), Math.max(1, Math.round(route53Burst * (1 - share)))),
                         Map.of("CreateHostedZone", BucketSpec.of(env.decimal("ROUTE53_CREATE_ZONE_RATE_PER_SECOND", 2,
                                         0.01, 10_000), 2),
                                 "DeleteHostedZone", BucketSpec.of(env.decimal("ROUTE53_DELETE_ZONE_RATE_PER_SECOND", 5,
                                         0.01, 10_000), 5)),
                         BucketSpec.of(env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000),
                                 env.integer("IAM_BURST", 20, 1, 100_000))),
+                new Fleet(new FleetPolling.Budget(route53Rate, share),
+                        env.integer("ROUTE53_OTHER_ZONES", 0, 0, 1_000_000),
+                        env.duration("EXTERNAL_DNS_FLEET_SCAN", Duration.ofMinutes(1))),
                 env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
                 env.bool("ADOPT_UNOWNED_ZONES", false),
                 delegationSet);

@@ -19,6 +19,7 @@ import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.provisioner.aws.ZoneQuotaException;
 import io.zonekeeper.provisioner.model.ClusterRoster;
+import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.provisioner.vault.StoredKey;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -159,16 +160,18 @@ final class ProvisionerHandler implements RecordHandler {
             String expected = state.get().getAccessKeyId();
             Optional<StoredKey> key = clusters.storedKey(state.get()).filter(k -> k.accessKeyId().equals(expected));
             if (key.isPresent()) {
-                clusters.ensure(cluster, state.get(), key.get(), trail);
-                return configured(state.get(), cluster, key.get());
+                FleetPolling polling = clusters.polling();
+                clusters.ensure(cluster, state.get(), key.get(), polling, trail);
+                return configured(state.get(), cluster, key.get(), polling);
             }
         }
         OrgProvisioner.Provisioned provisioned = ensureOwned(org, state, record, trail);
         OrgDnsState ready = provisioned.state();
         StoredKey key = clusters.storedKey(ready).orElseThrow(() -> new TransientFailureException(
                 "vault read of the key just stored", 1, new IllegalStateException("not visible yet")));
-        clusters.ensure(cluster, ready, key, trail);
-        OrgDnsState withThis = configured(ready, cluster, key);
+        FleetPolling polling = clusters.polling();
+        clusters.ensure(cluster, ready, key, polling, trail);
+        OrgDnsState withThis = configured(ready, cluster, key, polling);
         return rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail);
     }
 
@@ -200,9 +203,10 @@ final class ProvisionerHandler implements RecordHandler {
         return withClusters(ready, roster);
     }
 
-    private static OrgDnsState configured(OrgDnsState state, ClusterProvisioner.Cluster cluster, StoredKey key) {
+    private static OrgDnsState configured(OrgDnsState state, ClusterProvisioner.Cluster cluster, StoredKey key,
+                                          FleetPolling polling) {
         return withClusters(state, ClusterRoster.configured(state.getClusters(), cluster.clusterId(),
-                cluster.kubeconfigPath(), key.accessKeyId(), state.getZoneId()));
+                cluster.kubeconfigPath(), key.accessKeyId(), state.getZoneId(), polling));
     }
 
     private static OrgDnsState withClusters(OrgDnsState state, List<OrgCluster> roster) {
@@ -272,6 +276,10 @@ final class ProvisionerHandler implements RecordHandler {
             throw new InvalidEventException("record key '" + keyOf(record) + "' is not the command's organization id '"
                     + orgId + "'");
         }
+        if (command.getAction() == OrgAction.ROLL_EXTERNAL_DNS) {
+            rollExternalDns(orgId, command);
+            return;
+        }
         if (command.getAction() != OrgAction.RECONCILE) {
             throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
         }
@@ -290,6 +298,28 @@ final class ProvisionerHandler implements RecordHandler {
             // (a deleted Secret, an edited Deployment) is what an operator's reconcile is for.
             OrgDnsState reconciled = rolledOut(checked.state(), checked.staleKeys(), null, key, true, trail);
             states.publish(OrgDnsState.newBuilder(reconciled).setLastEventId(state.get().getLastEventId()).build());
+        }
+        trail.awaitDurable();
+    }
+
+    /**
+     * The fleet outgrew its Route53 share ({@link ExternalDnsFleet}): the organization's running clusters that poll
+     * more often than the fleet's interval get it, with the key and zone they are meant to have. Kubernetes only: no
+     * AWS call. An organization without a ready zone or a usable stored key has nothing to roll; its next event or
+     * reconcile deploys the current interval anyway.
+     */
+    private void rollExternalDns(String orgId, OrgCommand command) {
+        Optional<OrgDnsState> state = states.get(orgId).filter(s -> s.getStatus() == OrgDnsStatus.READY);
+        Optional<StoredKey> key = state.flatMap(clusters::storedKey)
+                .filter(k -> k.accessKeyId().equals(state.get().getAccessKeyId()));
+        if (key.isEmpty()) {
+            LOG.info("no ExternalDNS of {} to roll: no ready zone or no current stored key", orgId);
+            return;
+        }
+        AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
+        OrgDnsState rolled = rolledOut(state.get(), List.of(), null, key.get(), false, trail);
+        if (!rolled.getClusters().equals(state.get().getClusters())) {
+            states.publish(OrgDnsState.newBuilder(rolled).setUpdatedAt(clock.instant()).build());
         }
         trail.awaitDurable();
     }

@@ -2,6 +2,7 @@ package io.zonekeeper.provisioner;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonekeeper.common.audit.AuditPublisher;
+import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.aws.AwsCallMetrics;
 import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.aws.RateLimitingInterceptor;
@@ -35,24 +36,43 @@ import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.common.time.ServiceClock;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
 /** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ProvisionerService implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerService.class);
+
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
     private final OpsServer ops;
+    private final ExternalDnsFleet fleet;
+    private final Duration fleetScanPeriod;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "external-dns-fleet");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private ProvisionerService(ProvisionerConfig config, ServiceClock time) {
         metrics = ServiceMetrics.prometheus(config.identity());
@@ -102,8 +122,22 @@ public final class ProvisionerService implements AutoCloseable {
                 config.topics().deadLetterSuffix(), clock, metrics);
         ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
+        // The handler asks the consumer how far the lifecycle partitions are done (the reap fence), the fleet asks
+        // which command partitions it owns, and the consumer needs the handler: the holder breaks the cycle.
+        KeyedParallelConsumer[] self = new KeyedParallelConsumer[1];
+        String commandsTopic = config.topics().orgCommands();
+        AvroSerializer<OrgCommand> commandSerializer = new AvroSerializer<>(registry, false, true);
+        fleet = new ExternalDnsFleet(states, config.fleet().budget(), config.fleet().otherZones(),
+                config.fleet().scanPeriod(),
+                orgId -> ownsCommandPartition(self[0], commandsTopic, commandPartition(producer, commandsTopic, orgId)),
+                partition -> ownsCommandPartition(self[0], commandsTopic, partition),
+                command -> send(producer, commandsTopic, command.getOrgId(), commandSerializer.serialize(commandsTopic,
+                        command)),
+                rollId -> new AuditTrail(audit, rollId, null, null), clock);
+        fleetScanPeriod = config.fleet().scanPeriod();
         ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
-                new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones);
+                new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones,
+                fleet::polling);
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());
         // Lifecycle events and reap commands of an organization share a partition number (both keyed by orgId,
@@ -111,9 +145,6 @@ public final class ProvisionerService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        // The handler asks the consumer how far the lifecycle partitions are done (the reap fence), and the
-        // consumer needs the handler: the holder breaks the construction cycle.
-        KeyedParallelConsumer[] self = new KeyedParallelConsumer[1];
         ProvisionerHandler handler = new ProvisionerHandler(config.topics(),
                 new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
                 new RecordDecoder<>(ZoneReapCommand.class, registry),
@@ -138,8 +169,40 @@ public final class ProvisionerService implements AutoCloseable {
     public static ProvisionerService start(ProvisionerConfig config, ServiceClock clock) {
         ProvisionerService service = new ProvisionerService(config, clock);
         service.consumer.start("provisioner-consumer");
+        service.scheduler.scheduleWithFixedDelay(service::scanFleet, service.fleetScanPeriod.toMillis(),
+                service.fleetScanPeriod.toMillis(), TimeUnit.MILLISECONDS);
         service.ops.start();
         return service;
+    }
+
+    private void scanFleet() {
+        try {
+            fleet.scan();
+        } catch (RuntimeException e) {
+            // The next scan tries again; a re-roll is never urgent (polling only drifts slowly past the share).
+            LOG.warn("could not check the ExternalDNS fleet's Route53 polling: {}", e.toString());
+        }
+    }
+
+    /** The partition Kafka's default partitioner gives a record keyed by {@code orgId}. */
+    private static int commandPartition(Producer<byte[], byte[]> producer, String topic, String orgId) {
+        int partitions = producer.partitionsFor(topic).size();
+        return Utils.toPositive(Utils.murmur2(orgId.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private static boolean ownsCommandPartition(KeyedParallelConsumer consumer, String topic, int partition) {
+        return consumer != null && consumer.assignment().contains(new TopicPartition(topic, partition));
+    }
+
+    private static void send(Producer<byte[], byte[]> producer, String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not send a command to " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending a command to " + topic, e);
+        }
     }
 
     public PrometheusMeterRegistry metrics() {
@@ -152,6 +215,7 @@ public final class ProvisionerService implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.shutdownNow();
         consumer.close();
         ops.close();
         resources.close();

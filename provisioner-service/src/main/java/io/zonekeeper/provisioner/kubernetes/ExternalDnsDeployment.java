@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.zonekeeper.common.kubernetes.KubernetesErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.FleetPolling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,12 +40,12 @@ public final class ExternalDnsDeployment {
     }
 
     public Result ensure(KubernetesClient client, ExternalDnsManifests.Target target,
-                         ExternalDnsManifests.Credentials credentials) {
+                         ExternalDnsManifests.Credentials credentials, FleetPolling polling) {
         List<String> created = new ArrayList<>();
         List<String> updated = new ArrayList<>();
         for (HasMetadata desired : List.of(manifests.namespace(), manifests.credentialsSecret(credentials),
                 manifests.serviceAccount(), manifests.clusterRole(), manifests.clusterRoleBinding(),
-                manifests.deployment(target, credentials))) {
+                manifests.deployment(target, credentials, polling))) {
             switch (ensure(client, desired)) {
                 case CREATED -> created.add(describe(desired));
                 case UPDATED -> updated.add(describe(desired));

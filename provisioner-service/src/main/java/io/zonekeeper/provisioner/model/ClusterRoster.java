@@ -14,16 +14,17 @@ public final class ClusterRoster {
     private ClusterRoster() {
     }
 
-    /** The cluster as just configured with {@code accessKeyId} and {@code zoneId}, running. */
+    /** The cluster as just configured with {@code accessKeyId}, {@code zoneId} and the fleet's polling, running. */
     public static List<OrgCluster> configured(List<OrgCluster> roster, String clusterId, String kubeconfigVaultPath,
-                                              String accessKeyId, String zoneId) {
-        return with(roster, new OrgCluster(clusterId, kubeconfigVaultPath, true, accessKeyId, zoneId, null));
+                                              String accessKeyId, String zoneId, FleetPolling polling) {
+        return with(roster, new OrgCluster(clusterId, kubeconfigVaultPath, true, accessKeyId, zoneId, null,
+                polling.intervalSeconds()));
     }
 
     /** The cluster no longer runs (STOPPED, ERROR): it keeps what it has and is brought up to date when it runs. */
     public static List<OrgCluster> stopped(List<OrgCluster> roster, String clusterId, String kubeconfigVaultPath) {
         OrgCluster known = find(roster, clusterId);
-        return with(roster, known == null ? new OrgCluster(clusterId, kubeconfigVaultPath, false, null, null, null)
+        return with(roster, known == null ? new OrgCluster(clusterId, kubeconfigVaultPath, false, null, null, null, null)
                 : OrgCluster.newBuilder(known).setRunning(false).setKubeconfigVaultPath(kubeconfigVaultPath).build());
     }
 
@@ -31,10 +32,20 @@ public final class ClusterRoster {
         return roster.stream().filter(c -> !c.getClusterId().equals(clusterId)).toList();
     }
 
-    /** A running cluster whose ExternalDNS has another key or zone than these, or whose last rollout failed. */
-    public static boolean isBehind(OrgCluster cluster, String accessKeyId, String zoneId) {
+    /**
+     * A running cluster whose ExternalDNS has another key or zone than these, polls more often than the fleet's
+     * interval (the fleet outgrew its Route53 share), or whose last rollout failed.
+     */
+    public static boolean isBehind(OrgCluster cluster, String accessKeyId, String zoneId, FleetPolling polling) {
         return cluster.getRunning() && (cluster.getLastError() != null
-                || !accessKeyId.equals(cluster.getAccessKeyId()) || !zoneId.equals(cluster.getZoneId()));
+                || !accessKeyId.equals(cluster.getAccessKeyId()) || !zoneId.equals(cluster.getZoneId())
+                || interval(cluster).compareTo(polling.interval()) < 0);
+    }
+
+    /** The interval the cluster's ExternalDNS polls at, as last deployed. */
+    public static java.time.Duration interval(OrgCluster cluster) {
+        return cluster.getExternalDnsIntervalSeconds() == null ? FleetPolling.LEGACY
+                : java.time.Duration.ofSeconds(cluster.getExternalDnsIntervalSeconds());
     }
 
     /** The key ids running clusters still use, other than {@code accessKeyId}: not to be deleted yet. */

@@ -112,7 +112,7 @@ public final class ExternalDnsManifests {
                 .build());
     }
 
-    public List<String> args(Target target) {
+    public List<String> args(Target target, FleetPolling polling) {
         String domain = target.zoneName().endsWith(".")
                 ? target.zoneName().substring(0, target.zoneName().length() - 1) : target.zoneName();
         return List.of(
@@ -128,17 +128,17 @@ public final class ExternalDnsManifests {
                 // see its own), and the teardown reads the registry as 0.15 writes it without one (old and new
                 // format TXTs, see ExternalDnsOwnership).
                 "--policy=" + settings.policy(),
-                // The Route53 budget: without a zones cache every sync lists all the account's zones twice,
-                // whatever --zone-id-filter says (measured: 2 requests per 100 zones per sync); with it and a
-                // five-minute interval one instance costs about one request per sync. --events still applies a
-                // change to a Service or Ingress within seconds.
-                "--aws-zones-cache-duration=1h",
-                "--interval=5m",
+                // The Route53 budget (FleetPolling): without a zones cache every sync lists all the account's zones
+                // twice, whatever --zone-id-filter says; with it a sync costs one request, and the interval is sized
+                // from the fleet so all instances together stay within their share of the account's bucket.
+                // --events still applies a change to a Service or Ingress within seconds.
+                "--aws-zones-cache-duration=" + FleetPolling.ZONES_CACHE.toHours() + "h",
+                polling.intervalFlag(),
                 "--events",
                 "--metrics-address=:" + HEALTH_PORT);
     }
 
-    public Deployment deployment(Target target, Credentials credentials) {
+    public Deployment deployment(Target target, Credentials credentials, FleetPolling polling) {
         return hashed(new DeploymentBuilder()
                 .withNewMetadata().withName(NAME).withNamespace(settings.namespace()).withLabels(LABELS).endMetadata()
                 .withNewSpec()
@@ -156,7 +156,7 @@ public final class ExternalDnsManifests {
                 .addNewContainer()
                 .withName(NAME)
                 .withImage(settings.image())
-                .withArgs(args(target))
+                .withArgs(args(target, polling))
                 .addNewEnv().withName("AWS_SHARED_CREDENTIALS_FILE").withValue(CREDENTIALS_DIR + "/credentials").endEnv()
                 // Route53 is global, but the SDK in ExternalDNS 0.15 cannot resolve its endpoint without a region:
                 // it exits at start-up with "ListHostedZones, failed to resolve service endpoint, endpoint rule

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ class ExternalDnsOnKubeApiServerTest {
 
     private static final String PROVISIONER = "zonekeeper-provisioner";
     private static final String UNDERPRIVILEGED = "provisioner-without-read-rights";
+    private static final FleetPolling POLLING = new FleetPolling(FleetPolling.SHORTEST);
     private static final ExternalDnsManifests.Target TARGET =
             new ExternalDnsManifests.Target("acme.example.com.", "Z0123456789ABC", "prod-1");
 
@@ -58,7 +60,7 @@ class ExternalDnsOnKubeApiServerTest {
                 namespace.getMetadata().getLabels().put("pod-security.kubernetes.io/enforce", "restricted");
                 return namespace;
             });
-            var first = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1));
+            var first = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1), POLLING);
             assertThat(admin.namespaces().withName("external-dns").get().getMetadata().getLabels())
                     .containsEntry("pod-security.kubernetes.io/enforce", "restricted")
                     .containsEntry("app.kubernetes.io/managed-by", "zonekeeper");
@@ -74,10 +76,10 @@ class ExternalDnsOnKubeApiServerTest {
             assertThat(stored.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy())
                     .isEqualTo("IfNotPresent");
 
-            var replay = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1));
+            var replay = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIAFIRST", 1), POLLING);
             assertThat(replay.changed()).isFalse();
 
-            var rotated = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIASECOND", 2));
+            var rotated = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIASECOND", 2), POLLING);
             assertThat(rotated.updated()).containsExactlyInAnyOrder("Secret/external-dns-aws-credentials",
                     "Deployment/external-dns");
             assertThat(admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get()
@@ -98,7 +100,7 @@ class ExternalDnsOnKubeApiServerTest {
                 account.getMetadata().getAnnotations().put(ExternalDnsManifests.SPEC_HASH, "edited");
                 return account;
             });
-            var repaired = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIASECOND", 2));
+            var repaired = DEPLOYMENT.ensure(provisioner, TARGET, credentials("AKIASECOND", 2), POLLING);
             assertThat(repaired.updated()).containsExactlyInAnyOrder("ClusterRole/zonekeeper-external-dns",
                     "ClusterRoleBinding/zonekeeper-external-dns", "ServiceAccount/external-dns");
             assertThat(admin.rbac().clusterRoles().withName(ExternalDnsManifests.CLUSTER_ROLE).get().getRules().get(0)

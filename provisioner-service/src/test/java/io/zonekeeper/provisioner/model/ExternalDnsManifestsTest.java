@@ -14,19 +14,28 @@ class ExternalDnsManifestsTest {
             new ExternalDnsManifests.Target("acme.example.com.", "Z123", "cluster-7");
     private final ExternalDnsManifests.Credentials key =
             new ExternalDnsManifests.Credentials("AKIAEXAMPLE", "wJalrXUtnFEMI", 3);
+    private final FleetPolling polling = new FleetPolling(java.time.Duration.ofMinutes(4));
 
     @Test
     void argumentsScopeExternalDnsToTheZoneAndTheClusterAsOwner() {
-        assertThat(manifests.args(target)).containsExactly(
+        assertThat(manifests.args(target, polling)).containsExactly(
                 "--source=service", "--source=ingress", "--provider=aws", "--registry=txt",
                 "--domain-filter=acme.example.com", "--zone-id-filter=Z123", "--aws-zone-type=public",
-                "--txt-owner-id=cluster-7", "--policy=sync", "--aws-zones-cache-duration=1h", "--interval=5m",
+                "--txt-owner-id=cluster-7", "--policy=sync", "--aws-zones-cache-duration=24h", "--interval=240s",
                 "--events", "--metrics-address=:7979");
     }
 
     @Test
+    void aNewFleetIntervalChangesTheDeploymentSoItsPodRolls() {
+        String hash = manifests.deployment(target, key, polling).getMetadata().getAnnotations()
+                .get(ExternalDnsManifests.SPEC_HASH);
+        assertThat(manifests.deployment(target, key, new FleetPolling(java.time.Duration.ofMinutes(8))).getMetadata()
+                .getAnnotations().get(ExternalDnsManifests.SPEC_HASH)).isNotEqualTo(hash);
+    }
+
+    @Test
     void theDeploymentNamesARegionProbesTheHealthPortAndBoundsItsMemory() {
-        var container = manifests.deployment(target, key).getSpec().getTemplate().getSpec().getContainers().get(0);
+        var container = manifests.deployment(target, key, polling).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(container.getEnv()).anySatisfy(env -> {
             assertThat(env.getName()).isEqualTo("AWS_REGION");
             assertThat(env.getValue()).isEqualTo("us-east-1");
@@ -48,7 +57,7 @@ class ExternalDnsManifestsTest {
         var secret = manifests.credentialsSecret(key);
         String file = new String(Base64.getDecoder().decode(secret.getData().get("credentials")), StandardCharsets.UTF_8);
         assertThat(file).isEqualTo("[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI\n");
-        var container = manifests.deployment(target, key).getSpec().getTemplate().getSpec().getContainers().get(0);
+        var container = manifests.deployment(target, key, polling).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(container.getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("AWS_SHARED_CREDENTIALS_FILE");
             assertThat(e.getValue()).isEqualTo("/.aws/credentials");
@@ -58,22 +67,22 @@ class ExternalDnsManifestsTest {
 
     @Test
     void aNewKeyChangesThePodTemplateSoPodsRollButTheSameKeyDoesNot() {
-        String hash = manifests.deployment(target, key).getSpec().getTemplate().getMetadata().getAnnotations()
+        String hash = manifests.deployment(target, key, polling).getSpec().getTemplate().getMetadata().getAnnotations()
                 .get(ExternalDnsManifests.CREDENTIALS_HASH);
-        assertThat(manifests.deployment(target, key).getSpec().getTemplate().getMetadata().getAnnotations()
+        assertThat(manifests.deployment(target, key, polling).getSpec().getTemplate().getMetadata().getAnnotations()
                 .get(ExternalDnsManifests.CREDENTIALS_HASH)).isEqualTo(hash);
         var rotated = new ExternalDnsManifests.Credentials("AKIAOTHER", "x", 4);
-        assertThat(manifests.deployment(target, rotated).getSpec().getTemplate().getMetadata().getAnnotations()
+        assertThat(manifests.deployment(target, rotated, polling).getSpec().getTemplate().getMetadata().getAnnotations()
                 .get(ExternalDnsManifests.CREDENTIALS_HASH)).isNotEqualTo(hash);
     }
 
     @Test
     void specHashesAreStableAndFollowContent() {
-        String hash = manifests.deployment(target, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH);
-        assertThat(manifests.deployment(target, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
+        String hash = manifests.deployment(target, key, polling).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH);
+        assertThat(manifests.deployment(target, key, polling).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
                 .isEqualTo(hash);
         var otherZone = new ExternalDnsManifests.Target("acme.example.com.", "Z999", "cluster-7");
-        assertThat(manifests.deployment(otherZone, key).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
+        assertThat(manifests.deployment(otherZone, key, polling).getMetadata().getAnnotations().get(ExternalDnsManifests.SPEC_HASH))
                 .isNotEqualTo(hash);
     }
 
