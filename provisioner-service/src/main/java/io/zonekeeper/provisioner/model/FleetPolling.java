@@ -10,8 +10,8 @@ import java.util.Collection;
  *
  * <p>The cost model is ExternalDNS 0.15.1's, measured with the real binary (BENCHMARKS.md): a sync lists the zone's
  * records (one request per 300 records; Zonekeeper assumes one page), and refreshing the zones cache lists every
- * zone of the account twice (one request per 100 zones each time), whatever {@code --zone-id-filter} says.
- * A pod's first sync does both.
+ * zone of the account once (one request per 100 zones), whatever {@code --zone-id-filter} says; without a cache
+ * every sync lists them twice. A pod's first sync fills the cache, so it does both.
  *
  * <p>Intervals are powers of two minutes: a step doubles the interval and halves the fleet's polling, so the fleet
  * can double before the next step, and the number of re-rolls grows with the logarithm of the fleet's size.
@@ -33,7 +33,7 @@ public record FleetPolling(Duration interval) {
     public static final Duration LEGACY = Duration.ofMinutes(5);
 
     static final int RECORD_PAGES_PER_SYNC = 1;
-    static final int ZONE_LISTINGS_PER_REFRESH = 2;
+    static final int ZONE_LISTINGS_PER_REFRESH = 1;
     static final int ZONES_PER_PAGE = 100;
 
     /** The fleet's part of the account's Route53 bucket, in requests per second. */
