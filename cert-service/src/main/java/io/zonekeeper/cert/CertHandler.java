@@ -11,10 +11,6 @@ import io.zonekeeper.common.kafka.RecordDecoder;
 import io.zonekeeper.common.kafka.RecordHandler;
 import io.zonekeeper.common.kafka.UndecodableRecordException;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
-import io.zonekeeper.common.kubernetes.KubernetesErrors;
-import io.zonekeeper.common.retry.TransientFailureException;
-import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -76,21 +72,13 @@ final class CertHandler implements RecordHandler {
             } else {
                 handleLifecycle(record);
             }
-        } catch (SchemaRegistryUnavailableException e) {
-            throw new TransientFailureException("schema registry", 1, e);
         } catch (UndecodableRecordException e) {
             reject(record, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException e) {
             reject(record, e.getMessage(), e);
-        } catch (TransientFailureException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A dependency's transient fault that escaped a single-attempt call: wait, never dead-letter it.
-            if (VaultErrors.isRetryable(e) || KubernetesErrors.isRetryable(e)) {
-                throw new TransientFailureException("certificates of " + keyOf(record), 1, e);
-            }
-            throw e;
         }
+        // Anything else goes to the consumer, which classifies it by its cause chain (Failures): a dependency's
+        // transient fault pauses the key, never dead-letters.
         return Outcome.DONE;
     }
 

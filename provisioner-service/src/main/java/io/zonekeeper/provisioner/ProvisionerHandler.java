@@ -2,7 +2,6 @@ package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.Identifiers;
@@ -12,10 +11,7 @@ import io.zonekeeper.common.kafka.RecordHandler;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kafka.UndecodableRecordException;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
-import io.zonekeeper.common.kubernetes.KubernetesErrors;
 import io.zonekeeper.common.retry.TransientFailureException;
-import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.provisioner.aws.ZoneQuotaException;
 import io.zonekeeper.provisioner.model.ClusterRoster;
@@ -93,22 +89,14 @@ final class ProvisionerHandler implements RecordHandler {
             }
             handleLifecycle(record);
             return Outcome.DONE;
-        } catch (SchemaRegistryUnavailableException e) {
-            throw new TransientFailureException("schema registry", 1, e);
         } catch (UndecodableRecordException e) {
             reject(record, "undecodable record: " + e.reason(), e);
         } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException
                  | ZoneOwnershipException | ZoneQuotaException e) {
             reject(record, e.getMessage(), e);
-        } catch (TransientFailureException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A dependency's transient fault that escaped a single-attempt call: wait, never dead-letter it.
-            if (AwsErrors.isRetryable(e) || VaultErrors.isRetryable(e) || KubernetesErrors.isRetryable(e)) {
-                throw new TransientFailureException("provisioning " + keyOf(record), 1, e);
-            }
-            throw e;
         }
+        // Anything else goes to the consumer, which classifies it by its cause chain (Failures): a dependency's
+        // transient fault (also one that escaped a single-attempt call) pauses the key, never dead-letters.
         return Outcome.DONE;
     }
 

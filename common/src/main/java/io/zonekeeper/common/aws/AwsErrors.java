@@ -1,5 +1,6 @@
 package io.zonekeeper.common.aws;
 
+import io.zonekeeper.common.retry.Causes;
 import java.io.IOException;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -27,7 +28,7 @@ public final class AwsErrors {
             return true;
         }
         if (failure instanceof SdkClientException) {
-            for (Throwable cause = failure.getCause(); cause != null; cause = cause.getCause()) {
+            for (Throwable cause : Causes.of(failure)) {
                 if (cause instanceof IOException) {
                     return true;
                 }

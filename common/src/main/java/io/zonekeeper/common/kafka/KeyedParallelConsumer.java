@@ -4,7 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
-import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.retry.Causes;
+import io.zonekeeper.common.retry.Failures;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -87,6 +88,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     /** What this instance owns, readable from other threads (the consumer itself is single-threaded). */
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> fatal =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Object lock = new Object();
     private volatile Thread pollThread;
 
@@ -118,7 +121,12 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     /** Whether the thread started by {@link #start} is still polling (for health checks). */
     public boolean polling() {
         Thread thread = pollThread;
-        return thread != null && thread.isAlive();
+        return thread != null && thread.isAlive() && fatal.get() == null;
+    }
+
+    /** The failure that stopped the consumer ({@link Failures.Kind#FATAL}), if one did. */
+    public java.util.Optional<Throwable> fatalFailure() {
+        return java.util.Optional.ofNullable(fatal.get());
     }
 
     /** Polls and dispatches until {@link #close()}; call from a dedicated thread, or use {@link #start}. */
@@ -204,18 +212,30 @@ public final class KeyedParallelConsumer implements AutoCloseable {
                 return;
             }
             count(work, "done");
-        } catch (TransientFailureException e) {
-            queue.transientFailures++;
-            long delay = backoff(queue.transientFailures);
-            LOG.warn("{}: key {} paused {} ms after a transient failure: {}", location(work), queue.key, delay,
-                    e.getMessage());
-            count(work, "retried");
-            workers.schedule(() -> drain(queue), delay, TimeUnit.MILLISECONDS);
-            return;
         } catch (Exception | Error e) {
             if (!running.get() || interrupted(e)) {
                 // Shutting down: the record stays uncommitted and is processed again after the restart.
                 LOG.info("{}: abandoned on shutdown", location(work));
+                return;
+            }
+            Failures.Kind kind = Failures.classify(e);
+            if (kind == Failures.Kind.TRANSIENT) {
+                queue.transientFailures++;
+                long delay = backoff(queue.transientFailures);
+                LOG.warn("{}: key {} paused {} ms after a transient failure: {}", location(work), queue.key, delay,
+                        e.getMessage());
+                count(work, "retried");
+                workers.schedule(() -> drain(queue), delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (kind == Failures.Kind.FATAL) {
+                // Not the record's fault, and nothing here can go on: stop uncommitted and report unhealthy.
+                LOG.error("{}: fatal failure, stopping the consumer; the record stays uncommitted", location(work), e);
+                fatal.compareAndSet(null, e);
+                count(work, "fatal");
+                if (running.compareAndSet(true, false)) {
+                    consumer.wakeup();
+                }
                 return;
             }
             LOG.error("{}: unexpected failure, dead-lettering", location(work), e);
@@ -264,7 +284,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
             return true;
         }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : Causes.of(failure)) {
             if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
                     && !(cause instanceof java.net.SocketTimeoutException)) {
                 return true;

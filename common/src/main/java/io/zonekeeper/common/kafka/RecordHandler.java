@@ -5,8 +5,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Processes one consumed record. Contract, as in java-operator-sdk's reconcilers: idempotent, assumes nothing
  * about the current state of the world, and returns only when the record's effects are durable or the record is
- * dead-lettered. Throwing {@link io.zonekeeper.common.retry.TransientFailureException} means "the world is
- * unavailable, try this record again later"; any other exception is a bug and the record is dead-lettered.
+ * dead-lettered. What an exception it throws means is decided in one place, {@link io.zonekeeper.common.retry.Failures},
+ * by its cause chain: a transient fault ("the world is unavailable", also a state or audit publish that timed out)
+ * has the record tried again later, a fatal one stops the consumer, and anything else is a bug and the record is
+ * dead-lettered.
  */
 @FunctionalInterface
 public interface RecordHandler {

@@ -1,6 +1,7 @@
 package io.zonekeeper.common.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.zonekeeper.common.retry.Causes;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
@@ -11,7 +12,7 @@ public final class KubernetesErrors {
     }
 
     public static boolean isRetryable(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : Causes.of(failure)) {
             if (cause instanceof IOException || cause instanceof TimeoutException) {
                 return true;
             }

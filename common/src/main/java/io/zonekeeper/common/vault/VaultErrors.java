@@ -1,5 +1,6 @@
 package io.zonekeeper.common.vault;
 
+import io.zonekeeper.common.retry.Causes;
 import java.io.IOException;
 import java.util.regex.Pattern;
 import org.springframework.vault.VaultException;
@@ -22,7 +23,7 @@ public final class VaultErrors {
     }
 
     public static boolean isRetryable(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : Causes.of(failure)) {
             // A login refused (a secret id or service account Vault does not accept) is the installation's fault too.
             if (cause instanceof ResourceAccessException || cause instanceof IOException
                     || cause instanceof VaultLoginException) {
@@ -42,7 +43,7 @@ public final class VaultErrors {
 
     /** A check-and-set write lost a race: someone else wrote the secret first. */
     public static boolean isCheckAndSetConflict(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        for (Throwable cause : Causes.of(failure)) {
             if (cause.getMessage() != null && cause.getMessage().contains("check-and-set parameter did not match")) {
                 return true;
             }

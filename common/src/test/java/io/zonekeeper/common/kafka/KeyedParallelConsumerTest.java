@@ -156,7 +156,53 @@ class KeyedParallelConsumerTest {
                 StandardCharsets.UTF_8)).contains("IllegalStateException");
     }
 
-    private void start(RecordHandler handler) {
+    @Test
+    void aRecordWhoseStatePublishTimedOutAfterItsEffectsIsRetriedNotDeadLettered() throws Exception {
+        // The handler's effects land every time; the first two publishes of its state time out, as StateTopic
+        // reports them. The record must be applied again (idempotency makes that safe), never dead-lettered.
+        AtomicInteger effects = new AtomicInteger();
+        start(record -> {
+            int attempt = effects.incrementAndGet();
+            if (attempt <= 2) {
+                throw new IllegalStateException("could not publish the state of k to org.dns.v1",
+                        new org.apache.kafka.common.errors.TimeoutException("Expiring 1 record(s): 30000 ms has passed"));
+            }
+            return RecordHandler.Outcome.DONE;
+        });
+        send("k", "applied");
+        await().atMost(Duration.ofSeconds(30)).until(() -> committed() == 1L);
+        assertThat(effects).hasValue(3);
+        assertThat(deadLetters(Duration.ofSeconds(2))).isEmpty();
+    }
+
+    @Test
+    void aFatalFailureStopsTheConsumerWithoutDeadLetteringOrCommittingTheRecord() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        KeyedParallelConsumer consumer = start(record -> {
+            attempts.incrementAndGet();
+            throw new OutOfMemoryError("Java heap space");
+        });
+        send("k", "innocent");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.polling());
+        assertThat(consumer.fatalFailure()).containsInstanceOf(OutOfMemoryError.class);
+        assertThat(attempts).hasValue(1);
+        assertThat(committed()).as("the record stays for the next start").isLessThan(1L);
+        assertThat(deadLetters(Duration.ofSeconds(2))).isEmpty();
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> deadLetters(Duration within) {
+        List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+        try (var consumer = clients.consumer("dlq-reader-" + UUID.randomUUID())) {
+            consumer.subscribe(List.of(topic + ".dlq"));
+            long deadline = System.nanoTime() + within.toNanos();
+            while (System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+            }
+        }
+        return dead;
+    }
+
+    private KeyedParallelConsumer start(RecordHandler handler) {
         var dlq = new DeadLetterPublisher(producer, new ServiceIdentity("test", "local"), ".dlq", Clock.systemUTC(),
                 new SimpleMeterRegistry());
         var settings = new KeyedParallelConsumer.Settings(4, 1000, Duration.ofMillis(100), Duration.ofMillis(50),
@@ -165,6 +211,7 @@ class KeyedParallelConsumerTest {
                 settings, new SimpleMeterRegistry()).start("kpc-test");
         assertThat(consumer.polling()).isTrue();
         toClose.add(consumer);
+        return consumer;
     }
 
     private void send(String key, String value) throws Exception {
