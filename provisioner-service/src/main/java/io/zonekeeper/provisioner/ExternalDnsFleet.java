@@ -19,6 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -38,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * at most as many as a tenth of the share pays for over the scan period. The instance owning command partition 0
  * says so once in the audit trail per new interval.
  */
-final class ExternalDnsFleet {
+final class ExternalDnsFleet implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExternalDnsFleet.class);
     /** The part of the fleet's share a re-roll may spend on restarts. */
@@ -60,6 +63,13 @@ final class ExternalDnsFleet {
     private final Function<String, AuditTrail> auditTrail;
     private final Clock clock;
     private final Map<String, Instant> commanded = new HashMap<>();
+    private final ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "external-dns-fleet");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** The interval as of the last scan: every deployment reads it, so none walks the whole mirror. */
+    private volatile FleetPolling polling;
     private Duration announced;
 
     /**
@@ -83,9 +93,26 @@ final class ExternalDnsFleet {
         this.clock = clock;
     }
 
-    /** The interval a deployment gets now. */
+    /** Scans every scan period from now on; a failed scan is logged and the next one tries again. */
+    void start() {
+        scanner.scheduleWithFixedDelay(() -> {
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                // A re-roll is never urgent: polling drifts past the share slowly, as the fleet grows.
+                LOG.warn("could not check the ExternalDNS fleet's Route53 polling: {}", e.toString());
+            }
+        }, scanPeriod.toMillis(), scanPeriod.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The interval a deployment gets now: as of the last scan (the first call takes a census). */
     FleetPolling polling() {
-        return census().polling();
+        FleetPolling known = polling;
+        if (known == null) {
+            known = census().polling();
+            polling = known;
+        }
+        return known;
     }
 
     Census census() {
@@ -116,6 +143,7 @@ final class ExternalDnsFleet {
     void scan() {
         Census census = census();
         FleetPolling polling = census.polling();
+        this.polling = polling;
         Instant now = clock.instant();
         commanded.values().removeIf(sent -> sent.plus(COMMAND_PATIENCE).isBefore(now));
         int allowance = Math.max(1, (int) (RESTART_SHARE * budget.perSecond() * scanPeriod.toSeconds()
@@ -160,5 +188,10 @@ final class ExternalDnsFleet {
                             "clustersToRoll", Integer.toString(behind)));
             trail.awaitDurable();
         }
+    }
+
+    @Override
+    public void close() {
+        scanner.shutdownNow();
     }
 }

@@ -145,8 +145,7 @@ final class ProvisionerHandler implements RecordHandler {
                                   Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
         if (orgs.isReady(state, org)) {
             // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
-            String expected = state.get().getAccessKeyId();
-            Optional<StoredKey> key = clusters.storedKey(state.get()).filter(k -> k.accessKeyId().equals(expected));
+            Optional<StoredKey> key = currentKey(state.get());
             if (key.isPresent()) {
                 FleetPolling polling = clusters.polling();
                 clusters.ensure(cluster, state.get(), key.get(), polling, trail);
@@ -298,8 +297,7 @@ final class ProvisionerHandler implements RecordHandler {
      */
     private void rollExternalDns(String orgId, OrgCommand command) {
         Optional<OrgDnsState> state = states.get(orgId).filter(s -> s.getStatus() == OrgDnsStatus.READY);
-        Optional<StoredKey> key = state.flatMap(clusters::storedKey)
-                .filter(k -> k.accessKeyId().equals(state.get().getAccessKeyId()));
+        Optional<StoredKey> key = state.flatMap(this::currentKey);
         if (key.isEmpty()) {
             LOG.info("no ExternalDNS of {} to roll: no ready zone or no current stored key", orgId);
             return;
@@ -310,6 +308,11 @@ final class ProvisionerHandler implements RecordHandler {
             states.publish(OrgDnsState.newBuilder(rolled).setUpdatedAt(clock.instant()).build());
         }
         trail.awaitDurable();
+    }
+
+    /** The key Vault holds for the organization, when it is the one its state says is current. */
+    private Optional<StoredKey> currentKey(OrgDnsState state) {
+        return clusters.storedKey(state).filter(k -> k.accessKeyId().equals(state.getAccessKeyId()));
     }
 
     /**

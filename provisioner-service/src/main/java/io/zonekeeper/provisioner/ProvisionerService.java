@@ -42,9 +42,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
@@ -52,27 +49,17 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
 /** The provisioner wired from its configuration: what {@code Main} runs and what tests start. */
 public final class ProvisionerService implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProvisionerService.class);
-
     private final Resources resources = new Resources();
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
     private final OpsServer ops;
     private final ExternalDnsFleet fleet;
-    private final Duration fleetScanPeriod;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "external-dns-fleet");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     private ProvisionerService(ProvisionerConfig config, ServiceClock time) {
         metrics = ServiceMetrics.prometheus(config.identity());
@@ -134,7 +121,7 @@ public final class ProvisionerService implements AutoCloseable {
                 command -> send(producer, commandsTopic, command.getOrgId(), commandSerializer.serialize(commandsTopic,
                         command)),
                 rollId -> new AuditTrail(audit, rollId, null, null), clock);
-        fleetScanPeriod = config.fleet().scanPeriod();
+        resources.add(fleet);
         ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones,
                 fleet::polling);
@@ -169,19 +156,9 @@ public final class ProvisionerService implements AutoCloseable {
     public static ProvisionerService start(ProvisionerConfig config, ServiceClock clock) {
         ProvisionerService service = new ProvisionerService(config, clock);
         service.consumer.start("provisioner-consumer");
-        service.scheduler.scheduleWithFixedDelay(service::scanFleet, service.fleetScanPeriod.toMillis(),
-                service.fleetScanPeriod.toMillis(), TimeUnit.MILLISECONDS);
+        service.fleet.start();
         service.ops.start();
         return service;
-    }
-
-    private void scanFleet() {
-        try {
-            fleet.scan();
-        } catch (RuntimeException e) {
-            // The next scan tries again; a re-roll is never urgent (polling only drifts slowly past the share).
-            LOG.warn("could not check the ExternalDNS fleet's Route53 polling: {}", e.toString());
-        }
     }
 
     /** The partition Kafka's default partitioner gives a record keyed by {@code orgId}. */
@@ -215,7 +192,6 @@ public final class ProvisionerService implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
         consumer.close();
         ops.close();
         resources.close();
