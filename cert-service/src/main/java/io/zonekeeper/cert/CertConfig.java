@@ -10,6 +10,7 @@ import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
 
 /** Everything the cert service is configured with, read from the environment in one place. */
@@ -64,14 +65,14 @@ public record CertConfig(
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
-                        env.optional("CERT_REQUESTS_TOPIC", "cert.requests.v1"),
-                        env.optional("CERT_COMMANDS_TOPIC", "cert.commands.v1"),
-                        env.optional("ORG_COMMANDS_TOPIC", "org.commands.v1"),
-                        env.optional("TLS_STATE_TOPIC", "cluster.tls.v1"),
-                        env.optional("AUDIT_TOPIC", "audit.v1"),
-                        env.optional("DLQ_SUFFIX", ".dlq")),
-                env.optional("CONSUMER_GROUP", "zonekeeper-cert"),
+                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
+                        env.optional("CERT_REQUESTS_TOPIC", TopicNames.CERT_REQUESTS),
+                        env.optional("CERT_COMMANDS_TOPIC", TopicNames.CERT_COMMANDS),
+                        env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
+                        env.optional("TLS_STATE_TOPIC", TopicNames.CLUSTER_TLS),
+                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT),
+                        env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX)),
+                env.optional("CONSUMER_GROUP", TopicNames.Consumer.CERT.group()),
                 env.integer("WORKERS", 8, 1, 512),
                 env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
                 DomainSetting.required(env, "BASE_DOMAIN"),

@@ -1,5 +1,6 @@
 package io.zonekeeper.cli;
 
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
@@ -34,7 +35,7 @@ final class AuditCommand implements Runnable {
         picocli.CommandLine.Model.CommandSpec spec;
         @Mixin
         Connection connection;
-        @Option(names = "--topic", defaultValue = "audit.v1", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--topic", defaultValue = TopicNames.AUDIT, description = "(default ${DEFAULT-VALUE})")
         String topic;
         @Option(names = "--org", description = "only this organization id")
         String org;

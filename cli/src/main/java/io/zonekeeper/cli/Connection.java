@@ -1,8 +1,5 @@
 package io.zonekeeper.cli;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import java.time.Duration;
@@ -79,7 +76,6 @@ final class Connection {
     }
 
     SchemaRegistryClient registry() {
-        return SchemaRegistries.forUrl(schemaRegistry, new Retry(new RetrySettings(3, Duration.ofMillis(100),
-                Duration.ofSeconds(1), 0.5), new SimpleMeterRegistry()));
+        return SchemaRegistries.forTool(schemaRegistry);
     }
 }

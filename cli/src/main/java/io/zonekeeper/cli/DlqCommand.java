@@ -1,6 +1,7 @@
 package io.zonekeeper.cli;
 
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.TopicNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -32,7 +33,7 @@ final class DlqCommand implements Runnable {
 
     /** Selection shared by list and redrive. */
     static final class Selection {
-        @Option(names = "--topic", defaultValue = "cluster.lifecycle.v1.dlq",
+        @Option(names = "--topic", defaultValue = TopicNames.LIFECYCLE + TopicNames.DEAD_LETTER_SUFFIX,
                 description = "the dead-letter topic (default ${DEFAULT-VALUE})")
         String topic;
 
@@ -87,7 +88,7 @@ final class DlqCommand implements Runnable {
         picocli.CommandLine.Model.CommandSpec spec;
         @Mixin
         Connection connection;
-        @Option(names = "--topic", defaultValue = "cluster.lifecycle.v1.dlq", description = "(default ${DEFAULT-VALUE})")
+        @Option(names = "--topic", defaultValue = TopicNames.LIFECYCLE + TopicNames.DEAD_LETTER_SUFFIX, description = "(default ${DEFAULT-VALUE})")
         String topic;
         @Option(names = "--partition", defaultValue = "0")
         int partition;

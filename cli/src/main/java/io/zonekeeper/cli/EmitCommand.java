@@ -2,6 +2,7 @@ package io.zonekeeper.cli;
 
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
@@ -27,7 +28,7 @@ final class EmitCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
     @Mixin
     Connection connection;
-    @Option(names = "--topic", defaultValue = "cluster.lifecycle.v1", description = "(default ${DEFAULT-VALUE})")
+    @Option(names = "--topic", defaultValue = TopicNames.LIFECYCLE, description = "(default ${DEFAULT-VALUE})")
     String topic;
     @Option(names = "--org-id", required = true)
     String orgId;

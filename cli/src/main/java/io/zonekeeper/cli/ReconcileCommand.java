@@ -2,6 +2,7 @@ package io.zonekeeper.cli;
 
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
@@ -34,7 +35,7 @@ final class ReconcileCommand implements Callable<Integer> {
     String orgId;
     @Option(names = "--reason", description = "why, for the audit trail")
     String reason;
-    @Option(names = "--topic", defaultValue = "org.commands.v1", description = "(default ${DEFAULT-VALUE})")
+    @Option(names = "--topic", defaultValue = TopicNames.ORG_COMMANDS, description = "(default ${DEFAULT-VALUE})")
     String topic;
 
     @Override

@@ -1,5 +1,6 @@
 package io.zonekeeper.cli;
 
+import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -29,18 +30,18 @@ import picocli.CommandLine.Spec;
         description = "Move a service's consumer group back to a time (or the beginning) so it re-applies history.")
 final class ReplayCommand implements Callable<Integer> {
 
-    /** Each service's group and input topics, as their defaults configure them. */
+    /** The services whose group can be moved; each one's group and input topics are its defaults ({@link TopicNames}). */
     enum Service {
-        provisioner("zonekeeper-provisioner", List.of("cluster.lifecycle.v1", "zone.reap.v1")),
-        cert("zonekeeper-cert", List.of("cluster.lifecycle.v1", "cert.requests.v1", "cert.commands.v1")),
-        reaper("zonekeeper-reaper", List.of("cluster.lifecycle.v1", "org.dns.v1"));
+        provisioner(TopicNames.Consumer.PROVISIONER),
+        cert(TopicNames.Consumer.CERT),
+        reaper(TopicNames.Consumer.REAPER);
 
         final String group;
         final List<String> topics;
 
-        Service(String group, List<String> topics) {
-            this.group = group;
-            this.topics = topics;
+        Service(TopicNames.Consumer consumer) {
+            this.group = consumer.group();
+            this.topics = consumer.topics();
         }
     }
 

@@ -1,9 +1,6 @@
 package io.zonekeeper.cli;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.EnvReader;
-import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
@@ -16,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -71,9 +67,8 @@ final class CliReaper implements AutoCloseable {
     }
 
     void send(String topic, String key, SpecificRecord value) {
-        var serializer = new AvroSerializer<>(SchemaRegistries.forUrl(registry.endpoint().toString(),
-                new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
-                        new SimpleMeterRegistry())), false, true);
+        var serializer = new AvroSerializer<>(SchemaRegistries.forTool(registry.endpoint().toString()), false,
+                true);
         try {
             producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
                     serializer.serialize(topic, value))).get();

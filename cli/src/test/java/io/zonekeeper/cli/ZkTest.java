@@ -251,10 +251,7 @@ class ZkTest {
     }
 
     private io.zonekeeper.common.serde.SchemaRegistryClient registryClient() {
-        return io.zonekeeper.common.serde.SchemaRegistries.forUrl(registry.endpoint().toString(),
-                new io.zonekeeper.common.retry.Retry(new io.zonekeeper.common.config.RetrySettings(3,
-                        Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
-                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        return io.zonekeeper.common.serde.SchemaRegistries.forTool(registry.endpoint().toString());
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {

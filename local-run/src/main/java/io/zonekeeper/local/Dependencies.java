@@ -1,8 +1,9 @@
 package io.zonekeeper.local;
 
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.testkit.aws.MotoServer;
-import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
@@ -54,15 +55,14 @@ final class Dependencies implements AutoCloseable {
     static Dependencies start(Consumer<String> progress) {
         progress.accept("starting Kafka (KRaft, in this JVM)");
         KafkaBroker kafka = InProcessKafka.start();
-        for (String topic : List.of("cluster.lifecycle.v1", "zone.reap.v1", "cert.requests.v1", "cert.commands.v1",
-                "org.commands.v1")) {
+        for (String topic : TopicNames.INPUTS) {
             kafka.createTopic(topic, PARTITIONS, false);
-            kafka.createTopic(topic + ".dlq", 1, false);
+            kafka.createTopic(TopicNames.deadLetters(topic), 1, false);
         }
-        for (String topic : List.of("org.dns.v1", "cluster.tls.v1", "org.clusters.v1")) {
+        for (String topic : TopicNames.STATES) {
             kafka.createTopic(topic, PARTITIONS, true);
         }
-        kafka.createTopic("audit.v1", PARTITIONS, false);
+        kafka.createTopic(TopicNames.AUDIT, PARTITIONS, false);
         progress.accept("starting the schema registry");
         SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
         progress.accept("starting the AWS emulator (installed into .venv on first use)");

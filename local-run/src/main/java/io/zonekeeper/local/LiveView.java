@@ -1,9 +1,7 @@
 package io.zonekeeper.local;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
-import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
@@ -45,8 +43,8 @@ final class LiveView implements AutoCloseable {
 
     /** Times shown are the services' clock (simulated in a default local run): from the records, never real time. */
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final List<String> DEAD_LETTER_TOPICS = List.of("cluster.lifecycle.v1.dlq", "cert.requests.v1.dlq",
-            "cert.commands.v1.dlq", "zone.reap.v1.dlq");
+    private static final List<String> DEAD_LETTER_TOPICS = TopicNames.INPUTS.stream().map(TopicNames::deadLetters)
+            .toList();
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final SchemaRegistryClient registry;
@@ -66,9 +64,7 @@ final class LiveView implements AutoCloseable {
         this.out = out;
         this.ui = ui;
         this.header = header;
-        this.registry = SchemaRegistries.forUrl(dependencies.registry.endpoint().toString(),
-                new Retry(new RetrySettings(5, Duration.ofMillis(100), Duration.ofSeconds(2), 0.5),
-                        new SimpleMeterRegistry()));
+        this.registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString());
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -84,7 +80,7 @@ final class LiveView implements AutoCloseable {
     }
 
     private static List<String> topics() {
-        List<String> topics = new ArrayList<>(List.of("org.dns.v1", "org.clusters.v1", "cluster.tls.v1", "audit.v1"));
+        List<String> topics = new ArrayList<>(List.of(TopicNames.ORG_DNS, TopicNames.ORG_CLUSTERS, TopicNames.CLUSTER_TLS, TopicNames.AUDIT));
         topics.addAll(DEAD_LETTER_TOPICS);
         return topics;
     }
@@ -117,10 +113,10 @@ final class LiveView implements AutoCloseable {
         String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
         try {
             switch (record.topic()) {
-                case "org.dns.v1" -> put(zones, key, record, OrgDnsState.class);
-                case "org.clusters.v1" -> put(usage, key, record, OrgClusters.class);
-                case "cluster.tls.v1" -> put(certificates, key, record, ClusterTlsState.class);
-                case "audit.v1" -> {
+                case TopicNames.ORG_DNS -> put(zones, key, record, OrgDnsState.class);
+                case TopicNames.ORG_CLUSTERS -> put(usage, key, record, OrgClusters.class);
+                case TopicNames.CLUSTER_TLS -> put(certificates, key, record, ClusterTlsState.class);
+                case TopicNames.AUDIT -> {
                     AuditEvent event = new AvroDeserializer<>(AuditEvent.class, registry).deserialize(record.topic(),
                             record.value());
                     synchronized (auditEvents) {

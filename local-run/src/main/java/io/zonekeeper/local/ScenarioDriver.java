@@ -1,8 +1,6 @@
 package io.zonekeeper.local;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
@@ -81,9 +79,7 @@ final class ScenarioDriver implements Runnable {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-        this.registry = SchemaRegistries.forUrl(dependencies.registry.endpoint().toString(),
-                new Retry(new RetrySettings(5, Duration.ofMillis(100), Duration.ofSeconds(2), 0.5),
-                        new SimpleMeterRegistry()));
+        this.registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString());
         plan();
     }
 
@@ -177,9 +173,9 @@ final class ScenarioDriver implements Runnable {
             steps.add(new Step(early(Duration.ofMinutes(125)), orgName(0) + " asks for another tenant's name",
                     () -> request(0, "steal", "api.other-tenant." + Dependencies.BASE_DOMAIN)));
             steps.add(new Step(early(Duration.ofMinutes(130)), "an undecodable record", () -> sendRaw(
-                    "cluster.lifecycle.v1", orgId(0), "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8))));
+                    TopicNames.LIFECYCLE, orgId(0), "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8))));
             steps.add(new Step(early(Duration.ofMinutes(135)), "an organization name with a dot", () -> send(
-                    "cluster.lifecycle.v1", orgId(0), event(orgId(0), orgName(0) + ".evil", clusterId(0, 0),
+                    TopicNames.LIFECYCLE, orgId(0), event(orgId(0), orgName(0) + ".evil", clusterId(0, 0),
                             ClusterStatus.RUNNING))));
         }
         steps.add(new Step(late(AFTER_LEAD.negated()), "an hour past the lead", () -> { }));
@@ -198,7 +194,7 @@ final class ScenarioDriver implements Runnable {
 
     private void add(Instant at, int org, int cluster, ClusterStatus status) {
         steps.add(new Step(at, clusterId(org, cluster) + " " + status, () -> send(
-                "cluster.lifecycle.v1", orgId(org), event(orgId(org), orgName(org), clusterId(org, cluster), status))));
+                TopicNames.LIFECYCLE, orgId(org), event(orgId(org), orgName(org), clusterId(org, cluster), status))));
     }
 
     @Override
@@ -236,7 +232,7 @@ final class ScenarioDriver implements Runnable {
     }
 
     private void request(int org, String name, String dnsName) {
-        send("cert.requests.v1", orgId(org), CertificateRequest.newBuilder()
+        send(TopicNames.CERT_REQUESTS, orgId(org), CertificateRequest.newBuilder()
                 .setRequestId(UUID.randomUUID())
                 .setRequestedAt(clock.now())
                 .setRequestedBy("scenario-driver")

@@ -8,6 +8,7 @@ import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.ratelimit.BucketSpec;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
@@ -88,13 +89,13 @@ public record ProvisionerConfig(
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
-                        env.optional("REAP_TOPIC", "zone.reap.v1"),
-                        env.optional("ORG_COMMANDS_TOPIC", "org.commands.v1"),
-                        env.optional("ORG_DNS_TOPIC", "org.dns.v1"),
-                        env.optional("AUDIT_TOPIC", "audit.v1"),
-                        env.optional("DLQ_SUFFIX", ".dlq")),
-                env.optional("CONSUMER_GROUP", "zonekeeper-provisioner"),
+                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
+                        env.optional("REAP_TOPIC", TopicNames.REAP),
+                        env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
+                        env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
+                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT),
+                        env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX)),
+                env.optional("CONSUMER_GROUP", TopicNames.Consumer.PROVISIONER.group()),
                 env.integer("WORKERS", 16, 1, 512),
                 env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
                 DomainSetting.required(env, "BASE_DOMAIN"),

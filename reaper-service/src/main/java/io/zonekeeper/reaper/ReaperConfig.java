@@ -5,6 +5,7 @@ import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
 
 /** Everything the reaper is configured with, read from the environment in one place. */
@@ -40,13 +41,13 @@ public record ReaperConfig(
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", "cluster.lifecycle.v1"),
-                        env.optional("ORG_DNS_TOPIC", "org.dns.v1"),
-                        env.optional("ORG_CLUSTERS_TOPIC", "org.clusters.v1"),
-                        env.optional("REAP_TOPIC", "zone.reap.v1"),
-                        env.optional("AUDIT_TOPIC", "audit.v1")),
-                env.optional("DLQ_SUFFIX", ".dlq"),
-                env.optional("APPLICATION_ID", "zonekeeper-reaper"),
+                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
+                        env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
+                        env.optional("ORG_CLUSTERS_TOPIC", TopicNames.ORG_CLUSTERS),
+                        env.optional("REAP_TOPIC", TopicNames.REAP),
+                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT)),
+                env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX),
+                env.optional("APPLICATION_ID", TopicNames.Consumer.REAPER.group()),
                 env.optional("STATE_DIR", System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper"),
                 env.integer("STANDBY_REPLICAS", 0, 0, 10),
                 new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW,

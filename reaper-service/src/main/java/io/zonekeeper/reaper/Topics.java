@@ -1,5 +1,7 @@
 package io.zonekeeper.reaper;
 
+import io.zonekeeper.common.kafka.TopicNames;
+
 /** The reaper's topics, every name configuration; and its state stores, named once here. */
 public record Topics(String lifecycle, String orgDns, String orgClusters, String reap, String audit) {
 
@@ -11,6 +13,6 @@ public record Topics(String lifecycle, String orgDns, String orgClusters, String
     public static final String PENDING_REAPS_STORE = "pending-reaps";
 
     public static Topics defaults() {
-        return new Topics("cluster.lifecycle.v1", "org.dns.v1", "org.clusters.v1", "zone.reap.v1", "audit.v1");
+        return new Topics(TopicNames.LIFECYCLE, TopicNames.ORG_DNS, TopicNames.ORG_CLUSTERS, TopicNames.REAP, TopicNames.AUDIT);
     }
 }

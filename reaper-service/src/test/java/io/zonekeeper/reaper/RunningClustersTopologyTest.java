@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
-import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
@@ -17,6 +17,8 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.time.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +32,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import io.zonekeeper.testkit.time.SettableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class RunningClustersTopologyTest {
 
-    private static final String SCOPE = "running-clusters-topology-test";
+    private SchemaRegistryStandIn registryServer;
     private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
     private final Topics topics = Topics.defaults();
     private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), Duration.ofHours(6));
@@ -57,7 +58,8 @@ class RunningClustersTopologyTest {
 
     @BeforeEach
     void start() {
-        var registry = MockSchemaRegistry.scope(SCOPE);
+        registryServer = SchemaRegistryStandIn.start();
+        var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
                 AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
@@ -81,7 +83,7 @@ class RunningClustersTopologyTest {
     @AfterEach
     void stop() {
         driver.close();
-        MockSchemaRegistry.dropScope(SCOPE);
+        registryServer.close();
     }
 
     @Test

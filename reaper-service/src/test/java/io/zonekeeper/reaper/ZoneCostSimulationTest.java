@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.serde.AvroSerde;
-import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.reaper.ZoneCharges.Span;
 import io.zonekeeper.schemas.AuditEvent;
@@ -16,6 +16,7 @@ import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ZoneReapCommand;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import io.zonekeeper.testkit.time.SettableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class ZoneCostSimulationTest {
     private static final Instant HORIZON = Instant.parse("2026-04-01T00:00:00Z");
     private static final Duration STEP = Duration.ofMinutes(5);
     private static final Duration MONTH_END_WINDOW = Duration.ofHours(6);
-    private static final String SCOPE = "zone-cost-simulation";
+    private SchemaRegistryStandIn registryServer;
     /** How far behind the reaper the simulated provisioner executes commands, at most. */
     private static final Duration PROVISIONER_LAG = Duration.ofMinutes(10);
 
@@ -95,7 +96,8 @@ class ZoneCostSimulationTest {
         int organizations = Integer.getInteger("simulation.orgs", 1000);
         SyntheticTrace trace = new SyntheticTrace(20261125L, START, HORIZON).generate(organizations);
         usage = trace.usage();
-        var registry = MockSchemaRegistry.scope(SCOPE);
+        registryServer = SchemaRegistryStandIn.start();
+        var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
                 AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
@@ -127,7 +129,7 @@ class ZoneCostSimulationTest {
             if (driver != null) {
                 driver.close();
             }
-            MockSchemaRegistry.dropScope(SCOPE);
+            registryServer.close();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
 

@@ -1,24 +1,35 @@
 package io.zonekeeper.common.serde;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.retry.Retry;
 import java.net.URI;
+import java.time.Duration;
 
-/** Resolves a {@code schema.registry.url}: {@code mock://<scope>} for unit tests, an HTTP(S) URL otherwise. */
+/**
+ * Resolves a {@code schema.registry.url} (HTTP or HTTPS; the first of a comma-separated list) to a client. Tests reach
+ * the registry the same way, through testkit's stand-in server: there is no in-process shortcut in service code.
+ */
 public final class SchemaRegistries {
 
-    public static final String MOCK_PREFIX = "mock://";
+    /** A tool's patience: a few quick attempts, then the operator sees the error. */
+    private static final RetrySettings TOOL_RETRY = new RetrySettings(5, Duration.ofMillis(100), Duration.ofSeconds(2),
+            0.5);
 
     private SchemaRegistries() {
     }
 
+    /** A service's client: retried with the service's settings and counted in its metrics. */
     public static SchemaRegistryClient forUrl(String url, Retry retry) {
-        if (url.startsWith(MOCK_PREFIX)) {
-            return MockSchemaRegistry.scope(url.substring(MOCK_PREFIX.length()));
-        }
         URI uri = URI.create(url.split(",")[0].trim());
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("schema registry URL must be http(s):// or mock://, not " + url);
+            throw new IllegalArgumentException("schema registry URL must be http:// or https://, not " + url);
         }
         return new RestSchemaRegistryClient(uri, retry);
+    }
+
+    /** A command-line tool's or a test's client: a few quick attempts, counted nowhere. */
+    public static SchemaRegistryClient forTool(String url) {
+        return forUrl(url, new Retry(TOOL_RETRY, new SimpleMeterRegistry()));
     }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
-import io.zonekeeper.common.serde.MockSchemaRegistry;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ResourceType;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,21 +20,29 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class AuditPublisherTest {
 
-    private final MockSchemaRegistry registry = MockSchemaRegistry.scope("audit-publisher-test");
+    private static SchemaRegistryStandIn registryServer;
+    private static SchemaRegistryClient registry;
     private final MockProducer<byte[], byte[]> producer =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
             "audit.v1", new ServiceIdentity("provisioner-service", "pod-1"),
             ServiceClock.of(Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), "fixed test clock"));
 
-    @AfterEach
-    void dropScope() {
-        MockSchemaRegistry.dropScope("audit-publisher-test");
+    @BeforeAll
+    static void startRegistry() {
+        registryServer = SchemaRegistryStandIn.start();
+        registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registryServer.close();
     }
 
     @Test

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class KeyedParallelConsumerTest {
 
     private static final KafkaBroker KAFKA = SharedKafka.get();
-    private final KafkaClients clients = new KafkaClients(new KafkaSettings(KAFKA.bootstrapServers(), "mock://kpc",
+    private final KafkaClients clients = new KafkaClients(new KafkaSettings(KAFKA.bootstrapServers(), "http://127.0.0.1:1",
             Map.of()), new ServiceIdentity("test", "local"));
     private final String topic = "kpc-" + UUID.randomUUID();
     private final String group = "kpc-group-" + UUID.randomUUID();

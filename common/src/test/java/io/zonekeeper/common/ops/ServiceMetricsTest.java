@@ -15,7 +15,7 @@ class ServiceMetricsTest {
         ServiceIdentity identity = new ServiceIdentity("provisioner-service", "i-1");
         var registry = ServiceMetrics.prometheus(identity);
         // Metrics exist from construction; no broker needs to answer.
-        var clients = new KafkaClients(new KafkaSettings("127.0.0.1:1", "mock://metrics", Map.of()), identity);
+        var clients = new KafkaClients(new KafkaSettings("127.0.0.1:1", "http://127.0.0.1:1", Map.of()), identity);
         try (var consumer = clients.consumer("metrics-test"); var producer = clients.producer();
              var consumerMetrics = ServiceMetrics.bind(consumer, registry);
              var producerMetrics = ServiceMetrics.bind(producer, registry)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.zonekeeper.schemas.OrgClusters;
+import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -19,12 +20,12 @@ import org.junit.jupiter.api.Test;
 
 class SchemaEvolutionTest {
 
-    private static final String SCOPE = "schema-evolution-test";
-    private final SchemaRegistryClient registry = SchemaRegistries.forUrl("mock://" + SCOPE, null);
+    private final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    private final SchemaRegistryClient registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
 
     @AfterEach
-    void dropScope() {
-        MockSchemaRegistry.dropScope(SCOPE);
+    void stopRegistry() {
+        registryServer.close();
     }
 
     @Test
@@ -68,10 +69,10 @@ class SchemaEvolutionTest {
     }
 
     @Test
-    void mockScopesAreSharedByUrlAndIsolatedFromEachOther() {
-        assertThat(SchemaRegistries.forUrl("mock://" + SCOPE, null)).isSameAs(registry);
-        assertThat(SchemaRegistries.forUrl("mock://" + SCOPE + "-other", null)).isNotSameAs(registry);
-        MockSchemaRegistry.dropScope(SCOPE + "-other");
+    void aRegistryUrlIsHttpOrHttpsAndNothingElse() {
+        assertThatThrownBy(() -> SchemaRegistries.forTool("mock://scope"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http:// or https://");
+        assertThat(SchemaRegistries.forTool("https://registry.example.com:8081, https://other:8081")).isNotNull();
     }
 
     @Test
