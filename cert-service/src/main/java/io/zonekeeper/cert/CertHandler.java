@@ -3,14 +3,11 @@ package io.zonekeeper.cert;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.dlq.DeadLetterPublisher;
-import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
-import io.zonekeeper.common.kafka.RecordDecoder;
-import io.zonekeeper.common.kafka.RecordHandler;
-import io.zonekeeper.common.kafka.UndecodableRecordException;
-import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
+import io.zonekeeper.common.kafka.OrgRecordRouter;
+import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
+import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -20,74 +17,55 @@ import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.TlsStatus;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Validates lifecycle events, certificate requests and commands of one organization at a time (the consumer
- * guarantees that) and hands them to the {@link CertReconciler}; dead-letters what can never be applied and lets
- * transient faults propagate so only the organization waits.
+ * guarantees that) and hands them to the {@link CertReconciler}. Its routes are a table ({@link #routes}); the router
+ * checks keys, decodes and dead-letters what can never be applied, and transient faults propagate so only the
+ * organization waits.
  */
-final class CertHandler implements RecordHandler {
+final class CertHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CertHandler.class);
 
     private final CertConfig.Topics topics;
-    private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
-    private final RecordDecoder<CertificateRequest> requestDecoder;
-    private final RecordDecoder<CertCommand> commandDecoder;
-    private final RecordDecoder<OrgCommand> orgCommandDecoder;
     private final CertNaming naming;
     private final CertificateStates states;
     private final CertReconciler reconciler;
     private final AuditPublisher audit;
-    private final Rejections rejections;
 
-    CertHandler(CertConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
-                RecordDecoder<CertificateRequest> requestDecoder, RecordDecoder<CertCommand> commandDecoder,
-                RecordDecoder<OrgCommand> orgCommandDecoder, CertNaming naming, CertificateStates states, CertReconciler reconciler, AuditPublisher audit,
-                DeadLetterPublisher deadLetters) {
+    CertHandler(CertConfig.Topics topics, CertNaming naming, CertificateStates states, CertReconciler reconciler,
+                AuditPublisher audit) {
         this.topics = topics;
-        this.lifecycleDecoder = lifecycleDecoder;
-        this.requestDecoder = requestDecoder;
-        this.commandDecoder = commandDecoder;
-        this.orgCommandDecoder = orgCommandDecoder;
         this.naming = naming;
         this.states = states;
         this.reconciler = reconciler;
         this.audit = audit;
-        this.rejections = new Rejections(deadLetters, audit);
     }
 
-    @Override
-    public Outcome handle(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            if (record.topic().equals(topics.requests())) {
-                handleRequest(record);
-            } else if (record.topic().equals(topics.commands())) {
-                handleCommand(record);
-            } else if (record.topic().equals(topics.orgCommands())) {
-                handleOrgCommand(record);
-            } else {
-                handleLifecycle(record);
-            }
-        } catch (UndecodableRecordException e) {
-            reject(record, "undecodable record: " + e.reason(), e);
-        } catch (InvalidEventException | KubeconfigUnusableException e) {
-            reject(record, e.getMessage(), e);
-        }
-        // Anything else goes to the consumer, which classifies it by its cause chain (Failures): a dependency's
-        // transient fault pauses the key, never dead-letters.
-        return Outcome.DONE;
+    /**
+     * What the cert service consumes. A tombstone is a producer's mistake on the lifecycle and request topics
+     * (dead-lettered, so it is seen) and nothing to apply on the command topics, which an operator may clean up by key.
+     */
+    List<OrgRecordRouter.Route<?>> routes() {
+        return List.of(
+                new OrgRecordRouter.Route<>(topics.lifecycle(), ClusterLifecycleEvent.class,
+                        ResourceType.LIFECYCLE_EVENT, ClusterLifecycleEvent::getOrgId, Tombstones.REJECT,
+                        this::lifecycle),
+                new OrgRecordRouter.Route<>(topics.requests(), CertificateRequest.class,
+                        ResourceType.CERTIFICATE_REQUEST, CertificateRequest::getOrgId, Tombstones.REJECT,
+                        this::request),
+                new OrgRecordRouter.Route<>(topics.commands(), CertCommand.class, ResourceType.CERTIFICATE_AUTHORITY,
+                        CertCommand::getOrgId, Tombstones.SKIP, this::command),
+                new OrgRecordRouter.Route<>(topics.orgCommands(), OrgCommand.class,
+                        ResourceType.CERTIFICATE_AUTHORITY, OrgCommand::getOrgId, Tombstones.SKIP, this::orgCommand));
     }
 
-    private void handleLifecycle(ConsumerRecord<byte[], byte[]> record) {
-        ClusterLifecycleEvent event = lifecycleDecoder.decode(record);
-        if (event == null) {
-            throw new InvalidEventException("tombstone on the lifecycle topic: nothing to apply");
-        }
-        String orgId = orgIdMatchingKey(event.getOrgId(), record);
+    private Outcome lifecycle(ClusterLifecycleEvent event, String orgId, ConsumerRecord<byte[], byte[]> record) {
         var org = new OrgAuthorities.Org(orgId, Identifiers.orgName(event.getOrgName()));
         String clusterId = Identifiers.clusterId(event.getClusterId());
         String clusterName = Identifiers.clusterName(event.getClusterName());
@@ -103,14 +81,10 @@ final class CertHandler implements RecordHandler {
             reconciler.clusterIdle(clusterId, event.getEventId());
         }
         trail.awaitDurable();
+        return Outcome.DONE;
     }
 
-    private void handleRequest(ConsumerRecord<byte[], byte[]> record) {
-        CertificateRequest request = requestDecoder.decode(record);
-        if (request == null) {
-            throw new InvalidEventException("tombstone on the request topic: nothing to apply");
-        }
-        String orgId = orgIdMatchingKey(request.getOrgId(), record);
+    private Outcome request(CertificateRequest request, String orgId, ConsumerRecord<byte[], byte[]> record) {
         String clusterId = Identifiers.clusterId(request.getClusterId());
         String certificateName = CertNaming.requestedCertificateName(request.getCertificateName());
         ClusterTlsState cluster = states.get(clusterId, CertNaming.SERVER)
@@ -122,14 +96,10 @@ final class CertHandler implements RecordHandler {
         AuditTrail trail = new AuditTrail(audit, request.getRequestId().toString(), orgId, clusterId);
         reconciler.requested(cluster, certificateName, names, request.getRequestId(), trail);
         trail.awaitDurable();
+        return Outcome.DONE;
     }
 
-    private void handleCommand(ConsumerRecord<byte[], byte[]> record) {
-        CertCommand command = commandDecoder.decode(record);
-        if (command == null) {
-            return;
-        }
-        String orgId = orgIdMatchingKey(command.getOrgId(), record);
+    private Outcome command(CertCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, command.getClusterId());
         switch (command.getAction()) {
             case RENEW -> {
@@ -148,17 +118,13 @@ final class CertHandler implements RecordHandler {
                     + " is unknown to this version of the cert service");
         }
         trail.awaitDurable();
+        return Outcome.DONE;
     }
 
-    private void handleOrgCommand(ConsumerRecord<byte[], byte[]> record) {
-        OrgCommand command = orgCommandDecoder.decode(record);
-        if (command == null) {
-            return;
-        }
-        String orgId = orgIdMatchingKey(command.getOrgId(), record);
+    private Outcome orgCommand(OrgCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         if (command.getAction() == OrgAction.ROLL_EXTERNAL_DNS) {
             // The provisioner's own command on the shared topic: nothing of the cert service's to do.
-            return;
+            return Outcome.DONE;
         }
         if (command.getAction() != OrgAction.RECONCILE) {
             throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
@@ -167,26 +133,6 @@ final class CertHandler implements RecordHandler {
         LOG.info("reconciling the certificates of {} on request of {}", orgId, command.getIssuedBy());
         reconciler.reconcile(orgId, command.getCommandId(), trail);
         trail.awaitDurable();
-    }
-
-    private static String orgIdMatchingKey(String raw, ConsumerRecord<byte[], byte[]> record) {
-        String orgId = Identifiers.orgId(raw);
-        if (!orgId.equals(keyOf(record))) {
-            throw new InvalidEventException("record key '" + keyOf(record) + "' is not the organization id '" + orgId
-                    + "': keys must be orgId so an organization's records stay in order");
-        }
-        return orgId;
-    }
-
-    private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
-        ResourceType type = record.topic().equals(topics.requests()) ? ResourceType.CERTIFICATE_REQUEST
-                : record.topic().equals(topics.commands()) || record.topic().equals(topics.orgCommands())
-                ? ResourceType.CERTIFICATE_AUTHORITY
-                : ResourceType.LIFECYCLE_EVENT;
-        rejections.reject(record, type, reason, cause);
-    }
-
-    private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
-        return RecordDecoder.keyOf(record);
+        return Outcome.DONE;
     }
 }

@@ -5,13 +5,14 @@ import io.zonekeeper.cert.kubernetes.TlsSecrets;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.cert.model.CertificateIssuer;
 import io.zonekeeper.cert.vault.AuthorityVault;
-import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.cert.vault.CertificateVault;
+import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
-import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
@@ -23,15 +24,11 @@ import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
-import io.zonekeeper.schemas.CertCommand;
-import io.zonekeeper.schemas.CertificateRequest;
-import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterTlsState;
-import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.TlsStatus;
 import java.security.SecureRandom;
-import io.zonekeeper.common.time.ServiceClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -92,12 +89,8 @@ public final class CertService implements AutoCloseable {
                 metrics);
         CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
                 clock);
-        CertHandler handler = new CertHandler(config.topics(),
-                new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
-                new RecordDecoder<>(CertificateRequest.class, registry),
-                new RecordDecoder<>(CertCommand.class, registry),
-                new RecordDecoder<>(OrgCommand.class, registry),
-                naming, states, reconciler, audit, deadLetters);
+        CertHandler handler = new CertHandler(config.topics(), naming, states, reconciler, audit);
+        OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());
         // Lifecycle events, requests and commands of an organization share a partition number (all keyed by orgId,
@@ -105,8 +98,7 @@ public final class CertService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().requests(),
-                config.topics().commands(), config.topics().orgCommands()), handler, deadLetters,
+        consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
 
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,

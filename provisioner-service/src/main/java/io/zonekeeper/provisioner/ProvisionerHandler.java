@@ -2,18 +2,13 @@ package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.dlq.DeadLetterPublisher;
-import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
-import io.zonekeeper.common.kafka.RecordDecoder;
-import io.zonekeeper.common.kafka.RecordHandler;
+import io.zonekeeper.common.kafka.OrgRecordRouter;
+import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
+import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kafka.StateTopic;
-import io.zonekeeper.common.kafka.UndecodableRecordException;
-import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
-import io.zonekeeper.provisioner.aws.DuplicateZonesException;
-import io.zonekeeper.provisioner.aws.ZoneQuotaException;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.provisioner.vault.StoredKey;
@@ -37,79 +32,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies lifecycle events and reap commands of one organization at a time (the consumer guarantees that),
- * dead-lettering what can never be applied and letting transient faults propagate so the organization waits.
+ * Applies lifecycle events, reap commands and organization commands of one organization at a time (the consumer
+ * guarantees that). Its routes are a table ({@link #routes}); the router checks keys, decodes and dead-letters what
+ * can never be applied, and transient faults propagate so the organization waits.
  */
-final class ProvisionerHandler implements RecordHandler {
+final class ProvisionerHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProvisionerHandler.class);
 
     private final ProvisionerConfig.Topics topics;
-    private final RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder;
-    private final RecordDecoder<ZoneReapCommand> reapDecoder;
-    private final RecordDecoder<OrgCommand> orgCommandDecoder;
     private final StateTopic<OrgDnsState> states;
     private final OrgProvisioner orgs;
     private final ClusterProvisioner clusters;
     private final ReapExecutor reaps;
     private final AuditPublisher audit;
-    private final Rejections rejections;
     private final ToLongFunction<TopicPartition> lifecycleCompletedUpTo;
     private final Clock clock;
 
-    ProvisionerHandler(ProvisionerConfig.Topics topics, RecordDecoder<ClusterLifecycleEvent> lifecycleDecoder,
-                       RecordDecoder<ZoneReapCommand> reapDecoder, RecordDecoder<OrgCommand> orgCommandDecoder,
-                       StateTopic<OrgDnsState> states, OrgProvisioner orgs,
+    ProvisionerHandler(ProvisionerConfig.Topics topics, StateTopic<OrgDnsState> states, OrgProvisioner orgs,
                        ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
-                       DeadLetterPublisher deadLetters, ToLongFunction<TopicPartition> lifecycleCompletedUpTo,
-                       Clock clock) {
+                       ToLongFunction<TopicPartition> lifecycleCompletedUpTo, Clock clock) {
         this.topics = topics;
-        this.lifecycleDecoder = lifecycleDecoder;
-        this.reapDecoder = reapDecoder;
-        this.orgCommandDecoder = orgCommandDecoder;
         this.states = states;
         this.orgs = orgs;
         this.clusters = clusters;
         this.reaps = reaps;
         this.audit = audit;
-        this.rejections = new Rejections(deadLetters, audit);
         this.lifecycleCompletedUpTo = lifecycleCompletedUpTo;
         this.clock = clock;
     }
 
-    @Override
-    public Outcome handle(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            if (record.topic().equals(topics.reap())) {
-                return handleReap(record);
-            }
-            if (record.topic().equals(topics.orgCommands())) {
-                handleOrgCommand(record);
-                return Outcome.DONE;
-            }
-            handleLifecycle(record);
-            return Outcome.DONE;
-        } catch (UndecodableRecordException e) {
-            reject(record, "undecodable record: " + e.reason(), e);
-        } catch (InvalidEventException | KubeconfigUnusableException | DuplicateZonesException
-                 | ZoneOwnershipException | ZoneQuotaException e) {
-            reject(record, e.getMessage(), e);
-        }
-        // Anything else goes to the consumer, which classifies it by its cause chain (Failures): a dependency's
-        // transient fault (also one that escaped a single-attempt call) pauses the key, never dead-letters.
-        return Outcome.DONE;
+    /**
+     * What the provisioner consumes. A tombstone is a producer's mistake on the lifecycle topic (dead-lettered, so it
+     * is seen) and nothing to apply on the command topics, which an operator may clean up by key.
+     */
+    List<OrgRecordRouter.Route<?>> routes() {
+        return List.of(
+                new OrgRecordRouter.Route<>(topics.lifecycle(), ClusterLifecycleEvent.class,
+                        ResourceType.LIFECYCLE_EVENT, ClusterLifecycleEvent::getOrgId, Tombstones.REJECT,
+                        this::lifecycle),
+                new OrgRecordRouter.Route<>(topics.reap(), ZoneReapCommand.class, ResourceType.ZONE_REAP,
+                        ZoneReapCommand::getOrgId, Tombstones.SKIP, this::reap),
+                new OrgRecordRouter.Route<>(topics.orgCommands(), OrgCommand.class, ResourceType.HOSTED_ZONE,
+                        OrgCommand::getOrgId, Tombstones.SKIP, this::orgCommand));
     }
 
-    private void handleLifecycle(ConsumerRecord<byte[], byte[]> record) {
-        ClusterLifecycleEvent event = lifecycleDecoder.decode(record);
-        if (event == null) {
-            throw new InvalidEventException("tombstone on the lifecycle topic: nothing to apply");
-        }
-        String orgId = Identifiers.orgId(event.getOrgId());
-        if (!orgId.equals(keyOf(record))) {
-            throw new InvalidEventException("record key '" + keyOf(record) + "' is not the event's organization id '"
-                    + orgId + "': keys must be orgId so an organization's events stay in order");
-        }
+    private Outcome lifecycle(ClusterLifecycleEvent event, String orgId, ConsumerRecord<byte[], byte[]> record) {
         String orgName = Identifiers.orgName(event.getOrgName());
         String clusterId = Identifiers.clusterId(event.getClusterId());
         var org = new OrgProvisioner.Org(orgId, orgName);
@@ -134,6 +102,7 @@ final class ProvisionerHandler implements RecordHandler {
                     kubeconfigPath)), record, eventId));
         }
         trail.awaitDurable();
+        return Outcome.DONE;
     }
 
     /**
@@ -225,12 +194,7 @@ final class ProvisionerHandler implements RecordHandler {
         }
     }
 
-    private Outcome handleReap(ConsumerRecord<byte[], byte[]> record) {
-        ZoneReapCommand command = reapDecoder.decode(record);
-        if (command == null) {
-            return Outcome.DONE;
-        }
-        String orgId = Identifiers.orgId(command.getOrgId());
+    private Outcome reap(ZoneReapCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         TopicPartition lifecycle = new TopicPartition(topics.lifecycle(), command.getLifecyclePosition().getPartition());
         if (lifecycleCompletedUpTo.applyAsLong(lifecycle) <= command.getLifecyclePosition().getOffset()) {
             // The lifecycle events up to the decision's position are not all applied yet (some may be queued
@@ -253,19 +217,10 @@ final class ProvisionerHandler implements RecordHandler {
      * An operator's reconcile: every AWS resource and the stored key of the organization checked against the world
      * (the shortcut for ready organizations skipped), drift repaired and audited like any change.
      */
-    private void handleOrgCommand(ConsumerRecord<byte[], byte[]> record) {
-        OrgCommand command = orgCommandDecoder.decode(record);
-        if (command == null) {
-            return;
-        }
-        String orgId = Identifiers.orgId(command.getOrgId());
-        if (!orgId.equals(keyOf(record))) {
-            throw new InvalidEventException("record key '" + keyOf(record) + "' is not the command's organization id '"
-                    + orgId + "'");
-        }
+    private Outcome orgCommand(OrgCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         if (command.getAction() == OrgAction.ROLL_EXTERNAL_DNS) {
             rollExternalDns(orgId, command);
-            return;
+            return Outcome.DONE;
         }
         if (command.getAction() != OrgAction.RECONCILE) {
             throw new InvalidEventException("command action " + command.getAction() + " is unknown to this version");
@@ -287,6 +242,7 @@ final class ProvisionerHandler implements RecordHandler {
             states.publish(OrgDnsState.newBuilder(reconciled).setLastEventId(state.get().getLastEventId()).build());
         }
         trail.awaitDurable();
+        return Outcome.DONE;
     }
 
     /**
@@ -330,15 +286,5 @@ final class ProvisionerHandler implements RecordHandler {
                 .setLastEventId(java.util.UUID.fromString(eventId))
                 .setUpdatedAt(clock.instant())
                 .build());
-    }
-
-    private void reject(ConsumerRecord<byte[], byte[]> record, String reason, Exception cause) {
-        rejections.reject(record, record.topic().equals(topics.reap()) ? ResourceType.ZONE_REAP
-                : record.topic().equals(topics.orgCommands()) ? ResourceType.HOSTED_ZONE : ResourceType.LIFECYCLE_EVENT,
-                reason, cause);
-    }
-
-    private static String keyOf(ConsumerRecord<byte[], byte[]> record) {
-        return RecordDecoder.keyOf(record);
     }
 }

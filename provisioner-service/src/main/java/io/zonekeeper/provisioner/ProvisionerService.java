@@ -7,9 +7,10 @@ import io.zonekeeper.common.aws.AwsCallMetrics;
 import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.aws.RateLimitingInterceptor;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
-import io.zonekeeper.common.kafka.RecordDecoder;
+import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
@@ -22,6 +23,7 @@ import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.aws.HostedZones;
@@ -31,11 +33,8 @@ import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.vault.VaultSecrets;
-import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
-import io.zonekeeper.schemas.ZoneReapCommand;
-import io.zonekeeper.common.time.ServiceClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -132,20 +131,15 @@ public final class ProvisionerService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        ProvisionerHandler handler = new ProvisionerHandler(config.topics(),
-                new RecordDecoder<>(ClusterLifecycleEvent.class, registry),
-                new RecordDecoder<>(ZoneReapCommand.class, registry),
-                new RecordDecoder<>(OrgCommand.class, registry),
-                states,
+        ProvisionerHandler handler = new ProvisionerHandler(config.topics(), states,
                 new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock,
                         config.adoptUnownedZones()),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
-                audit, deadLetters, tp -> self[0].completedUpTo(tp), clock);
-        consumer = new KeyedParallelConsumer(records, List.of(config.topics().lifecycle(), config.topics().reap(),
-                config.topics().orgCommands()),
-                handler, deadLetters, KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()),
-                metrics);
+                audit, tp -> self[0].completedUpTo(tp), clock);
+        OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
+        consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
+                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
         self[0] = consumer;
 
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),

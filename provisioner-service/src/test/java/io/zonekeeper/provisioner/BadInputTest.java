@@ -65,7 +65,7 @@ class BadInputTest {
                 .anySatisfy(r -> assertThat(r).contains("'not.a.label' is not a single DNS label"))
                 .anySatisfy(r -> assertThat(r).contains("cluster id 'bad/cluster' is unusable"))
                 .anySatisfy(r -> assertThat(r).contains("no kubeconfig at Vault path 'clusters/ghost/kubeconfig'"))
-                .anySatisfy(r -> assertThat(r).contains("record key 'someone-else' is not the event's organization id"));
+                .anySatisfy(r -> assertThat(r).contains("record key 'someone-else' is not the organization id"));
         for (ConsumerRecord<byte[], byte[]> dead : world.deadLetters()) {
             assertThat(header(dead, DeadLetterPublisher.SOURCE_TOPIC)).isEqualTo(world.lifecycleTopic);
             assertThat(header(dead, DeadLetterPublisher.SERVICE)).isEqualTo(ProvisionerConfig.SERVICE);

@@ -1,12 +1,13 @@
 package io.zonekeeper.common.kafka;
 
+import io.zonekeeper.common.retry.RejectedRecordException;
 import io.zonekeeper.common.serde.AvroSerdeException;
 
 /**
  * A consumed record whose bytes cannot be decoded, with where it sits, so the consumer can dead-letter it with
  * the reason and move on to the next offset.
  */
-public final class UndecodableRecordException extends RuntimeException {
+public final class UndecodableRecordException extends RejectedRecordException {
 
     private final String topic;
     private final int partition;
@@ -38,7 +39,8 @@ public final class UndecodableRecordException extends RuntimeException {
     }
 
     /** The reason without the location, for dead-letter headers that carry the location separately. */
+    @Override
     public String reason() {
-        return getCause().getMessage();
+        return "undecodable record: " + getCause().getMessage();
     }
 }

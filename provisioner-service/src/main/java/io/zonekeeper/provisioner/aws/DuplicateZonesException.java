@@ -1,9 +1,10 @@
 package io.zonekeeper.provisioner.aws;
 
+import io.zonekeeper.common.retry.RejectedRecordException;
 import java.util.List;
 
 /** More than one hosted zone has the organization's name: an operator must decide, Zonekeeper will not guess. */
-public final class DuplicateZonesException extends RuntimeException {
+public final class DuplicateZonesException extends RejectedRecordException {
 
     public DuplicateZonesException(String zoneName, List<String> zoneIds) {
         super(zoneIds.size() + " hosted zones are named " + zoneName + " (" + String.join(", ", zoneIds)
