@@ -15,6 +15,7 @@ import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
 import io.zonekeeper.common.ops.Resources;
@@ -26,6 +27,7 @@ import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.TlsStatus;
 import java.security.SecureRandom;
@@ -82,10 +84,11 @@ public final class CertService implements AutoCloseable {
         ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
 
-        OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(kv, retry), new NameClaims(kv, retry), issuer,
+        VaultSecrets secrets = new VaultSecrets(kv, retry);
+        OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(secrets), new NameClaims(secrets), issuer,
                 config.issuance(), clock);
-        ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(kv, retry),
-                new TlsSecrets(config.secretNamespace(), retry), clusterClients, issuer, config.issuance(), clock,
+        ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(secrets),
+                new TlsSecrets(config.secretNamespace(), new KubernetesObjects(retry)), clusterClients, issuer, config.issuance(), clock,
                 metrics);
         CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
                 clock);

@@ -12,11 +12,12 @@ import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.cert.model.Pem;
 import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.cert.vault.CertificateVault;
-import io.zonekeeper.cert.vault.Stored;
 import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ResourceType;
@@ -115,12 +116,10 @@ final class ClusterCertificates {
         if (target.inject()) {
             KubernetesClient client = clusters.connect(target.kubeconfigPath());
             String serial = Certificates.serialHex(leaf);
-            TlsSecrets.Outcome outcome = secrets.ensure(client, secretName, material, serial);
-            if (outcome != TlsSecrets.Outcome.UNCHANGED) {
-                changed = true;
-                trail.record(AuditAction.INJECTED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
-                        outcome.name().toLowerCase(java.util.Locale.ROOT), Map.of("serial", serial));
-            }
+            Change change = secrets.ensure(client, secretName, material, serial);
+            changed |= change.changed();
+            trail.record(change, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                    change.name().toLowerCase(java.util.Locale.ROOT), Map.of("serial", serial));
         }
         return new Outcome(leaf, path, secrets.namespace() + "/" + secretName, changed);
     }
@@ -140,10 +139,8 @@ final class ClusterCertificates {
         }
         String secretName = naming.secretName(certificateName);
         try {
-            if (secrets.delete(clusters.connect(kubeconfigPath), secretName)) {
-                trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
-                        "cluster deleted", Map.of());
-            }
+            trail.record(secrets.delete(clusters.connect(kubeconfigPath), secretName), ResourceType.TLS_SECRET,
+                    secrets.namespace() + "/" + secretName, "cluster deleted", Map.of());
         } catch (KubeconfigUnusableException | TransientFailureException gone) {
             trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
                     "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());

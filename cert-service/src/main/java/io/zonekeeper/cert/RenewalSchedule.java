@@ -1,6 +1,7 @@
 package io.zonekeeper.cert;
 
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.OrgPartitions;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.CertAction;
@@ -22,7 +23,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +94,7 @@ final class RenewalSchedule implements AutoCloseable {
         int sent = 0;
         for (ClusterTlsState state : states.all()) {
             if (state.getStatus() != TlsStatus.ISSUED
-                    || !partitions.contains(partitionOf(state.getOrgId(), partitionCount))) {
+                    || !partitions.contains(OrgPartitions.of(state.getOrgId(), partitionCount))) {
                 continue;
             }
             if (state.getClusterRunning() && state.getRenewAt() != null && !now.isBefore(state.getRenewAt())
@@ -141,11 +141,6 @@ final class RenewalSchedule implements AutoCloseable {
                                 : "ca/" + command.getOrgId());
                     }
                 });
-    }
-
-    /** The partition a record keyed by the organization lands on, as Kafka's default partitioner computes it. */
-    static int partitionOf(String orgId, int partitionCount) {
-        return Utils.toPositive(Utils.murmur2(orgId.getBytes(StandardCharsets.UTF_8))) % partitionCount;
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.zonekeeper.cert;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.cert.model.AuthorityRotation;
 import io.zonekeeper.cert.model.CertNaming;
@@ -16,6 +14,7 @@ import io.zonekeeper.common.config.Secret;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ResourceType;
@@ -34,6 +33,7 @@ import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.vault.core.VaultVersionedKeyValueOperations;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** However many instances race for an organization's CA, one is created and all of them use it. */
 class AuthorityConcurrencyTest {
@@ -56,7 +56,7 @@ class AuthorityConcurrencyTest {
         Set<String> serials = race((kv, retry) -> {
             // Separate instances: each with its own issuer and Vault client, as separate processes would be.
             var authorities = new OrgAuthorities(new CertNaming(CertWorld.BASE_DOMAIN, "zonekeeper/tls", "tls"),
-                    new AuthorityVault(kv, retry), new NameClaims(kv, retry),
+                    new AuthorityVault(new VaultSecrets(kv, retry)), new NameClaims(new VaultSecrets(kv, retry)),
                     new CertificateIssuer(new SecureRandom(), Duration.ZERO), issuance, world.clock);
             return racer -> {
                 var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);
@@ -76,7 +76,7 @@ class AuthorityConcurrencyTest {
     @Test
     void organizationsRacingForOneNameLeaveExactlyOneHolder() throws Exception {
         Set<String> holders = race((kv, retry) -> {
-            NameClaims claims = new NameClaims(kv, retry);
+            NameClaims claims = new NameClaims(new VaultSecrets(kv, retry));
             return racer -> claims.claim("zonekeeper/tls/_names/acme", "org-" + racer);
         });
 

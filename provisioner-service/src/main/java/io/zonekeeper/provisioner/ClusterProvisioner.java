@@ -10,8 +10,8 @@ import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
+import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.provisioner.vault.StoredKey;
-import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
@@ -37,11 +37,11 @@ final class ClusterProvisioner {
 
     private final ClusterClients clusters;
     private final ExternalDnsDeployment externalDns;
-    private final VaultSecrets vault;
+    private final AccessKeyVault vault;
     private final HostedZones zones;
     private final Supplier<FleetPolling> fleetPolling;
 
-    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, VaultSecrets vault, HostedZones zones,
+    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, AccessKeyVault vault, HostedZones zones,
                        Supplier<FleetPolling> fleetPolling) {
         this.clusters = clusters;
         this.externalDns = externalDns;
@@ -65,16 +65,10 @@ final class ClusterProvisioner {
         var target = new ExternalDnsManifests.Target(state.getZoneName(), state.getZoneId(), cluster.clusterId());
         var credentials = new ExternalDnsManifests.Credentials(key.accessKeyId(), key.secretAccessKey(), key.version());
         KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
-        ExternalDnsDeployment.Result result = externalDns.ensure(client, target, credentials, polling);
-        for (String created : result.created()) {
-            audit.record(created.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.CREATED,
-                    created.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
-                    created, null, Map.of("accessKeyId", key.accessKeyId()));
-        }
-        for (String updated : result.updated()) {
-            audit.record(updated.startsWith("Secret/") ? AuditAction.INJECTED : AuditAction.UPDATED,
-                    updated.startsWith("Secret/") ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS,
-                    updated, null, Map.of("accessKeyId", key.accessKeyId()));
+        for (ExternalDnsDeployment.Applied applied : externalDns.ensure(client, target, credentials,
+                polling).applied()) {
+            audit.record(applied.change(), applied.resourceType(), applied.object(), null,
+                    Map.of("accessKeyId", key.accessKeyId()));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -12,8 +13,8 @@ import io.zonekeeper.provisioner.aws.Zone;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.model.ZonePolicyDocument;
+import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.provisioner.vault.StoredKey;
-import io.zonekeeper.provisioner.vault.VaultSecrets;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
@@ -53,14 +54,14 @@ final class OrgProvisioner {
     private final HostedZones zones;
     private final IamPolicies policies;
     private final IamUsers users;
-    private final VaultSecrets vault;
+    private final AccessKeyVault vault;
     private final Retry retry;
     private final Clock clock;
     /** Whether a zone of the organization's name that Zonekeeper did not make may be taken over (migrations). */
     private final boolean adoptUnownedZones;
 
     OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users,
-                   VaultSecrets vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
+                   AccessKeyVault vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
         this.adoptUnownedZones = adoptUnownedZones;
         this.naming = naming;
         this.parentZoneId = parentZoneId;
@@ -128,36 +129,26 @@ final class OrgProvisioner {
                     Map.of("zoneName", zoneName, "generation", Integer.toString(generation)));
         }
 
-        if (zones.ensureDelegation(parentZoneId, zone)) {
-            audit.record(AuditAction.UPDATED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null,
-                    Map.of("nameServers", String.join(",", zone.nameServers())));
-        }
+        audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
+                parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
 
         String path = naming.iamPath(org.orgId());
         String policyName = naming.policyName(org.orgId(), org.orgName());
         IamPolicies.Ensured policy = policies.ensure(path, policyName, ZonePolicyDocument.forZone(zone.id()));
-        switch (policy.change()) {
-            case CREATED -> audit.record(AuditAction.CREATED, ResourceType.IAM_POLICY, policy.arn(), null,
-                    Map.of("zoneId", zone.id()));
-            case UPDATED -> audit.record(AuditAction.UPDATED, ResourceType.IAM_POLICY, policy.arn(),
-                    "the policy granted something else (another zone, or an older grant); published a new default version", Map.of("zoneId", zone.id()));
-            case NONE -> { }
-        }
+        audit.record(policy.change(), ResourceType.IAM_POLICY, policy.arn(), policy.change() == Change.UPDATED
+                ? "the policy granted something else (another zone, or an older grant); published a new default version"
+                : null, Map.of("zoneId", zone.id()));
 
         String userName = naming.iamUserName(org.orgId(), org.orgName());
-        boolean newUser = users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id",
+        Change user = users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id",
                 org.orgId(), "zonekeeper/zone", zoneName));
-        if (newUser) {
-            audit.record(AuditAction.CREATED, ResourceType.IAM_USER, userName, null, Map.of());
-        }
+        audit.record(user, ResourceType.IAM_USER, userName, null, Map.of());
+        boolean newUser = user == Change.CREATED;
         // IAM is eventually consistent: a user created a moment ago may not be visible to the attach call yet.
         // A user created just now has no attachments and no keys: no need to list them (IAM calls are a budget).
-        boolean attached = retry.call("iam attach policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
+        Change attached = retry.call("iam attach policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
                 () -> newUser ? users.attach(userName, policy.arn()) : users.ensureAttached(userName, policy.arn()));
-        if (attached) {
-            audit.record(AuditAction.UPDATED, ResourceType.IAM_USER, userName, "policy attached",
-                    Map.of("policyArn", policy.arn()));
-        }
+        audit.record(attached, ResourceType.IAM_USER, userName, "policy attached", Map.of("policyArn", policy.arn()));
 
         String credentialsPath = naming.credentialsPath(org.orgId());
         List<OrgCluster> roster = previous.map(OrgDnsState::getClusters).orElse(List.of());

@@ -8,11 +8,14 @@ import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.aws.RateLimitingInterceptor;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.dlq.Rejections;
+import io.zonekeeper.common.kafka.Delivery;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
+import io.zonekeeper.common.kafka.OrgPartitions;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
 import io.zonekeeper.common.ops.Resources;
@@ -25,6 +28,7 @@ import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
@@ -32,7 +36,7 @@ import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
-import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import java.nio.charset.StandardCharsets;
@@ -40,14 +44,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
@@ -85,7 +87,7 @@ public final class ProvisionerService implements AutoCloseable {
         var vaultConnection = VaultClients.connect(config.vault());
         resources.add(vaultConnection);
         var kv = vaultConnection.kv();
-        VaultSecrets vault = new VaultSecrets(kv, retry);
+        AccessKeyVault vault = new AccessKeyVault(new VaultSecrets(kv, retry));
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
         var delegationSet = new DelegationSets(route53, retry).forNewZones(config.delegationSet(),
                 naming.delegationSetReference());
@@ -122,7 +124,7 @@ public final class ProvisionerService implements AutoCloseable {
                 rollId -> new AuditTrail(audit, rollId, null, null), clock);
         resources.add(fleet);
         ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
-                new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), retry), vault, zones,
+                new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), new KubernetesObjects(retry)), vault, zones,
                 fleet::polling);
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());
@@ -158,7 +160,7 @@ public final class ProvisionerService implements AutoCloseable {
     /** The partition Kafka's default partitioner gives a record keyed by {@code orgId}. */
     private static int commandPartition(Producer<byte[], byte[]> producer, String topic, String orgId) {
         int partitions = producer.partitionsFor(topic).size();
-        return Utils.toPositive(Utils.murmur2(orgId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return OrgPartitions.of(orgId, partitions);
     }
 
     private static boolean ownsCommandPartition(KeyedParallelConsumer consumer, String topic, int partition) {
@@ -166,14 +168,8 @@ public final class ProvisionerService implements AutoCloseable {
     }
 
     private static void send(Producer<byte[], byte[]> producer, String topic, String key, byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("could not send a command to " + topic, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted sending a command to " + topic, e);
-        }
+        Delivery.await(producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)),
+                "a command for " + key + " to " + topic);
     }
 
     public PrometheusMeterRegistry metrics() {

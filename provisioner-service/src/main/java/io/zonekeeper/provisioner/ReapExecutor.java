@@ -7,7 +7,7 @@ import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
-import io.zonekeeper.provisioner.vault.VaultSecrets;
+import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
@@ -44,11 +44,11 @@ final class ReapExecutor {
     private final HostedZones zones;
     private final IamPolicies policies;
     private final IamUsers users;
-    private final VaultSecrets vault;
+    private final AccessKeyVault vault;
     private final StateTopic<OrgDnsState> states;
     private final Clock clock;
 
-    ReapExecutor(String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users, VaultSecrets vault,
+    ReapExecutor(String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users, AccessKeyVault vault,
                  StateTopic<OrgDnsState> states, Clock clock) {
         this.parentZoneId = parentZoneId;
         this.zones = zones;
@@ -113,16 +113,16 @@ final class ReapExecutor {
         String zoneId = state.getZoneId();
         String zoneName = state.getZoneName();
 
-        if (state.getIamUserName() != null && users.deleteUser(state.getIamUserName())) {
-            audit.record(AuditAction.DELETED, ResourceType.IAM_USER, state.getIamUserName(),
+        if (state.getIamUserName() != null) {
+            audit.record(users.deleteUser(state.getIamUserName()), ResourceType.IAM_USER, state.getIamUserName(),
                     "with its access keys, before the zone: nothing can write to it any more", Map.of());
         }
-        if (state.getPolicyArn() != null && policies.delete(state.getPolicyArn())) {
-            audit.record(AuditAction.DELETED, ResourceType.IAM_POLICY, state.getPolicyArn(), null, Map.of());
+        if (state.getPolicyArn() != null) {
+            audit.record(policies.delete(state.getPolicyArn()), ResourceType.IAM_POLICY, state.getPolicyArn(), null,
+                    Map.of());
         }
-        if (zones.removeDelegation(parentZoneId, zoneName)) {
-            audit.record(AuditAction.DELETED, ResourceType.ZONE_DELEGATION, parentZoneId + "/" + zoneName, null, Map.of());
-        }
+        audit.record(zones.removeDelegation(parentZoneId, zoneName), ResourceType.ZONE_DELEGATION,
+                parentZoneId + "/" + zoneName, null, Map.of());
         deleteZoneWithItsRecords(zoneId, zoneName, audit);
         if (state.getCredentialsVaultPath() != null) {
             vault.destroy(state.getCredentialsVaultPath());
@@ -141,9 +141,8 @@ final class ReapExecutor {
                     audit.record(AuditAction.DELETED, ResourceType.DNS_RECORDS, zoneId, null,
                             Map.of("count", Integer.toString(records.size())));
                 }
-                if (zones.deleteZone(zoneId)) {
-                    audit.record(AuditAction.DELETED, ResourceType.HOSTED_ZONE, zoneId, null, Map.of("zoneName", zoneName));
-                }
+                audit.record(zones.deleteZone(zoneId), ResourceType.HOSTED_ZONE, zoneId, null,
+                        Map.of("zoneName", zoneName));
                 return;
             } catch (NoSuchHostedZoneException alreadyGone) {
                 return;

@@ -4,98 +4,60 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.cert.vault.CertificateVault;
-import io.zonekeeper.common.kubernetes.KubernetesErrors;
-import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * The {@code kubernetes.io/tls} Secrets Zonekeeper keeps in a cluster. A Secret is written only when its
- * certificate, key or trust bundle differ from what the cluster has, so a replay writes nothing.
+ * The {@code kubernetes.io/tls} Secrets Zonekeeper keeps in a cluster, written with {@link KubernetesObjects}: only
+ * when their certificate, key or trust bundle differ from what the cluster has, so a replay writes nothing.
  */
 public final class TlsSecrets {
 
-    public enum Outcome { CREATED, UPDATED, UNCHANGED }
-
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String SERIAL = "zonekeeper.io/certificate-serial";
-    private static final int MAX_CONFLICTS = 5;
+    private static final String TLS_TYPE = "kubernetes.io/tls";
 
     private final String namespace;
-    private final Retry retry;
+    private final KubernetesObjects objects;
 
-    public TlsSecrets(String namespace, Retry retry) {
+    public TlsSecrets(String namespace, KubernetesObjects objects) {
         this.namespace = namespace;
-        this.retry = retry;
+        this.objects = objects;
     }
 
     public String namespace() {
         return namespace;
     }
 
-    public Outcome ensure(KubernetesClient client, String name, TlsMaterial material, String serial) {
+    public Change ensure(KubernetesClient client, String name, TlsMaterial material, String serial) {
         Secret desired = new SecretBuilder()
                 .withNewMetadata().withNamespace(namespace).withName(name)
                 .addToLabels(MANAGED_BY, "zonekeeper")
                 .addToAnnotations(SERIAL, serial)
                 .endMetadata()
-                .withType("kubernetes.io/tls")
+                .withType(TLS_TYPE)
                 .withData(data(material))
                 .build();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return ensureOnce(client, desired);
-            } catch (KubernetesClientException e) {
-                // 409: changed or created between our read and our write. Read again.
-                if (e.getCode() != 409 || attempt >= MAX_CONFLICTS) {
-                    throw e;
-                }
-            }
-        }
+        // The namespace is looked for only when the Secret is missing: a renewal costs no extra read.
+        return objects.ensure(client, desired, TlsSecrets::sameTls, (actual, wanted) -> wanted,
+                () -> objects.ensureExists(client, new NamespaceBuilder().withNewMetadata().withName(namespace)
+                        .addToLabels(MANAGED_BY, "zonekeeper").endMetadata().build()));
     }
 
-    /** Deletes the Secret; true if there was one. */
-    public boolean delete(KubernetesClient client, String name) {
-        var deleted = call("delete Secret/" + name,
-                () -> client.secrets().inNamespace(namespace).withName(name).delete());
-        return deleted != null && !deleted.isEmpty();
+    /** Deletes the Secret: DELETED if there was one. */
+    public Change delete(KubernetesClient client, String name) {
+        return objects.delete(client, new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .endMetadata().build());
     }
 
-    private Outcome ensureOnce(KubernetesClient client, Secret desired) {
-        String name = desired.getMetadata().getName();
-        var resource = client.secrets().inNamespace(namespace).withName(name);
-        Secret actual = call("get Secret/" + name, resource::get);
-        if (actual == null) {
-            ensureNamespace(client);
-            call("create Secret/" + name, () -> client.secrets().inNamespace(namespace).resource(desired).create());
-            return Outcome.CREATED;
-        }
-        if (desired.getData().equals(actual.getData()) && "kubernetes.io/tls".equals(actual.getType())) {
-            return Outcome.UNCHANGED;
-        }
-        desired.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
-        call("update Secret/" + name, () -> client.secrets().inNamespace(namespace).resource(desired).update());
-        return Outcome.UPDATED;
-    }
-
-    private void ensureNamespace(KubernetesClient client) {
-        if (call("get Namespace/" + namespace, () -> client.namespaces().withName(namespace).get()) == null) {
-            try {
-                call("create Namespace/" + namespace, () -> client.namespaces().resource(new NamespaceBuilder()
-                        .withNewMetadata().withName(namespace).addToLabels(MANAGED_BY, "zonekeeper").endMetadata()
-                        .build()).create());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-        }
+    private static boolean sameTls(Secret actual, Secret desired) {
+        return desired.getData().equals(actual.getData()) && TLS_TYPE.equals(actual.getType());
     }
 
     private static Map<String, String> data(TlsMaterial material) {
@@ -108,9 +70,5 @@ public final class TlsSecrets {
 
     private static String base64(String value) {
         return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private <T> T call(String operation, Supplier<T> request) {
-        return retry.call("kubernetes " + operation, KubernetesErrors::isRetryable, request::get);
     }
 }

@@ -3,14 +3,14 @@ package io.zonekeeper.cert.vault;
 import io.zonekeeper.cert.model.IssuedCertificate;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.cert.model.Pem;
-import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.vault.Stored;
+import io.zonekeeper.common.vault.VaultSecrets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 
 /**
  * Each organization's CAs in one KV v2 secret, so a rotation step changes them together or not at all, and
@@ -28,10 +28,10 @@ public final class AuthorityVault {
     private static final String PREVIOUS_CERTIFICATE = "previousCertificate";
     private static final String PREVIOUS_RETIRED_AT = "previousRetiredAt";
 
-    private final KvStore store;
+    private final VaultSecrets store;
 
-    public AuthorityVault(VaultVersionedKeyValueOperations kv, Retry retry) {
-        this.store = new KvStore(kv, retry);
+    public AuthorityVault(VaultSecrets store) {
+        this.store = store;
     }
 
     public Optional<Stored<OrgAuthority>> read(String path) {

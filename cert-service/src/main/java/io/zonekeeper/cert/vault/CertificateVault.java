@@ -1,10 +1,10 @@
 package io.zonekeeper.cert.vault;
 
 import io.zonekeeper.cert.model.TlsMaterial;
-import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.vault.Stored;
+import io.zonekeeper.common.vault.VaultSecrets;
 import java.util.Map;
 import java.util.Optional;
-import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 
 /**
  * Each certificate's material in a KV v2 secret under the keys of a {@code kubernetes.io/tls} Secret, so tools
@@ -16,10 +16,10 @@ public final class CertificateVault {
     public static final String TLS_KEY = "tls.key";
     public static final String CA_CRT = "ca.crt";
 
-    private final KvStore store;
+    private final VaultSecrets store;
 
-    public CertificateVault(VaultVersionedKeyValueOperations kv, Retry retry) {
-        this.store = new KvStore(kv, retry);
+    public CertificateVault(VaultSecrets store) {
+        this.store = store;
     }
 
     public Optional<Stored<TlsMaterial>> read(String path) {

@@ -1,9 +1,8 @@
 package io.zonekeeper.cert.vault;
 
-import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.vault.VaultErrors;
+import io.zonekeeper.common.vault.VaultSecrets;
 import java.util.Map;
-import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 
 /**
  * Which organization holds an organization name, recorded in Vault beside the CAs: written once, "only if
@@ -14,10 +13,10 @@ public final class NameClaims {
 
     private static final String ORG_ID = "orgId";
 
-    private final KvStore store;
+    private final VaultSecrets store;
 
-    public NameClaims(VaultVersionedKeyValueOperations kv, Retry retry) {
-        this.store = new KvStore(kv, retry);
+    public NameClaims(VaultSecrets store) {
+        this.store = store;
     }
 
     /** The organization holding the name at {@code path}: {@code orgId} if nobody held it, now that it does. */

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.AsyncBody;
@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.cert.model.TlsMaterial;
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
@@ -57,31 +59,31 @@ class TlsSecretsOnKubeApiServerTest {
 
     @Test
     void aTlsSecretIsCreatedKeptOnReplayUpdatedOnRenewalAndDeleted() {
-        TlsSecrets secrets = new TlsSecrets("zonekeeper", retry);
+        TlsSecrets secrets = new TlsSecrets("zonekeeper", new KubernetesObjects(retry));
         try (KubernetesClient certService = cluster.client(CERT_SERVICE); KubernetesClient admin = cluster.adminClient()) {
-            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.CREATED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(Change.CREATED);
             Secret stored = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get();
             assertThat(stored.getType()).isEqualTo("kubernetes.io/tls");
             assertThat(stored.getData()).containsOnlyKeys("tls.crt", "tls.key", "ca.crt");
 
-            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.UNCHANGED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(Change.UNCHANGED);
             String version = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()
                     .getMetadata().getResourceVersion();
             assertThat(version).isEqualTo(stored.getMetadata().getResourceVersion());
 
-            assertThat(secrets.ensure(certService, "prod-1-tls", RENEWED, "02")).isEqualTo(TlsSecrets.Outcome.UPDATED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", RENEWED, "02")).isEqualTo(Change.UPDATED);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get().getMetadata()
                     .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");
 
-            assertThat(secrets.delete(certService, "prod-1-tls")).isTrue();
+            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(Change.DELETED);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()).isNull();
-            assertThat(secrets.delete(certService, "prod-1-tls")).isFalse();
+            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(Change.UNCHANGED);
         }
     }
 
     @Test
     void anUpdateThatLosesARaceToAnotherWriterReadsAgainAndWins() {
-        TlsSecrets secrets = new TlsSecrets("zonekeeper", retry);
+        TlsSecrets secrets = new TlsSecrets("zonekeeper", new KubernetesObjects(retry));
         AtomicBoolean raced = new AtomicBoolean();
         AtomicInteger conflicts = new AtomicInteger();
         try (KubernetesClient admin = cluster.adminClient();
@@ -109,8 +111,8 @@ class TlsSecretsOnKubeApiServerTest {
                                  }
                              }))
                      .build()) {
-            assertThat(secrets.ensure(certService, "race-tls", FIRST, "01")).isEqualTo(TlsSecrets.Outcome.CREATED);
-            assertThat(secrets.ensure(certService, "race-tls", RENEWED, "02")).isEqualTo(TlsSecrets.Outcome.UPDATED);
+            assertThat(secrets.ensure(certService, "race-tls", FIRST, "01")).isEqualTo(Change.CREATED);
+            assertThat(secrets.ensure(certService, "race-tls", RENEWED, "02")).isEqualTo(Change.UPDATED);
             assertThat(conflicts).hasValue(1);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("race-tls").get().getMetadata()
                     .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");
@@ -119,7 +121,7 @@ class TlsSecretsOnKubeApiServerTest {
 
     @Test
     void theCertServiceCannotWriteSecretsOutsideItsNamespace() {
-        TlsSecrets elsewhere = new TlsSecrets("kube-system", retry);
+        TlsSecrets elsewhere = new TlsSecrets("kube-system", new KubernetesObjects(retry));
         try (KubernetesClient certService = cluster.client(CERT_SERVICE)) {
             assertThatThrownBy(() -> elsewhere.ensure(certService, "stolen-tls", FIRST, "01"))
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));

@@ -1,12 +1,12 @@
 package io.zonekeeper.common.audit;
 
+import io.zonekeeper.common.kafka.Delivery;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ResourceType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -49,6 +49,14 @@ public final class AuditTrail {
                 reason, causeEventId, orgId, clusterId, details)));
     }
 
+    /** The audit event of what an adapter did ({@link Change}); nothing when the resource was unchanged. */
+    public void record(Change change, ResourceType type, String resourceId, String reason,
+                       Map<String, String> details) {
+        if (change.changed()) {
+            record(change.action(type), type, resourceId, reason, details);
+        }
+    }
+
     public void refused(AuditAction action, ResourceType type, String resourceId,
                  String reason) {
         sent.add(publisher.publish(new Audit(action, type, resourceId, AuditOutcome.REFUSED,
@@ -62,14 +70,7 @@ public final class AuditTrail {
 
     public void awaitDurable() {
         for (Future<RecordMetadata> future : sent) {
-            try {
-                future.get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("could not publish an audit event", e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted publishing audit events", e);
-            }
+            Delivery.await(future, "an audit event");
         }
         sent.clear();
     }

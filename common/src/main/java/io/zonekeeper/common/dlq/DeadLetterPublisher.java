@@ -3,9 +3,9 @@ package io.zonekeeper.common.dlq;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.Delivery;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,22 +71,15 @@ public final class DeadLetterPublisher {
         add(headers, SERVICE, identity.service());
         add(headers, FAILED_AT, clock.instant().toString());
         String topic = topicFor(record.topic());
-        try {
-            RecordMetadata metadata = producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(),
-                    headers)).get();
-            Counter.builder("zonekeeper.records.dead.lettered")
-                    .description("Records sent to a dead-letter topic")
-                    .tag("topic", record.topic())
-                    .register(metrics)
-                    .increment();
-            return metadata;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("could not dead-letter " + record.topic() + "-" + record.partition() + "@"
-                    + record.offset() + " to " + topic, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while dead-lettering", e);
-        }
+        RecordMetadata metadata = Delivery.await(producer.send(new ProducerRecord<>(topic, null, record.key(),
+                record.value(), headers)), "the dead letter of " + record.topic() + "-" + record.partition() + "@"
+                + record.offset() + " to " + topic);
+        Counter.builder("zonekeeper.records.dead.lettered")
+                .description("Records sent to a dead-letter topic")
+                .tag("topic", record.topic())
+                .register(metrics)
+                .increment();
+        return metadata;
     }
 
     private static void add(Headers headers, String key, String value) {

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -116,14 +115,8 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     }
 
     private void send(String key, byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("could not publish the state of " + key + " to " + topic, e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted publishing the state of " + key, e);
-        }
+        Delivery.await(producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)),
+                "the state of " + key + " to " + topic);
     }
 
     private void follow() {

@@ -1,6 +1,7 @@
 package io.zonekeeper.common.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -83,5 +84,31 @@ class AuditPublisherTest {
                 null, null, "undecodable record"));
         assertThat(new String(producer.history().get(0).key(), StandardCharsets.UTF_8))
                 .isEqualTo(AuditPublisher.NO_ORGANIZATION_KEY);
+    }
+
+    @Test
+    void whatAnAdapterDidBecomesOneEventAndNothingWhenUnchanged() {
+        AuditTrail trail = new AuditTrail(audit, "evt-1", "org-1", "c-1");
+        trail.record(Change.UNCHANGED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
+        trail.record(Change.CREATED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
+        trail.record(Change.UPDATED, ResourceType.IAM_POLICY, "arn:aws:iam::1:policy/p", null, Map.of());
+        trail.record(Change.DELETED, ResourceType.ZONE_DELEGATION, "Z0/acme.example.com.", null, Map.of());
+        // A Secret written into a cluster, new or replaced, is INJECTED: credentials and certificates alike.
+        trail.record(Change.CREATED, ResourceType.KUBERNETES_SECRET, "Secret/external-dns-aws-credentials", null,
+                Map.of());
+        trail.record(Change.UPDATED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
+        trail.record(Change.DELETED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
+        trail.awaitDurable();
+
+        var deserializer = new AvroDeserializer<>(AuditEvent.class, registry);
+        assertThat(producer.history()).map(r -> deserializer.deserialize("audit.v1", r.value()))
+                .extracting(AuditEvent::getAction, AuditEvent::getResourceType)
+                .containsExactly(
+                        tuple(AuditAction.CREATED, ResourceType.HOSTED_ZONE),
+                        tuple(AuditAction.UPDATED, ResourceType.IAM_POLICY),
+                        tuple(AuditAction.DELETED, ResourceType.ZONE_DELEGATION),
+                        tuple(AuditAction.INJECTED, ResourceType.KUBERNETES_SECRET),
+                        tuple(AuditAction.INJECTED, ResourceType.TLS_SECRET),
+                        tuple(AuditAction.DELETED, ResourceType.TLS_SECRET));
     }
 }

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -9,9 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
-import software.amazon.awssdk.services.route53.model.Change;
-import software.amazon.awssdk.services.route53.model.ConflictingDomainExistsException;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
+import software.amazon.awssdk.services.route53.model.ConflictingDomainExistsException;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
 import software.amazon.awssdk.services.route53.model.InvalidChangeBatchException;
@@ -142,33 +142,33 @@ public final class HostedZones {
     }
 
     /** Makes the parent zone delegate {@code zone} to its name servers; no write when it already does. */
-    public boolean ensureDelegation(String parentZoneId, Zone zone) {
+    public Change ensureDelegation(String parentZoneId, Zone zone) {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zone.name());
         List<String> wanted = zone.nameServers().stream().map(HostedZones::withDot).sorted().toList();
         if (current.isPresent() && current.get().resourceRecords().stream().map(r -> withDot(r.value())).sorted()
                 .toList().equals(wanted) && Long.valueOf(DELEGATION_TTL_SECONDS).equals(current.get().ttl())) {
-            return false;
+            return Change.UNCHANGED;
         }
         ResourceRecordSet ns = ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(DELEGATION_TTL_SECONDS)
                 .resourceRecords(wanted.stream().map(v -> ResourceRecord.builder().value(v).build()).toList()).build();
-        change(parentZoneId, List.of(Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ns).build()));
-        return true;
+        change(parentZoneId, List.of(software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ns).build()));
+        return Change.UPDATED;
     }
 
-    /** Removes the parent zone's delegation of {@code zoneName}; false when there was none. */
-    public boolean removeDelegation(String parentZoneId, String zoneName) {
+    /** Removes the parent zone's delegation of {@code zoneName}; UNCHANGED when there was none. */
+    public Change removeDelegation(String parentZoneId, String zoneName) {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zoneName);
         if (current.isEmpty()) {
-            return false;
+            return Change.UNCHANGED;
         }
         try {
-            change(parentZoneId, List.of(Change.builder().action(ChangeAction.DELETE)
+            change(parentZoneId, List.of(software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.DELETE)
                     .resourceRecordSet(current.get()).build()));
         } catch (InvalidChangeBatchException e) {
             // Deleted concurrently between our read and write: the goal is reached.
-            return false;
+            return Change.UNCHANGED;
         }
-        return true;
+        return Change.DELETED;
     }
 
     private Optional<ResourceRecordSet> delegation(String parentZoneId, String zoneName) {
@@ -204,23 +204,23 @@ public final class HostedZones {
 
     /** Deletes the given record sets in batches within Route53's limits; returns how many were deleted. */
     public int delete(String zoneId, List<ResourceRecordSet> sets) {
-        List<Change> deletions = sets.stream()
-                .map(set -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
+        List<software.amazon.awssdk.services.route53.model.Change> deletions = sets.stream()
+                .map(set -> software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
         ChangeBatches.of(deletions).forEach(batch -> change(zoneId, batch));
         return sets.size();
     }
 
-    /** Deletes the zone; false when it was already gone. */
-    public boolean deleteZone(String zoneId) {
+    /** Deletes the zone; UNCHANGED when it was already gone. */
+    public Change deleteZone(String zoneId) {
         try {
             call("DeleteHostedZone", () -> route53.deleteHostedZone(r -> r.id(zoneId)));
-            return true;
+            return Change.DELETED;
         } catch (NoSuchHostedZoneException e) {
-            return false;
+            return Change.UNCHANGED;
         }
     }
 
-    private void change(String zoneId, List<Change> changes) {
+    private void change(String zoneId, List<software.amazon.awssdk.services.route53.model.Change> changes) {
         call("ChangeResourceRecordSets", () -> route53.changeResourceRecordSets(r -> r.hostedZoneId(zoneId)
                 .changeBatch(b -> b.changes(changes).comment("Zonekeeper"))));
     }

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -20,9 +21,6 @@ public final class IamPolicies {
 
     /** IAM keeps at most five versions of a managed policy. */
     static final int MAX_VERSIONS = 5;
-
-    /** What ensuring a policy did. */
-    public enum Change { NONE, CREATED, UPDATED }
 
     public record Ensured(String arn, Change change) {
     }
@@ -65,7 +63,7 @@ public final class IamPolicies {
         String current = call("GetPolicyVersion", () -> iam.getPolicyVersion(r -> r.policyArn(policy.arn())
                 .versionId(policy.defaultVersionId()))).policyVersion().document();
         if (ZonePolicyDocument.same(current, document)) {
-            return new Ensured(policy.arn(), Change.NONE);
+            return new Ensured(policy.arn(), Change.UNCHANGED);
         }
         List<PolicyVersion> versions = versions(policy.arn());
         if (versions.size() >= MAX_VERSIONS) {
@@ -87,8 +85,8 @@ public final class IamPolicies {
         return new Ensured(policy.arn(), Change.UPDATED);
     }
 
-    /** Deletes every non-default version and then the policy; false when it was already gone. */
-    public boolean delete(String arn) {
+    /** Deletes every non-default version and then the policy; UNCHANGED when it was already gone. */
+    public Change delete(String arn) {
         try {
             for (PolicyVersion version : versions(arn)) {
                 if (!Boolean.TRUE.equals(version.isDefaultVersion())) {
@@ -97,9 +95,9 @@ public final class IamPolicies {
                 }
             }
             call("DeletePolicy", () -> iam.deletePolicy(r -> r.policyArn(arn)));
-            return true;
+            return Change.DELETED;
         } catch (NoSuchEntityException e) {
-            return false;
+            return Change.UNCHANGED;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
+import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -32,36 +33,36 @@ public final class IamUsers {
         this.retry = retry;
     }
 
-    /** Creates the user if missing; true when it was created. */
-    public boolean ensureUser(String path, String name, Map<String, String> tags) {
+    /** Creates the user if missing. */
+    public Change ensureUser(String path, String name, Map<String, String> tags) {
         try {
             call("GetUser", () -> iam.getUser(r -> r.userName(name)));
-            return false;
+            return Change.UNCHANGED;
         } catch (NoSuchEntityException missing) {
             try {
                 call("CreateUser", () -> iam.createUser(r -> r.path(path).userName(name).tags(tags.entrySet().stream()
                         .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList())));
-                return true;
+                return Change.CREATED;
             } catch (EntityAlreadyExistsException raced) {
-                return false;
+                return Change.UNCHANGED;
             }
         }
     }
 
-    /** Attaches the policy if it is not attached yet; true when it was attached now. */
-    public boolean ensureAttached(String name, String policyArn) {
+    /** Attaches the policy if it is not attached yet; UPDATED when it was attached now. */
+    public Change ensureAttached(String name, String policyArn) {
         boolean attached = call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
                 .attachedPolicies().stream().anyMatch(p -> p.policyArn().equals(policyArn)));
         if (attached) {
-            return false;
+            return Change.UNCHANGED;
         }
         return attach(name, policyArn);
     }
 
-    /** Attaches without looking first (attaching twice is harmless in IAM); always true. */
-    public boolean attach(String name, String policyArn) {
+    /** Attaches without looking first (attaching twice is harmless in IAM); always UPDATED. */
+    public Change attach(String name, String policyArn) {
         call("AttachUserPolicy", () -> iam.attachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
-        return true;
+        return Change.UPDATED;
     }
 
     public List<String> accessKeyIds(String name) {
@@ -87,8 +88,8 @@ public final class IamUsers {
         }
     }
 
-    /** Detaches every policy, deletes every key, then the user; false when the user was already gone. */
-    public boolean deleteUser(String name) {
+    /** Detaches every policy, deletes every key, then the user; UNCHANGED when the user was already gone. */
+    public Change deleteUser(String name) {
         try {
             call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
                     .attachedPolicies().stream().toList())
@@ -96,19 +97,9 @@ public final class IamUsers {
                             .policyArn(p.policyArn()))));
             accessKeyIds(name).forEach(id -> deleteAccessKey(name, id));
             call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
-            return true;
+            return Change.DELETED;
         } catch (NoSuchEntityException e) {
-            return false;
-        }
-    }
-
-    /** Detaches the policy from the user; false when the user or attachment was already gone. */
-    public boolean detach(String name, String policyArn) {
-        try {
-            call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
-            return true;
-        } catch (NoSuchEntityException e) {
-            return false;
+            return Change.UNCHANGED;
         }
     }
 

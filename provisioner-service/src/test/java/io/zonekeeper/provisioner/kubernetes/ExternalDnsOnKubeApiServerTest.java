@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
@@ -39,7 +40,8 @@ class ExternalDnsOnKubeApiServerTest {
     private static final ExternalDnsDeployment DEPLOYMENT = new ExternalDnsDeployment(
             new ExternalDnsManifests(new ExternalDnsManifests.Settings("external-dns",
                     "registry.k8s.io/external-dns/external-dns:v0.15.1", "upsert-only")),
-            new Retry(new RetrySettings(2, Duration.ofMillis(10), Duration.ofMillis(20), 0.1), new SimpleMeterRegistry()));
+            new KubernetesObjects(new Retry(new RetrySettings(2, Duration.ofMillis(10), Duration.ofMillis(20), 0.1),
+                    new SimpleMeterRegistry())));
 
     @BeforeAll
     static void start() {

@@ -1,7 +1,6 @@
-package io.zonekeeper.cert.vault;
+package io.zonekeeper.common.vault;
 
 import io.zonekeeper.common.retry.Retry;
-import io.zonekeeper.common.vault.VaultErrors;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -9,20 +8,23 @@ import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 import org.springframework.vault.support.Versioned;
 
 /**
- * Versioned reads and check-and-set writes of KV v2 secrets, with transient faults retried. A lost race
- * surfaces as a Vault exception {@link VaultErrors#isCheckAndSetConflict} recognises.
+ * The one adapter for secrets in Vault's KV v2 engine: versioned reads, check-and-set writes and destruction, with
+ * transient faults retried. Each service's typed stores (an organization's access key, its CAs, a cluster's
+ * certificate, a name's claim) sit on top of it. A lost check-and-set race surfaces as a Vault exception that
+ * {@link VaultErrors#isCheckAndSetConflict} recognises; the exception never carries the data written.
  */
-final class KvStore {
+public final class VaultSecrets {
 
     private final VaultVersionedKeyValueOperations kv;
     private final Retry retry;
 
-    KvStore(VaultVersionedKeyValueOperations kv, Retry retry) {
+    public VaultSecrets(VaultVersionedKeyValueOperations kv, Retry retry) {
         this.kv = kv;
         this.retry = retry;
     }
 
-    Optional<Stored<Map<String, Object>>> read(String path) {
+    /** The secret's data and the version it was read at, or empty when it does not exist (or was deleted). */
+    public Optional<Stored<Map<String, Object>>> read(String path) {
         Versioned<Map<String, Object>> secret = call("read " + path, () -> kv.get(path));
         if (secret == null || !secret.hasData()) {
             return Optional.empty();
@@ -30,14 +32,20 @@ final class KvStore {
         return Optional.of(new Stored<>(secret.getRequiredData(), secret.getVersion().getVersion()));
     }
 
+    /** The current version of the path (0 when it never existed), for the check-and-set of the next write. */
+    public int currentVersion(String path) {
+        var metadata = call("metadata " + path, () -> kv.opsForKeyValueMetadata().get(path));
+        return metadata == null ? 0 : metadata.getCurrentVersion();
+    }
+
     /** Writes if the secret is still at {@code expectedVersion} (0: must not exist); returns the new version. */
-    int write(String path, Map<String, Object> data, int expectedVersion) {
+    public int write(String path, Map<String, Object> data, int expectedVersion) {
         return call("write " + path, () -> kv.put(path, Versioned.create(data, Versioned.Version.from(expectedVersion))))
                 .getVersion().getVersion();
     }
 
     /** Deletes every version and the metadata of the secret. */
-    void destroy(String path) {
+    public void destroy(String path) {
         call("destroy " + path, () -> {
             kv.opsForKeyValueMetadata().delete(path);
             return null;
