@@ -102,7 +102,8 @@ public final class CertService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
         consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
-                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
+                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace(),
+                        config.retry()), metrics);
 
         schedule = new RenewalSchedule(states, consumer::assignment, config.topics().commands(), producer,
                 new AvroSerializer<>(registry, false, true), config.identity(), time, config.scheduleEvery());

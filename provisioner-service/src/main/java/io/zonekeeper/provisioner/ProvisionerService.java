@@ -141,7 +141,8 @@ public final class ProvisionerService implements AutoCloseable {
                 audit, tp -> self[0].completedUpTo(tp), clock);
         OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
         consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
-                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace()), metrics);
+                KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace(),
+                        config.retry()), metrics);
         self[0] = consumer;
 
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -205,8 +206,9 @@ class KeyedParallelConsumerTest {
     private KeyedParallelConsumer start(RecordHandler handler) {
         var dlq = new DeadLetterPublisher(producer, new ServiceIdentity("test", "local"), ".dlq", Clock.systemUTC(),
                 new SimpleMeterRegistry());
-        var settings = new KeyedParallelConsumer.Settings(4, 1000, Duration.ofMillis(100), Duration.ofMillis(50),
-                Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofSeconds(2));
+        var settings = new KeyedParallelConsumer.Settings(4, 1000, Duration.ofMillis(100),
+                new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), 0.5), Duration.ofMillis(50),
+                Duration.ofSeconds(2));
         KeyedParallelConsumer consumer = new KeyedParallelConsumer(clients.consumer(group), List.of(topic), handler, dlq,
                 settings, new SimpleMeterRegistry()).start("kpc-test");
         assertThat(consumer.polling()).isTrue();

@@ -1,0 +1,66 @@
+package io.zonekeeper.common.kafka;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands partitions over in a rebalance without losing or repeating more than it must: on revocation the records in
+ * flight get a grace period to finish, what finished is committed, and the rest is left to the new owner
+ * uncommitted; a lost partition (already someone else's) commits nothing.
+ */
+final class Rebalance implements ConsumerRebalanceListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Rebalance.class);
+
+    private final Consumer<?, ?> consumer;
+    private final CommitTracker tracker;
+    private final Backpressure backpressure;
+    private final Duration grace;
+    private final Set<TopicPartition> owned;
+
+    /** @param owned updated here with what this instance owns, for readers on other threads */
+    Rebalance(Consumer<?, ?> consumer, CommitTracker tracker, Backpressure backpressure, Duration grace,
+              Set<TopicPartition> owned) {
+        this.consumer = consumer;
+        this.tracker = tracker;
+        this.backpressure = backpressure;
+        this.grace = grace;
+        this.owned = owned;
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (!tracker.awaitIdle(partitions, grace)) {
+            LOG.warn("records of {} still in flight after {}: the new owner processes them again", partitions, grace);
+        }
+        try {
+            tracker.commit(consumer, partitions);
+        } catch (RuntimeException e) {
+            LOG.warn("commit on revocation failed for {}; the new owner processes their records again", partitions, e);
+        }
+        release(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        release(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        LOG.info("assigned {}", partitions);
+        owned.addAll(partitions);
+    }
+
+    private void release(Collection<TopicPartition> partitions) {
+        owned.removeAll(partitions);
+        tracker.revoke(partitions);
+        backpressure.forget(partitions);
+    }
+}
