@@ -217,9 +217,15 @@ final class ScenarioDriver implements Runnable {
     }
 
     private ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
+        return event(orgId, orgName, clusterId, status, clock.now());
+    }
+
+    /** A lifecycle event as the upstream provisioner sends it, its kubeconfig where the simulated clusters put it. */
+    static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status,
+                                       Instant occurredAt) {
         return ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID())
-                .setOccurredAt(clock.now())
+                .setOccurredAt(occurredAt)
                 .setOrgId(orgId)
                 .setOrgName(orgName)
                 .setClusterId(clusterId)

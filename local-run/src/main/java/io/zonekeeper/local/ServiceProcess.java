@@ -19,12 +19,17 @@ import java.util.concurrent.TimeUnit;
 final class ServiceProcess implements AutoCloseable {
 
     private final String name;
+    private final String mainClass;
+    private final Map<String, String> env;
     private final Process process;
     private final int httpPort;
     private final Path log;
 
-    private ServiceProcess(String name, Process process, int httpPort, Path log) {
+    private ServiceProcess(String name, String mainClass, Map<String, String> env, Process process, int httpPort,
+                           Path log) {
         this.name = name;
+        this.mainClass = mainClass;
+        this.env = env;
         this.process = process;
         this.httpPort = httpPort;
         this.log = log;
@@ -32,6 +37,11 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess start(String name, String mainClass, Map<String, String> env, int httpPort, Path logDir)
             throws IOException {
+        return start(name, mainClass, env, httpPort, logDir, false);
+    }
+
+    private static ServiceProcess start(String name, String mainClass, Map<String, String> env, int httpPort,
+                                        Path logDir, boolean appendLog) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx384m");
@@ -52,8 +62,20 @@ final class ServiceProcess implements AutoCloseable {
         builder.environment().putAll(env);
         builder.environment().put("HTTP_PORT", Integer.toString(httpPort));
         Path log = logDir.resolve(name + ".log");
-        builder.redirectErrorStream(true).redirectOutput(log.toFile());
-        return new ServiceProcess(name, builder.start(), httpPort, log);
+        // A restarted instance's log follows the one it replaces.
+        builder.redirectErrorStream(true).redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                : ProcessBuilder.Redirect.to(log.toFile()));
+        return new ServiceProcess(name, mainClass, Map.copyOf(env), builder.start(), httpPort, log);
+    }
+
+    /** SIGKILL, as when the machine or the container dies: no shutdown hook runs, nothing is committed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** The same service started again, with the same settings, port and log. */
+    ServiceProcess restart() throws IOException {
+        return start(name, mainClass, env, httpPort, log.getParent(), true);
     }
 
     String name() {

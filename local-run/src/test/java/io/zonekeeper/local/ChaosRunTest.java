@@ -1,0 +1,335 @@
+package io.zonekeeper.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.vault.CertificateVault;
+import io.zonekeeper.common.kafka.TopicNames;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.testkit.FreePort;
+import io.zonekeeper.testkit.aws.MotoServer;
+import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.faults.FaultRates;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/**
+ * The black-box chaos run: the real provisioner and cert service, two instances of each as processes, against the
+ * local run's dependencies, under a seeded load, while instances are killed with SIGKILL every ten seconds, AWS
+ * throttles 30 % of requests and fails 5 % with a 5xx, Vault is unreachable for 30 s and one cluster's API server
+ * for 60 s. Then the faults stop, and the world must become what the events alone imply ({@link ChaosOracle}), with
+ * no duplicate, no dead letter and no secret in any topic or log.
+ *
+ * <p>The short form (the default, in the suite) is 30 organizations and 300 events; the long form is
+ * {@code -Dchaos.orgs=200} (2,000 events) and {@code -Dchaos.loadSeconds=240}. Its figures are printed at the end
+ * and go into BENCHMARKS.md.
+ */
+@Tag("chaos")
+class ChaosRunTest {
+
+    private static final int ORGS = Integer.getInteger("chaos.orgs", 30);
+    private static final Duration LOAD = Duration.ofSeconds(Long.getLong("chaos.loadSeconds", 60));
+    private static final long SEED = Long.getLong("chaos.seed", 20261203L);
+    private static final Duration KILL_EVERY = Duration.ofSeconds(10);
+    private static final Duration VAULT_OUTAGE = Duration.ofSeconds(30);
+    private static final Duration API_SERVER_OUTAGE = Duration.ofSeconds(60);
+    private static final Duration CONVERGENCE_LIMIT = Duration.ofMinutes(Long.getLong("chaos.convergeMinutes", 10));
+
+    private final Random random = new Random(SEED);
+    private final List<ServiceProcess> instances = new ArrayList<>();
+    private final AtomicInteger kills = new AtomicInteger();
+
+    @Test
+    void theWorldBecomesWhatTheEventsSayUnderKillsThrottlingAndOutages() throws Exception {
+        Path logDir = Files.createTempDirectory("zonekeeper-chaos");
+        ChaosScenario scenario = new ChaosScenario(SEED, ORGS);
+        try (Dependencies dependencies = Dependencies.start(progress -> { });
+             FaultProxy aws = FaultProxy.start(dependencies.moto.endpoint(), SEED);
+             var route53 = software.amazon.awssdk.services.route53.Route53Client.builder().region(Region.AWS_GLOBAL)
+                     .endpointOverride(dependencies.moto.endpoint()).credentialsProvider(ADMIN).build();
+             IamClient iam = IamClient.builder().region(Region.AWS_GLOBAL).endpointOverride(dependencies.moto.endpoint())
+                     .credentialsProvider(ADMIN).build()) {
+            scenario.clusterIds().forEach(dependencies::cluster);
+            // One cluster is reached through a proxy that can take its API server away.
+            String downCluster = scenario.clusterIds().get(0);
+            FaultProxy apiServer = FaultProxy.start(dependencies.cluster(downCluster).endpoint(), SEED + 1);
+            dependencies.vault.write(Dependencies.kubeconfigPath(downCluster),
+                    Map.of("kubeconfig", dependencies.cluster(downCluster).kubeconfig(apiServer.endpoint())));
+            startInstances(dependencies, aws, logDir);
+
+            long started = System.nanoTime();
+            aws.rates(new FaultRates(0.30, 0, 0.05, 0, Duration.ZERO));
+            ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
+            faults.scheduleAtFixedRate(this::killOne, KILL_EVERY.toMillis(), KILL_EVERY.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            outage(faults, LOAD.dividedBy(3), VAULT_OUTAGE, dependencies.vault.proxy());
+            outage(faults, LOAD.dividedBy(4), API_SERVER_OUTAGE, apiServer);
+            send(dependencies, scenario.events(), LOAD);
+            // The faults' own schedule ends too: the outages started within the load, and the kills stop now.
+            Thread.sleep(Math.max(0, API_SERVER_OUTAGE.toMillis() - LOAD.dividedBy(4).multipliedBy(3).toMillis()));
+            faults.shutdownNow();
+            faults.awaitTermination(30, TimeUnit.SECONDS);
+            Map<String, Long> injected = aws.faultCounts();
+            aws.rates(FaultRates.NONE);
+            dependencies.vault.proxy().refuseConnections(false);
+            apiServer.refuseConnections(false);
+            restartTheDead();
+            long faultsEnded = System.nanoTime();
+
+            ChaosOracle oracle = new ChaosOracle(scenario, dependencies, route53, iam);
+            List<String> problems = oracle.problems(states(dependencies));
+            int differencesWhenFaultsEnded = problems.size();
+            while (!problems.isEmpty() && System.nanoTime() - faultsEnded < CONVERGENCE_LIMIT.toNanos()) {
+                Thread.sleep(5_000);
+                problems = oracle.problems(states(dependencies));
+            }
+            long converged = System.nanoTime();
+            assertThat(problems).as("differences from the oracle after %s", CONVERGENCE_LIMIT).isEmpty();
+
+            Map<String, List<String>> everyTopic = readEveryTopic(dependencies);
+            List<String> deadLetters = TopicNames.INPUTS.stream().map(TopicNames::deadLetters)
+                    .flatMap(topic -> everyTopic.getOrDefault(topic, List.of()).stream()).toList();
+            assertThat(deadLetters).as("dead letters (no input of the run is bad)").isEmpty();
+            List<String> secrets = secrets(dependencies, scenario);
+            assertThat(secrets).hasSizeGreaterThan(ORGS * 3);
+            for (String secret : secrets) {
+                everyTopic.forEach((topic, records) -> assertThat(records).as("records of %s", topic)
+                        .noneMatch(r -> r.contains(secret)));
+            }
+            for (Path log : logs(logDir)) {
+                String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+                assertThat(secrets).as("secrets in %s", log.getFileName()).noneMatch(text::contains);
+            }
+
+            System.out.printf("CHAOS FIGURES: %d organizations, %d events over %d s; %d SIGKILLs; AWS faults %s;"
+                            + " Vault down %d s, API server of %s down %d s; %d differences from the oracle when the faults"
+                            + " ended; converged %.0f s after that"
+                            + " (%.0f s after the first event); %d facts checked, %d secrets looked for in %d topics"
+                            + " and %d logs%n",
+                    ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), injected, VAULT_OUTAGE.toSeconds(),
+                    downCluster, API_SERVER_OUTAGE.toSeconds(), differencesWhenFaultsEnded, (converged - faultsEnded) / 1e9,
+                    (converged - started) / 1e9, oracle.checks(), secrets.size(), everyTopic.size(),
+                    logs(logDir).size());
+            apiServer.close();
+        } finally {
+            instances.parallelStream().forEach(ServiceProcess::close);
+        }
+    }
+
+    private static final StaticCredentialsProvider ADMIN = StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY));
+
+    /** Two instances of each, in one consumer group per service, as a deployment with two replicas runs them. */
+    private void startInstances(Dependencies dependencies, FaultProxy aws, Path logDir) throws Exception {
+        Map<String, Map<String, String>> environments = LocalRun.serviceEnvironments(dependencies,
+                Timeline.realTime(Instant.now()));
+        for (int i = 1; i <= 2; i++) {
+            Map<String, String> provisioner = new HashMap<>(environments.get("provisioner-service"));
+            provisioner.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
+            Map<String, String> cert = new HashMap<>(environments.get("cert-service"));
+            for (Map<String, String> env : List.of(provisioner, cert)) {
+                // A killed member's partitions move after 6 s (the broker's minimum), not the default 45 s.
+                env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000");
+                env.put("KAFKA_CLIENT_HEARTBEAT_INTERVAL_MS", "1000");
+            }
+            provisioner.put("SERVICE_INSTANCE", "provisioner-" + i);
+            cert.put("SERVICE_INSTANCE", "cert-" + i);
+            instances.add(ServiceProcess.start("provisioner-" + i, "io.zonekeeper.provisioner.Main", provisioner,
+                    FreePort.pick(), logDir));
+            instances.add(ServiceProcess.start("cert-" + i, "io.zonekeeper.cert.Main", cert, FreePort.pick(), logDir));
+        }
+        for (ServiceProcess instance : instances) {
+            instance.awaitHealthy(Duration.ofSeconds(120));
+        }
+    }
+
+    /** SIGKILL of a random instance; it comes back after a random pause of one to five seconds. */
+    private void killOne() {
+        try {
+            int index;
+            ServiceProcess victim;
+            synchronized (instances) {
+                index = random.nextInt(instances.size());
+                victim = instances.get(index);
+            }
+            if (!victim.alive()) {
+                return;
+            }
+            victim.kill();
+            kills.incrementAndGet();
+            Thread.sleep(1_000 + random.nextInt(4_000));
+            synchronized (instances) {
+                instances.set(index, victim.restart());
+            }
+        } catch (IOException | InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void restartTheDead() throws IOException, InterruptedException {
+        synchronized (instances) {
+            for (int i = 0; i < instances.size(); i++) {
+                if (!instances.get(i).alive()) {
+                    instances.set(i, instances.get(i).restart());
+                }
+            }
+        }
+        for (ServiceProcess instance : instances) {
+            instance.awaitHealthy(Duration.ofSeconds(120));
+        }
+    }
+
+    private static void outage(ScheduledExecutorService faults, Duration after, Duration lasting, FaultProxy proxy) {
+        faults.schedule(() -> proxy.refuseConnections(true), after.toMillis(), TimeUnit.MILLISECONDS);
+        faults.schedule(() -> proxy.refuseConnections(false), after.plus(lasting).toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The events, keyed by organization, evenly over {@code over}. */
+    private static void send(Dependencies dependencies, List<ClusterLifecycleEvent> events, Duration over)
+            throws InterruptedException {
+        SchemaRegistryClient registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString());
+        var serializer = new AvroSerializer<ClusterLifecycleEvent>(registry, false, true);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        long pause = over.toMillis() / events.size();
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (ClusterLifecycleEvent event : events) {
+                producer.send(new ProducerRecord<>(TopicNames.LIFECYCLE, event.getOrgId().getBytes(StandardCharsets.UTF_8),
+                        serializer.serialize(TopicNames.LIFECYCLE, event)));
+                Thread.sleep(pause);
+            }
+            producer.flush();
+        }
+    }
+
+    private static Map<String, OrgDnsState> states(Dependencies dependencies) {
+        var deserializer = new AvroDeserializer<>(OrgDnsState.class,
+                SchemaRegistries.forTool(dependencies.registry.endpoint().toString()));
+        Map<String, OrgDnsState> states = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : read(dependencies, List.of(TopicNames.ORG_DNS))) {
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            OrgDnsState state = record.value() == null ? null : deserializer.deserialize(record.topic(), record.value());
+            if (state == null) {
+                states.remove(key);
+            } else {
+                states.put(key, state);
+            }
+        }
+        return states;
+    }
+
+    /** Every record of every topic, key, value and headers as text, by topic. */
+    private static Map<String, List<String>> readEveryTopic(Dependencies dependencies) throws Exception {
+        List<String> topics;
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+                dependencies.kafka.bootstrapServers()))) {
+            topics = admin.listTopics().names().get().stream().filter(t -> !t.startsWith("__")).sorted().toList();
+        }
+        Map<String, List<String>> byTopic = new LinkedHashMap<>();
+        topics.forEach(t -> byTopic.put(t, new ArrayList<>()));
+        for (ConsumerRecord<byte[], byte[]> record : read(dependencies, topics)) {
+            StringBuilder text = new StringBuilder();
+            text.append(record.key() == null ? "" : new String(record.key(), StandardCharsets.ISO_8859_1)).append('\n');
+            text.append(record.value() == null ? "" : new String(record.value(), StandardCharsets.ISO_8859_1));
+            for (Header header : record.headers()) {
+                text.append('\n').append(header.key()).append('=')
+                        .append(header.value() == null ? "" : new String(header.value(), StandardCharsets.ISO_8859_1));
+            }
+            byTopic.get(record.topic()).add(text.toString());
+        }
+        return byTopic;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> read(Dependencies dependencies, List<String> topics) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = topics.stream().flatMap(t -> consumer.partitionsFor(t).stream()
+                    .map(p -> new TopicPartition(t, p.partition()))).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                consumer.poll(Duration.ofMillis(500)).forEach(all::add);
+            }
+        }
+        return all;
+    }
+
+    /**
+     * What must never leave Vault and the clusters: each organization's secret access key, each CA's and each live
+     * certificate's private key (a line from the middle of the PEM: the armour is not secret), each kubeconfig's
+     * token.
+     */
+    private static List<String> secrets(Dependencies dependencies, ChaosScenario scenario) {
+        CertNaming naming = new CertNaming(Dependencies.BASE_DOMAIN, "zonekeeper/tls", ChaosOracle.TLS_SECRET);
+        List<String> secrets = new ArrayList<>();
+        Map<String, OrgDnsState> states = states(dependencies);
+        for (ChaosScenario.Org org : scenario.orgs()) {
+            dependencies.vault.read(states.get(org.orgId()).getCredentialsVaultPath())
+                    .ifPresent(key -> secrets.add(String.valueOf(key.get("secretAccessKey"))));
+            dependencies.vault.read(naming.authorityPath(org.orgId()))
+                    .ifPresent(ca -> secrets.add(pemLine(String.valueOf(ca.get("privateKey")))));
+            org.lastStatus().forEach((clusterId, last) -> {
+                secrets.add("simulated-" + clusterId);
+                if (last != ClusterStatus.DELETED) {
+                    dependencies.vault.read(naming.certificatePath(org.orgId(), clusterId, CertNaming.SERVER))
+                            .ifPresent(c -> secrets.add(pemLine(String.valueOf(c.get(CertificateVault.TLS_KEY)))));
+                }
+            });
+        }
+        return secrets;
+    }
+
+    private static String pemLine(String pem) {
+        List<String> body = pem.lines().filter(l -> !l.startsWith("-----")).toList();
+        return body.get(body.size() / 2);
+    }
+
+    private static List<Path> logs(Path logDir) throws IOException {
+        try (Stream<Path> files = Files.list(logDir)) {
+            return files.toList();
+        }
+    }
+}
