@@ -95,6 +95,18 @@ class ClusterClientsTest {
     }
 
     @Test
+    void clientsOfDifferentClustersShareOneSerializationSoTheHeapDoesNotGrowByAModelPerCluster() {
+        vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
+        try (SimulatedCluster other = SimulatedCluster.start("acme-dev")) {
+            vault.write("clusters/acme/dev/kubeconfig", Map.of(ClusterClients.KUBECONFIG_KEY, other.kubeconfig()));
+            KubernetesClient prod = clusters.connect(PATH);
+            KubernetesClient dev = clusters.connect("clusters/acme/dev/kubeconfig");
+            assertThat(dev).isNotSameAs(prod);
+            assertThat(dev.getKubernetesSerialization()).isSameAs(prod.getKubernetesSerialization());
+        }
+    }
+
+    @Test
     void aMissingOrUnparseableKubeconfigIsUnusableWithoutQuotingIt() {
         assertThatThrownBy(() -> clusters.connect("clusters/nobody/kubeconfig"))
                 .isInstanceOf(KubeconfigUnusableException.class).hasMessageContaining("no kubeconfig");
