@@ -20,31 +20,42 @@ final class ServiceProcess implements AutoCloseable {
 
     private final String name;
     private final String mainClass;
+    private final String heap;
     private final Map<String, String> env;
     private final Process process;
     private final int httpPort;
     private final Path log;
 
-    private ServiceProcess(String name, String mainClass, Map<String, String> env, Process process, int httpPort,
-                           Path log) {
+    private ServiceProcess(String name, String mainClass, String heap, Map<String, String> env, Process process,
+                           int httpPort, Path log) {
         this.name = name;
         this.mainClass = mainClass;
+        this.heap = heap;
         this.env = env;
         this.process = process;
         this.httpPort = httpPort;
         this.log = log;
     }
 
+    /** The heap a service gets here: enough for the local run's scenario. */
+    static final String DEFAULT_HEAP = "384m";
+
     static ServiceProcess start(String name, String mainClass, Map<String, String> env, int httpPort, Path logDir)
             throws IOException {
-        return start(name, mainClass, env, httpPort, logDir, false);
+        return start(name, mainClass, env, httpPort, logDir, DEFAULT_HEAP, false);
+    }
+
+    /** @param heap the JVM's maximum heap, as {@code -Xmx} takes it ({@code 384m}, {@code 1g}) */
+    static ServiceProcess start(String name, String mainClass, Map<String, String> env, int httpPort, Path logDir,
+                                String heap) throws IOException {
+        return start(name, mainClass, env, httpPort, logDir, heap, false);
     }
 
     private static ServiceProcess start(String name, String mainClass, Map<String, String> env, int httpPort,
-                                        Path logDir, boolean appendLog) throws IOException {
+                                        Path logDir, String heap, boolean appendLog) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx384m");
+        command.add("-Xmx" + heap);
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -65,7 +76,7 @@ final class ServiceProcess implements AutoCloseable {
         // A restarted instance's log follows the one it replaces.
         builder.redirectErrorStream(true).redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile())
                 : ProcessBuilder.Redirect.to(log.toFile()));
-        return new ServiceProcess(name, mainClass, Map.copyOf(env), builder.start(), httpPort, log);
+        return new ServiceProcess(name, mainClass, heap, Map.copyOf(env), builder.start(), httpPort, log);
     }
 
     /** SIGKILL, as when the machine or the container dies: no shutdown hook runs, nothing is committed. */
@@ -75,7 +86,7 @@ final class ServiceProcess implements AutoCloseable {
 
     /** The same service started again, with the same settings, port and log. */
     ServiceProcess restart() throws IOException {
-        return start(name, mainClass, env, httpPort, log.getParent(), true);
+        return start(name, mainClass, env, httpPort, log.getParent(), heap, true);
     }
 
     String name() {

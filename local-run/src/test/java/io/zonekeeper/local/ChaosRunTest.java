@@ -71,6 +71,7 @@ class ChaosRunTest {
     private static final Duration KILL_EVERY = Duration.ofSeconds(10);
     private static final Duration VAULT_OUTAGE = Duration.ofSeconds(30);
     private static final Duration API_SERVER_OUTAGE = Duration.ofSeconds(60);
+    private static final String SERVICE_HEAP = System.getProperty("chaos.serviceHeap", ServiceProcess.DEFAULT_HEAP);
     private static final Duration CONVERGENCE_LIMIT = Duration.ofMinutes(Long.getLong("chaos.convergeMinutes", 10));
 
     private final Random random = new Random(SEED);
@@ -173,8 +174,9 @@ class ChaosRunTest {
             provisioner.put("SERVICE_INSTANCE", "provisioner-" + i);
             cert.put("SERVICE_INSTANCE", "cert-" + i);
             instances.add(ServiceProcess.start("provisioner-" + i, "io.zonekeeper.provisioner.Main", provisioner,
-                    FreePort.pick(), logDir));
-            instances.add(ServiceProcess.start("cert-" + i, "io.zonekeeper.cert.Main", cert, FreePort.pick(), logDir));
+                    FreePort.pick(), logDir, SERVICE_HEAP));
+            instances.add(ServiceProcess.start("cert-" + i, "io.zonekeeper.cert.Main", cert, FreePort.pick(), logDir,
+                    SERVICE_HEAP));
         }
         for (ServiceProcess instance : instances) {
             instance.awaitHealthy(Duration.ofSeconds(120));
