@@ -76,7 +76,11 @@ final class ServiceProcess implements AutoCloseable {
         // A restarted instance's log follows the one it replaces.
         builder.redirectErrorStream(true).redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile())
                 : ProcessBuilder.Redirect.to(log.toFile()));
-        return new ServiceProcess(name, mainClass, heap, Map.copyOf(env), builder.start(), httpPort, log);
+        Process process = builder.start();
+        // A child must not outlive the JVM that started it (a test or local run stopped with Ctrl-C or SIGTERM): it
+        // gets SIGTERM and closes cleanly. After a SIGKILL of this JVM nothing runs, and the children stay.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, name + "-stop"));
+        return new ServiceProcess(name, mainClass, heap, Map.copyOf(env), process, httpPort, log);
     }
 
     /** SIGKILL, as when the machine or the container dies: no shutdown hook runs, nothing is committed. */

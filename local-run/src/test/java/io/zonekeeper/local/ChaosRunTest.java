@@ -16,6 +16,7 @@ import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.faults.FaultRates;
+import io.zonekeeper.testkit.faults.Route53Enforcement;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,6 +89,8 @@ class ChaosRunTest {
                      .endpointOverride(dependencies.moto.endpoint()).credentialsProvider(ADMIN).build();
              IamClient iam = IamClient.builder().region(Region.AWS_GLOBAL).endpointOverride(dependencies.moto.endpoint())
                      .credentialsProvider(ADMIN).build()) {
+            // What moto does not check and Route53 does (a CallerReference used twice), so a duplicate is refused.
+            aws.enforce(new Route53Enforcement());
             scenario.clusterIds().forEach(dependencies::cluster);
             // One cluster is reached through a proxy that can take its API server away.
             String downCluster = scenario.clusterIds().get(0);
