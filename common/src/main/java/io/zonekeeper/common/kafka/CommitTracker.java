@@ -88,6 +88,16 @@ final class CommitTracker {
      * Forgets the partitions: their records still queued here are dropped when they reach the head of their key's
      * queue, uncommitted, and the new owner processes them (handlers are idempotent).
      */
+    /**
+     * Starts tracking a partition just assigned at the consumer's {@code position}, so it counts as completed up
+     * to there before its first record arrives: a record of another topic waiting for this partition to pass an
+     * offset (a reap waiting for its organization's lifecycle events) is not held up by a partition that is quiet
+     * after a restart or rebalance.
+     */
+    void assigned(TopicPartition partition, long position) {
+        progress.putIfAbsent(partition, new PartitionProgress(position));
+    }
+
     void revoke(Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             PartitionProgress p = progress.remove(tp);

@@ -10,9 +10,19 @@ import java.util.concurrent.ConcurrentSkipListSet;
 final class PartitionProgress {
 
     private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
-    private volatile long nextToDispatch = -1;
+    private volatile long nextToDispatch;
     private volatile long lastCommitted = -1;
     private volatile boolean revoked;
+
+    /** A partition of which nothing is known to be done yet. */
+    PartitionProgress() {
+        this(-1);
+    }
+
+    /** A partition just assigned at {@code position}: everything before it is done. */
+    PartitionProgress(long position) {
+        this.nextToDispatch = position;
+    }
 
     void dispatched(long offset) {
         inFlight.add(offset);

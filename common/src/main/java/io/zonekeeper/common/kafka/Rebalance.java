@@ -55,6 +55,14 @@ final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
         LOG.info("assigned {}", partitions);
+        for (TopicPartition tp : partitions) {
+            try {
+                tracker.assigned(tp, consumer.position(tp));
+            } catch (RuntimeException e) {
+                // Known at the first record instead; only a wait for this partition to pass an offset is longer.
+                LOG.warn("no position for {} yet: {}", tp, e.toString());
+            }
+        }
         owned.addAll(partitions);
     }
 

@@ -119,6 +119,18 @@ class ConsumerRebalanceAndBackpressureTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 5);
     }
 
+    @Test
+    void aPartitionJustAssignedCountsAsCompletedUpToItsPositionBeforeItsFirstRecord() {
+        // A restart or rebalance onto a quiet partition: whatever waits for it to pass an offset (a reap waiting for
+        // its organization's lifecycle events) must not wait for a record that may never come.
+        start(record -> RecordHandler.Outcome.DONE, 1_000, Duration.ofSeconds(5), 7);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 7);
+        nextOffset = 7;
+        send("a", 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 9);
+    }
+
     /** Records are handled at once, except a0, which says it started and then waits for {@code release}. */
     private RecordHandler holdingFirst(CountDownLatch started, CountDownLatch release) {
         return record -> {
@@ -132,6 +144,11 @@ class ConsumerRebalanceAndBackpressureTest {
     }
 
     private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace) {
+        start(handler, maxInFlight, revocationGrace, 0);
+    }
+
+    /** Starts the consumer on the partition, which begins at {@code position} (nothing committed). */
+    private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace, long position) {
         var settings = new KeyedParallelConsumer.Settings(4, maxInFlight, Duration.ofMillis(50),
                 new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), 0.5), Duration.ofMillis(50),
                 revocationGrace);
@@ -140,7 +157,7 @@ class ConsumerRebalanceAndBackpressureTest {
         consumer = new KeyedParallelConsumer(mock, List.of(TOPIC), handler, deadLetters, settings,
                 new SimpleMeterRegistry()).start("rebalance-test");
         await().atMost(Duration.ofSeconds(10)).until(() -> mock.subscription().contains(TOPIC));
-        mock.updateBeginningOffsets(Map.of(PARTITION, 0L));
+        mock.updateBeginningOffsets(Map.of(PARTITION, position));
         mock.rebalance(List.of(PARTITION));
     }
 
