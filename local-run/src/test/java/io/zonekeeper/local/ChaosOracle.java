@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.cert.vault.CertificateVault;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
@@ -90,10 +92,12 @@ final class ChaosOracle {
                 () -> org.orgId() + " has keys " + keys.stream().map(k -> k.accessKeyId()).toList() + ", its state says "
                         + state.getAccessKeyId());
         var attached = iam.listAttachedUserPolicies(r -> r.userName(state.getIamUserName())).attachedPolicies();
-        check(problems, attached.size() == 1 && attached.get(0).policyArn().equals(state.getPolicyArn()),
-                () -> org.orgId() + "'s user has policies " + attached);
-        check(problems, iam.listPolicyVersions(r -> r.policyArn(state.getPolicyArn())).versions().size() == 1,
-                () -> org.orgId() + "'s policy has more than one version");
+        check(problems, attached.isEmpty(), () -> org.orgId() + "'s user has managed policies " + attached);
+        var inline = iam.listUserPolicies(r -> r.userName(state.getIamUserName())).policyNames();
+        check(problems, inline.equals(List.of(OrgNaming.ZONE_POLICY_NAME)) && ZonePolicyDocument.same(iam.getUserPolicy(r -> r
+                        .userName(state.getIamUserName()).policyName(OrgNaming.ZONE_POLICY_NAME)).policyDocument(),
+                        ZonePolicyDocument.forZone(state.getZoneId())),
+                () -> org.orgId() + "'s user has inline policies " + inline + ", not exactly its zone's");
         Optional<Map<String, Object>> stored = dependencies.vault.read(state.getCredentialsVaultPath());
         check(problems, stored.isPresent() && state.getAccessKeyId().equals(stored.get().get("accessKeyId")),
                 () -> org.orgId() + "'s key in Vault is not " + state.getAccessKeyId());

@@ -89,8 +89,9 @@ class ChaosRunTest {
                      .endpointOverride(dependencies.moto.endpoint()).credentialsProvider(ADMIN).build();
              IamClient iam = IamClient.builder().region(Region.AWS_GLOBAL).endpointOverride(dependencies.moto.endpoint())
                      .credentialsProvider(ADMIN).build()) {
-            // What moto does not check and Route53 does (a CallerReference used twice), so a duplicate is refused.
-            aws.enforce(new Route53Enforcement());
+            // What moto does not check and Route53 does (a CallerReference used twice, a CREATE of a record that exists).
+            aws.enforce(new Route53Enforcement(dependencies.moto.endpoint(), MotoServer.ACCESS_KEY_ID,
+                    MotoServer.SECRET_ACCESS_KEY));
             scenario.clusterIds().forEach(dependencies::cluster);
             // One cluster is reached through a proxy that can take its API server away.
             String downCluster = scenario.clusterIds().get(0);

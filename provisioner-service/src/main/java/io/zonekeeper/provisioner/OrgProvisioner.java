@@ -7,8 +7,9 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.HostedZones;
-import io.zonekeeper.provisioner.aws.IamPolicies;
+import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.aws.ManagedPolicies;
 import io.zonekeeper.provisioner.aws.Zone;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.OrgNaming;
@@ -23,9 +24,11 @@ import io.zonekeeper.schemas.ResourceType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
 
@@ -52,7 +55,7 @@ final class OrgProvisioner {
     private final OrgNaming naming;
     private final String parentZoneId;
     private final HostedZones zones;
-    private final IamPolicies policies;
+    private final ManagedPolicies managedPolicies;
     private final IamUsers users;
     private final AccessKeyVault vault;
     private final Retry retry;
@@ -60,13 +63,13 @@ final class OrgProvisioner {
     /** Whether a zone of the organization's name that Zonekeeper did not make may be taken over (migrations). */
     private final boolean adoptUnownedZones;
 
-    OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users,
-                   AccessKeyVault vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
+    OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, ManagedPolicies managedPolicies,
+                   IamUsers users, AccessKeyVault vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
         this.adoptUnownedZones = adoptUnownedZones;
         this.naming = naming;
         this.parentZoneId = parentZoneId;
         this.zones = zones;
-        this.policies = policies;
+        this.managedPolicies = managedPolicies;
         this.users = users;
         this.vault = vault;
         this.retry = retry;
@@ -90,65 +93,68 @@ final class OrgProvisioner {
 
     Provisioned ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
         String zoneName = naming.zoneName(org.orgName());
+        // The state says nothing exists: then each resource is created without a look first, and what already
+        // exists after all (a state lost, a response lost) is told by the create's refusal, at no extra call.
+        boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED;
+        // A look before the create is still needed where Route53 would not refuse a second zone of the name: outside
+        // a reusable delegation set, and where an unowned zone of the name may be adopted. Inside the set, a zone of
+        // the name made by hand outside it goes unnoticed unless the parent delegates to it (delegateNewZone): one
+        // that serves the name is never overridden; one that does not is left alone beside the organization's own.
+        boolean lookFirst = !fresh || adoptUnownedZones || !zones.namesAreUniqueInSet();
         int generation = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
         Instant createdAt = null;
 
-        Zone zone;
-        Optional<Zone> found = zones.find(zoneName);
+        Optional<Zone> found = lookFirst ? zones.find(zoneName, previous.map(OrgDnsState::getZoneId).orElse(null))
+                : Optional.empty();
+        Zone zone = null;
+        if (found.isEmpty()) {
+            Created created = createZone(org, zoneName, generation + 1, generation);
+            zone = created.creation().zone();
+            generation = created.generation();
+            if (!created.creation().madeNow()) {
+                // Route53 refused the create and this is the zone it has: an earlier attempt's, or another's.
+                found = Optional.of(zone);
+            }
+        }
         if (found.isPresent()) {
             zone = verifiedOwner(org, found.get(), previous, audit);
             boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
             // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
             createdAt = sameZone ? previous.get().getZoneCreatedAt() : null;
-            generation = Math.max(generation, 1);
+            generation = Math.max(previous.map(OrgDnsState::getZoneGeneration).orElse(0), 1);
+            audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
+                    parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
         } else {
-            generation++;
-            zone = null;
-            while (zone == null) {
-                try {
-                    zone = zones.create(zoneName, naming.callerReference(org.orgId(), generation),
-                            naming.zoneComment(org.orgId()), Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId()));
-                } catch (HostedZoneAlreadyExistsException usedBefore) {
-                    // The reference belonged to a zone of this organization that has since been reaped (its state
-                    // went with it): Route53 never accepts a CallerReference twice, so move to the next generation.
-                    if (generation > MAX_GENERATION_SKIPS + previous.map(OrgDnsState::getZoneGeneration).orElse(0)) {
-                        throw usedBefore;
-                    }
-                    generation++;
-                }
-            }
-            if (naming.ownership(org.orgId(), zone.callerReference(), zone.comment())
-                    != OrgNaming.Ownership.THIS_ORGANIZATION) {
-                // Another organization of the same name created it between our look and our create.
-                throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") was just created by"
-                        + " another organization: organization names must be unique within " + naming.baseDomain()
-                        + "; nothing was created for " + org.orgId());
-            }
             createdAt = clock.instant();
             audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
                     Map.of("zoneName", zoneName, "generation", Integer.toString(generation)));
+            delegateNewZone(org, zone, lookFirst, audit);
         }
 
-        audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
-                parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
-
         String path = naming.iamPath(org.orgId());
-        String policyName = naming.policyName(org.orgId(), org.orgName());
-        IamPolicies.Ensured policy = policies.ensure(path, policyName, ZonePolicyDocument.forZone(zone.id()));
-        audit.record(policy.change(), ResourceType.IAM_POLICY, policy.arn(), policy.change() == Change.UPDATED
-                ? "the policy granted something else (another zone, or an older grant); published a new default version"
-                : null, Map.of("zoneId", zone.id()));
-
         String userName = naming.iamUserName(org.orgId(), org.orgName());
-        Change user = users.ensureUser(path, userName, Map.of("managed-by", "zonekeeper", "zonekeeper/org-id",
-                org.orgId(), "zonekeeper/zone", zoneName));
+        Map<String, String> userTags = Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId(),
+                "zonekeeper/zone", zoneName);
+        Change user = fresh ? users.createUser(path, userName, userTags) : users.ensureUser(path, userName, userTags);
         audit.record(user, ResourceType.IAM_USER, userName, null, Map.of());
         boolean newUser = user == Change.CREATED;
-        // IAM is eventually consistent: a user created a moment ago may not be visible to the attach call yet.
-        // A user created just now has no attachments and no keys: no need to list them (IAM calls are a budget).
-        Change attached = retry.call("iam attach policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
-                () -> newUser ? users.attach(userName, policy.arn()) : users.ensureAttached(userName, policy.arn()));
-        audit.record(attached, ResourceType.IAM_USER, userName, "policy attached", Map.of("policyArn", policy.arn()));
+        String document = ZonePolicyDocument.forZone(zone.id());
+        // IAM is eventually consistent: a user created a moment ago may not be visible to the next call yet.
+        // A user created just now has no policies and no keys: no need to read them (IAM calls are a budget).
+        Change policy = retry.call("iam zone policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
+                () -> {
+                    if (newUser) {
+                        users.putPolicy(userName, OrgNaming.ZONE_POLICY_NAME, document);
+                        return Change.CREATED;
+                    }
+                    return users.ensurePolicy(userName, OrgNaming.ZONE_POLICY_NAME, document);
+                });
+        audit.record(policy, ResourceType.IAM_POLICY, userName + "/" + OrgNaming.ZONE_POLICY_NAME,
+                policy == Change.UPDATED ? "the inline policy granted something else (another zone, or a grant"
+                        + " widened by hand); replaced" : null, Map.of("zoneId", zone.id()));
+        if (!newUser) {
+            removeManagedPolicies(userName, path, previous, audit);
+        }
 
         String credentialsPath = naming.credentialsPath(org.orgId());
         List<OrgCluster> roster = previous.map(OrgDnsState::getClusters).orElse(List.of());
@@ -165,7 +171,7 @@ final class OrgProvisioner {
                 .setZoneGeneration(generation)
                 .setZoneCreatedAt(createdAt)
                 .setNameServers(zone.nameServers())
-                .setPolicyArn(policy.arn())
+                .setPolicyArn(null)
                 .setIamUserName(userName)
                 .setAccessKeyId(keys.current())
                 .setCredentialsVaultPath(credentialsPath)
@@ -175,6 +181,84 @@ final class OrgProvisioner {
                 .setLastEventId(null)
                 .setUpdatedAt(clock.instant())
                 .build(), keys.stale());
+    }
+
+    /** What the create came to, and the generation whose CallerReference it was asked with. */
+    private record Created(HostedZones.Creation creation, int generation) {
+    }
+
+    /**
+     * Creates the zone at the first generation from {@code generation} whose CallerReference Route53 has not seen:
+     * a reference that belonged to a zone of this organization since reaped (its state gone with it) is refused
+     * forever, so the next one is tried.
+     */
+    private Created createZone(Org org, String zoneName, int generation, int known) {
+        while (true) {
+            try {
+                return new Created(zones.create(zoneName, naming.callerReference(org.orgId(), generation),
+                        naming.zoneComment(org.orgId())), generation);
+            } catch (HostedZoneAlreadyExistsException usedBefore) {
+                if (generation > MAX_GENERATION_SKIPS + known) {
+                    throw usedBefore;
+                }
+                generation++;
+            }
+        }
+    }
+
+    /**
+     * Delegates a zone created just now. After a look, the look said which zone has the name, so an UPSERT goes
+     * without reading the parent. Without one, a CREATE: Route53 refuses it when the parent delegates the name
+     * already, to this zone (a lost response) or to other name servers, which may be a zone of the name outside the
+     * delegation set that Route53 did not refuse a duplicate of. Only then is the name looked up: two zones of it
+     * make the organization refused and the zone just made is deleted again (free within its first 12 hours), so
+     * nothing half-built stays and a zone that serves the name is never taken over.
+     */
+    private void delegateNewZone(Org org, Zone zone, boolean looked, AuditTrail audit) {
+        String resource = parentZoneId + "/" + zone.name();
+        Map<String, String> details = Map.of("nameServers", String.join(",", zone.nameServers()));
+        if (looked) {
+            audit.record(zones.upsertDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION, resource, null,
+                    details);
+            return;
+        }
+        Change created = zones.createDelegation(parentZoneId, zone);
+        if (created == Change.UNCHANGED) {
+            // The name was delegated already, elsewhere or to this zone: find out whether another zone has it.
+            try {
+                zones.find(zone.name());
+            } catch (DuplicateZonesException twoZones) {
+                audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), "another zone of this"
+                        + " name exists outside Zonekeeper's delegation set; the one just created is deleted again",
+                        Map.of("zoneName", zone.name()));
+                throw new ZoneOwnershipException("zone " + zone.name() + " exists outside Zonekeeper's delegation set"
+                        + " and is delegated from the parent (" + String.join(", ", twoZones.zoneIds()) + "): set"
+                        + " ADOPT_UNOWNED_ZONES=true to adopt it, or delete it; nothing was kept for " + org.orgId());
+            }
+            created = zones.ensureDelegation(parentZoneId, zone);
+        }
+        audit.record(created, ResourceType.ZONE_DELEGATION, resource, null, details);
+    }
+
+    /**
+     * Moves an organization from the customer-managed policy of older releases to the inline one, which the caller
+     * has just written, so the user is never without a grant: detaches and deletes the managed policy at the
+     * organization's path, and one the state names that a crash left detached. Costs one listing once migrated.
+     */
+    private void removeManagedPolicies(String userName, String path, Optional<OrgDnsState> previous, AuditTrail audit) {
+        Set<String> legacy = new LinkedHashSet<>();
+        previous.map(OrgDnsState::getPolicyArn).ifPresent(legacy::add);
+        for (String arn : users.attachedPolicyArns(userName)) {
+            if (ManagedPolicies.madeAt(arn, path)) {
+                audit.record(users.detach(userName, arn), ResourceType.IAM_USER, userName, "managed policy detached:"
+                        + " the inline policy replaces it", Map.of("policyArn", arn));
+                legacy.add(arn);
+            }
+        }
+        for (String arn : legacy) {
+            audit.record(managedPolicies.delete(arn), ResourceType.IAM_POLICY, arn, "replaced by the user's inline"
+                    + " policy", Map.of());
+        }
     }
 
     /**

@@ -31,8 +31,8 @@ import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.aws.HostedZones;
-import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.aws.ManagedPolicies;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
@@ -92,7 +92,7 @@ public final class ProvisionerService implements AutoCloseable {
         var delegationSet = new DelegationSets(route53, retry).forNewZones(config.delegationSet(),
                 naming.delegationSetReference());
         HostedZones zones = new HostedZones(route53, retry, delegationSet);
-        IamPolicies policies = new IamPolicies(iam, retry);
+        ManagedPolicies managedPolicies = new ManagedPolicies(iam, retry);
         IamUsers users = new IamUsers(iam, retry);
 
         var stateConsumerConfig = kafka.consumerConfig(config.consumerGroup() + "-state");
@@ -134,10 +134,10 @@ public final class ProvisionerService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
         ProvisionerHandler handler = new ProvisionerHandler(config.topics(), states,
-                new OrgProvisioner(naming, config.parentZoneId(), zones, policies, users, vault, retry, clock,
+                new OrgProvisioner(naming, config.parentZoneId(), zones, managedPolicies, users, vault, retry, clock,
                         config.adoptUnownedZones()),
                 clusters,
-                new ReapExecutor(config.parentZoneId(), zones, policies, users, vault, states, clock),
+                new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock),
                 audit, tp -> self[0].completedUpTo(tp), clock);
         OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
         consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,

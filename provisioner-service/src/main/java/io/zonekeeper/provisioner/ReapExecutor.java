@@ -5,8 +5,9 @@ import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
-import io.zonekeeper.provisioner.aws.IamPolicies;
 import io.zonekeeper.provisioner.aws.IamUsers;
+import io.zonekeeper.provisioner.aws.ManagedPolicies;
+import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgCluster;
@@ -15,8 +16,12 @@ import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import software.amazon.awssdk.services.route53.model.HostedZoneNotEmptyException;
 import software.amazon.awssdk.services.route53.model.InvalidChangeBatchException;
 import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
@@ -42,17 +47,17 @@ final class ReapExecutor {
 
     private final String parentZoneId;
     private final HostedZones zones;
-    private final IamPolicies policies;
+    private final ManagedPolicies managedPolicies;
     private final IamUsers users;
     private final AccessKeyVault vault;
     private final StateTopic<OrgDnsState> states;
     private final Clock clock;
 
-    ReapExecutor(String parentZoneId, HostedZones zones, IamPolicies policies, IamUsers users, AccessKeyVault vault,
+    ReapExecutor(String parentZoneId, HostedZones zones, ManagedPolicies managedPolicies, IamUsers users, AccessKeyVault vault,
                  StateTopic<OrgDnsState> states, Clock clock) {
         this.parentZoneId = parentZoneId;
         this.zones = zones;
-        this.policies = policies;
+        this.managedPolicies = managedPolicies;
         this.users = users;
         this.vault = vault;
         this.states = states;
@@ -113,13 +118,14 @@ final class ReapExecutor {
         String zoneId = state.getZoneId();
         String zoneName = state.getZoneName();
 
+        List<String> managed = state.getPolicyArn() == null ? List.of() : List.of(state.getPolicyArn());
         if (state.getIamUserName() != null) {
-            audit.record(users.deleteUser(state.getIamUserName()), ResourceType.IAM_USER, state.getIamUserName(),
-                    "with its access keys, before the zone: nothing can write to it any more", Map.of());
+            audit.record(users.deleteUser(state.getIamUserName(), OrgNaming.ZONE_POLICY_NAME, knownKeys(state), managed),
+                    ResourceType.IAM_USER, state.getIamUserName(), "with its policy and access keys, before the zone:"
+                            + " nothing can write to it any more", Map.of());
         }
-        if (state.getPolicyArn() != null) {
-            audit.record(policies.delete(state.getPolicyArn()), ResourceType.IAM_POLICY, state.getPolicyArn(), null,
-                    Map.of());
+        for (String arn : managed) {
+            audit.record(managedPolicies.delete(arn), ResourceType.IAM_POLICY, arn, null, Map.of());
         }
         audit.record(zones.removeDelegation(parentZoneId, zoneName), ResourceType.ZONE_DELEGATION,
                 parentZoneId + "/" + zoneName, null, Map.of());
@@ -130,6 +136,16 @@ final class ReapExecutor {
         }
         states.publish(OrgDnsState.newBuilder(deleting).setStatus(OrgDnsStatus.DELETED).setAccessKeyId(null)
                 .setUpdatedAt(clock.instant()).build());
+    }
+
+    /** The keys the state knows the user has: the current one and any a cluster was last given. */
+    private static List<String> knownKeys(OrgDnsState state) {
+        Set<String> keys = new LinkedHashSet<>();
+        if (state.getAccessKeyId() != null) {
+            keys.add(state.getAccessKeyId());
+        }
+        state.getClusters().stream().map(OrgCluster::getAccessKeyId).filter(Objects::nonNull).forEach(keys::add);
+        return List.copyOf(keys);
     }
 
     private void deleteZoneWithItsRecords(String zoneId, String zoneName, AuditTrail audit) {

@@ -11,7 +11,6 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -41,14 +40,10 @@ class OrganizationProvisioningTest {
         assertThat(state.getZoneCreatedAt()).isNotNull();
         assertThat(state.getNameServers()).isNotEmpty();
 
-        // the zone, tagged
+        // the zone, its owner in its comment (no tagging call)
         var zone = world.route53.getHostedZone(r -> r.id(state.getZoneId()));
         assertThat(zone.hostedZone().name()).isEqualTo("acme.example.com.");
-        assertThat(world.route53.listTagsForResource(r -> r.resourceType("hostedzone").resourceId(state.getZoneId()))
-                .resourceTagSet().tags()).anySatisfy(t -> {
-                    assertThat(t.key()).isEqualTo("zonekeeper/org-id");
-                    assertThat(t.value()).isEqualTo("org-1");
-                });
+        assertThat(zone.hostedZone().config().comment()).isEqualTo("Managed by Zonekeeper for organization org-1");
         // delegated from the parent
         var delegation = world.route53.listResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId))
                 .resourceRecordSets().stream()
@@ -56,14 +51,13 @@ class OrganizationProvisioningTest {
         assertThat(delegation.resourceRecords()).extracting(rr -> rr.value().replaceAll("\\.$", ""))
                 .containsExactlyInAnyOrderElementsOf(state.getNameServers().stream()
                         .map(ns -> ns.replaceAll("\\.$", "")).toList());
-        // the policy, exactly
-        var policy = world.iam.getPolicy(r -> r.policyArn(state.getPolicyArn())).policy();
-        String document = world.iam.getPolicyVersion(r -> r.policyArn(policy.arn()).versionId(policy.defaultVersionId()))
-                .policyVersion().document();
-        assertThat(URLDecoder.decode(document, StandardCharsets.UTF_8)).isEqualTo(ZonePolicyDocument.forZone(state.getZoneId()));
-        // the user with the policy and one key, whose secret is in Vault and nowhere in Kafka
+        // the user's inline policy, exactly, and no managed one
+        assertThat(world.zonePolicies(state.getIamUserName()))
+                .containsExactly(ZonePolicyDocument.forZone(state.getZoneId()));
         assertThat(world.iam.listAttachedUserPolicies(r -> r.userName(state.getIamUserName())).attachedPolicies())
-                .singleElement().satisfies(p -> assertThat(p.policyArn()).isEqualTo(state.getPolicyArn()));
+                .isEmpty();
+        assertThat(state.getPolicyArn()).isNull();
+        // the user's one key, whose secret is in Vault and nowhere in Kafka
         assertThat(world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata())
                 .singleElement().satisfies(k -> assertThat(k.accessKeyId()).isEqualTo(state.getAccessKeyId()));
         Map<String, Object> stored = world.vault.read(state.getCredentialsVaultPath()).orElseThrow();
@@ -98,6 +92,24 @@ class OrganizationProvisioningTest {
                 ResourceType.ZONE_DELEGATION, ResourceType.IAM_POLICY, ResourceType.IAM_USER, ResourceType.ACCESS_KEY,
                 ResourceType.VAULT_SECRET, ResourceType.KUBERNETES_SECRET, ResourceType.EXTERNAL_DNS);
         assertThat(world.audits()).allSatisfy(a -> assertThat(a.getCauseEventId()).isNotNull());
+    }
+
+    @Test
+    void aNewOrganizationCostsTwoRoute53CallsAndThreeIamCalls() {
+        world.cluster("c-1");
+        world.cluster("c-2");
+        world.startService("provisioner-" + world.suffix);
+        // The first zone also finds or makes the installation's delegation set, once.
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.aws.resetCounts();
+
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-2", ClusterStatus.RUNNING));
+        world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        assertThat(world.route53CallsByOperation())
+                .isEqualTo(Map.of("CreateHostedZone", 1L, "ChangeResourceRecordSets", 1L));
+        assertThat(world.iamCalls()).isEqualTo(Map.of("CreateUser", 1L, "PutUserPolicy", 1L, "CreateAccessKey", 1L));
     }
 
     @Test

@@ -21,6 +21,8 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.common.time.ServiceClock;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.faults.Route53Authorizer;
@@ -106,7 +108,7 @@ final class ProvisionerWorld implements AutoCloseable {
     ProvisionerWorld() {
         moto.reset();
         aws = FaultProxy.start(moto.endpoint(), 1234);
-        aws.enforce(new Route53Enforcement());
+        aws.enforce(new Route53Enforcement(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY));
         authorizer = new Route53Authorizer(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
         aws.authorize(authorizer);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
@@ -238,6 +240,27 @@ final class ProvisionerWorld implements AutoCloseable {
                 command));
     }
 
+    /** Writes a state record as the service would, for a world a test builds by hand (stop the service first). */
+    void publishState(OrgDnsState state) {
+        sendRaw(orgDnsTopic, state.getOrgId(), new AvroSerializer<OrgDnsState>(registry, false, true)
+                .serialize(orgDnsTopic, state));
+    }
+
+    /**
+     * Makes a ready organization look as a release before inline policies left it: its grant a customer-managed
+     * policy at the organization's IAM path, attached to the user, and named in its state. Returns the policy's ARN.
+     */
+    String provisionedByAnOlderRelease(OrgDnsState ready) {
+        String user = ready.getIamUserName();
+        String path = iam.getUser(r -> r.userName(user)).user().path();
+        iam.deleteUserPolicy(r -> r.userName(user).policyName(OrgNaming.ZONE_POLICY_NAME));
+        String arn = iam.createPolicy(r -> r.path(path).policyName(user)
+                .policyDocument(ZonePolicyDocument.forZone(ready.getZoneId()))).policy().arn();
+        iam.attachUserPolicy(r -> r.userName(user).policyArn(arn));
+        publishState(OrgDnsState.newBuilder(ready).setPolicyArn(arn).build());
+        return arn;
+    }
+
     /** The latest state per organization in org.dns.v1 (null value: tombstone). */
     Map<String, OrgDnsState> orgStates() {
         Map<String, OrgDnsState> latest = new HashMap<>();
@@ -323,11 +346,35 @@ final class ProvisionerWorld implements AutoCloseable {
         }
     }
 
+    /** The documents of the user's inline policies, decoded, by policy name. */
+    List<String> zonePolicies(String userName) {
+        return iam.listUserPolicies(r -> r.userName(userName)).policyNames().stream()
+                .map(name -> java.net.URLDecoder.decode(iam.getUserPolicy(r -> r.userName(userName).policyName(name))
+                        .policyDocument(), java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
+    }
+
     /** Route53 and IAM calls that change something, counted by the fault proxy since its last reset. */
     long mutatingAwsCalls() {
         return aws.requestCounts().entrySet().stream()
                 .filter(e -> e.getKey().matches(".*:(Create|Change|Delete|Attach|Detach|Put|Update|Tag|Untag).*"))
                 .mapToLong(Map.Entry::getValue).sum();
+    }
+
+    /** IAM calls by operation, counted by the fault proxy since its last reset. */
+    Map<String, Long> iamCalls() {
+        return callsByOperation("iam:");
+    }
+
+    /** Route53 calls by operation, counted by the fault proxy since its last reset. */
+    Map<String, Long> route53CallsByOperation() {
+        return callsByOperation("route53:");
+    }
+
+    private Map<String, Long> callsByOperation(String service) {
+        return aws.requestCounts().entrySet().stream().filter(e -> e.getKey().startsWith(service))
+                .collect(java.util.stream.Collectors.toMap(e -> e.getKey().substring(service.length()),
+                        Map.Entry::getValue));
     }
 
     long route53Calls() {

@@ -263,15 +263,12 @@ class TenantSafetyPropertiesTest {
                     .allSatisfy(reason -> assertThat(reason).doesNotContain("unexpected"));
         }
 
-        /** IAM, evaluating the policy, allows changes in the organization's own zone and in no other zone. */
+        /** IAM, evaluating the user's policies, allows changes in the organization's own zone and in no other. */
         private void checkPolicy(OrgDnsState state, List<HostedZone> zones, String sequence) {
-            String arn = state.getPolicyArn();
-            if (arn == null) {
-                return;
-            }
-            String version = world.iam.getPolicy(r -> r.policyArn(arn)).policy().defaultVersionId();
-            List<String> document = List.of(world.iam.getPolicyVersion(r -> r.policyArn(arn).versionId(version))
-                    .policyVersion().document());
+            List<String> document = world.zonePolicies(state.getIamUserName());
+            assertThat(document).as("the user's one inline policy: " + sequence).hasSize(1);
+            assertThat(world.iam.listAttachedUserPolicies(r -> r.userName(state.getIamUserName())).attachedPolicies())
+                    .as("no managed policy: " + sequence).isEmpty();
             for (HostedZone zone : zones) {
                 boolean own = bare(zone.id()).equals(state.getZoneId());
                 assertThat(IdentityPolicies.decide(document, "route53:ChangeResourceRecordSets",

@@ -11,9 +11,15 @@ import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.route53.model.Change;
+import software.amazon.awssdk.services.route53.model.ChangeAction;
+import software.amazon.awssdk.services.route53.model.RRType;
+import software.amazon.awssdk.services.route53.model.ResourceRecord;
+import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
 
 /** What a hostile or careless organization name cannot do: take over, or even touch, another organization's zone. */
 class TenantSafetyTest {
@@ -66,12 +72,20 @@ class TenantSafetyTest {
     void aZoneZonekeeperDidNotMakeIsAdoptedOnlyWhenConfiguredAndThenOnlyByOneOrganization() {
         world.cluster("c-1");
         world.cluster("c-2");
-        String legacy = world.route53.createHostedZone(r -> r.name("legacy.example.com.")
-                .callerReference("made-by-hand-" + world.suffix)).hostedZone().id().replace("/hostedzone/", "");
+        // Made by hand outside Zonekeeper's delegation set, and serving: the parent delegates the name to it.
+        var made = world.route53.createHostedZone(r -> r.name("legacy.example.com.")
+                .callerReference("made-by-hand-" + world.suffix));
+        String legacy = made.hostedZone().id().replace("/hostedzone/", "");
+        delegate("legacy.example.com.", made.delegationSet().nameServers());
         ProvisionerService strict = world.startService("provisioner-" + world.suffix);
         world.emit(ProvisionerWorld.event("org-3", "legacy", "c-1", ClusterStatus.RUNNING));
         OrgDnsState refused = world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.FAILED);
-        assertThat(refused.getStatusReason()).contains("not made by Zonekeeper", "ADOPT_UNOWNED_ZONES=true");
+        assertThat(refused.getStatusReason()).contains("exists outside Zonekeeper's delegation set",
+                "ADOPT_UNOWNED_ZONES=true");
+        assertThat(zonesNamed("legacy.example.com.")).as("the zone just made was deleted again").containsExactly(legacy);
+        assertThat(delegation("legacy.example.com.")).as("the parent still delegates to the zone made by hand")
+                .containsExactlyInAnyOrderElementsOf(made.delegationSet().nameServers());
+        assertThat(world.iam.listUsers().users()).as("no user made").isEmpty();
         world.stop(strict);
 
         world.setEnv("ADOPT_UNOWNED_ZONES", "true");
@@ -93,6 +107,30 @@ class TenantSafetyTest {
         assertThat(world.awaitState("org-4", s -> s.getStatus() == OrgDnsStatus.FAILED).getStatusReason())
                 .contains("belongs to another organization");
         assertThat(world.orgStates().get("org-3").getZoneId()).isEqualTo(legacy);
+    }
+
+    @Test
+    void aZoneMadeByHandThatNoParentDelegatesToIsLeftAloneBesideTheOrganizationsOwn() {
+        world.cluster("c-1");
+        String byHand = world.route53.createHostedZone(r -> r.name("quiet.example.com.")
+                .callerReference("made-by-hand-" + world.suffix)).hostedZone().id().replace("/hostedzone/", "");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-5", "quiet", "c-1", ClusterStatus.RUNNING));
+
+        OrgDnsState ready = world.awaitState("org-5", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(ready.getZoneId()).isNotEqualTo(byHand);
+        assertThat(zonesNamed("quiet.example.com.")).containsExactlyInAnyOrder(byHand, ready.getZoneId());
+        assertThat(world.route53.getHostedZone(r -> r.id(byHand)).hostedZone().config().comment())
+                .as("not adopted").isNull();
+        assertThat(delegation("quiet.example.com.")).containsExactlyInAnyOrderElementsOf(ready.getNameServers());
+
+        // A reconcile looks the name up, finds both, and keeps to the one its state names.
+        String command = world.reconcile("org-5");
+        world.awaitQuiet("provisioner-" + world.suffix);
+        assertThat(world.audits()).filteredOn(a -> command.equals(a.getCauseEventId()))
+                .noneSatisfy(a -> assertThat(a.getAction()).isEqualTo(AuditAction.REJECTED));
+        assertThat(world.orgStates().get("org-5").getZoneId()).isEqualTo(ready.getZoneId());
+        assertThat(world.deadLetters()).isEmpty();
     }
 
     @Test
@@ -122,6 +160,25 @@ class TenantSafetyTest {
         world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.RUNNING));
         assertThat(world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY).getZoneName())
                 .isEqualTo("acme-renamed.example.com.");
+    }
+
+    private void delegate(String name, List<String> nameServers) {
+        world.route53.changeResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId).changeBatch(b -> b.changes(
+                Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ResourceRecordSet.builder().name(name)
+                        .type(RRType.NS).ttl(3600L).resourceRecords(nameServers.stream()
+                                .map(ns -> ResourceRecord.builder().value(ns).build()).toList()).build()).build())));
+    }
+
+    private List<String> delegation(String name) {
+        return world.route53.listResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId)).resourceRecordSets()
+                .stream().filter(set -> set.type() == RRType.NS && set.name().equals(name)).findFirst()
+                .map(set -> set.resourceRecords().stream().map(v -> v.value().replaceAll("\\.$", "")).toList())
+                .orElse(List.of());
+    }
+
+    private List<String> zonesNamed(String name) {
+        return world.route53.listHostedZones().hostedZones().stream().filter(z -> z.name().equals(name))
+                .map(z -> z.id().replace("/hostedzone/", "")).toList();
     }
 
     private static String reason(ConsumerRecord<byte[], byte[]> record) {

@@ -13,6 +13,7 @@ import io.zonekeeper.schemas.ResourceType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,16 +58,17 @@ class ZoneReapTest {
         OrgDnsState ready = org.ready();
         var stopped = org.stopped();
 
+        world.aws.resetCounts();
         world.reap("org-1", "acme", ready.getZoneId(), stopped);
 
         OrgDnsState deleted = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
+        assertThat(world.iamCalls()).as("IAM calls of the reap: no listing, the state knows the key")
+                .isEqualTo(Map.of("DeleteUserPolicy", 1L, "DeleteAccessKey", 1L, "DeleteUser", 1L));
         assertThatThrownBy(() -> world.route53.getHostedZone(r -> r.id(ready.getZoneId())))
                 .isInstanceOf(NoSuchHostedZoneException.class);
         assertThat(world.route53.listResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId)).resourceRecordSets())
                 .noneSatisfy(s -> assertThat(s.type() == RRType.NS && s.name().equals("acme.example.com.")).isTrue());
         assertThatThrownBy(() -> world.iam.getUser(r -> r.userName(ready.getIamUserName())))
-                .isInstanceOf(NoSuchEntityException.class);
-        assertThatThrownBy(() -> world.iam.getPolicy(r -> r.policyArn(ready.getPolicyArn())))
                 .isInstanceOf(NoSuchEntityException.class);
         assertThat(world.vault.read(ready.getCredentialsVaultPath())).isEmpty();
         // The DELETED state stays (compaction keeps it): it carries the generation the next zone continues from.
@@ -75,10 +77,33 @@ class ZoneReapTest {
         assertThat(world.readAll(world.orgDnsTopic)).noneMatch(r -> r.value() == null);
         List<ResourceType> deletions = world.audits().stream().filter(a -> a.getAction() == AuditAction.DELETED)
                 .map(AuditEvent::getResourceType).toList();
-        assertThat(deletions).contains(ResourceType.HOSTED_ZONE, ResourceType.ZONE_DELEGATION, ResourceType.IAM_POLICY,
-                ResourceType.IAM_USER, ResourceType.VAULT_SECRET);
+        assertThat(deletions).contains(ResourceType.HOSTED_ZONE, ResourceType.ZONE_DELEGATION, ResourceType.IAM_USER,
+                ResourceType.VAULT_SECRET);
         assertThat(deletions.indexOf(ResourceType.IAM_USER)).as("access is revoked before the zone is emptied")
                 .isLessThan(deletions.indexOf(ResourceType.HOSTED_ZONE));
+    }
+
+    @Test
+    void reapingAnOrganizationAnOlderReleaseProvisionedDeletesItsManagedPolicyToo() {
+        world.cluster("c-1");
+        ProvisionerService first = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        RecordMetadata stopped = stopAndAwait();
+        world.stop(first);
+        OrgDnsState state = world.orgStates().get("org-1");
+        String managed = world.provisionedByAnOlderRelease(state);
+
+        world.startService("provisioner-" + world.suffix);
+        world.reap("org-1", "acme", state.getZoneId(), stopped);
+
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
+        assertThatThrownBy(() -> world.iam.getUser(r -> r.userName(state.getIamUserName())))
+                .isInstanceOf(NoSuchEntityException.class);
+        assertThatThrownBy(() -> world.iam.getPolicy(r -> r.policyArn(managed)))
+                .isInstanceOf(NoSuchEntityException.class);
+        assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.DELETED)
+                .extracting(AuditEvent::getResourceId).contains(managed);
     }
 
     @Test

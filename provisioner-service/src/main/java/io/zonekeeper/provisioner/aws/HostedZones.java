@@ -6,7 +6,6 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
@@ -21,8 +20,6 @@ import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
-import software.amazon.awssdk.services.route53.model.Tag;
-import software.amazon.awssdk.services.route53.model.TagResourceType;
 import software.amazon.awssdk.services.route53.model.TooManyHostedZonesException;
 
 /**
@@ -52,6 +49,15 @@ public final class HostedZones {
 
     /** The zone with exactly this name, following every page; more than one is an error to report. */
     public Optional<Zone> find(String zoneName) {
+        return find(zoneName, null);
+    }
+
+    /**
+     * The zone with exactly this name. Of several, the one with id {@code ownZoneId} (the organization's state
+     * names it) when it is among them: a zone of the name made by hand outside the delegation set is left alone,
+     * not adopted, and does not stop the organization's own. Otherwise more than one is an error to report.
+     */
+    public Optional<Zone> find(String zoneName, String ownZoneId) {
         List<HostedZone> matches = new ArrayList<>();
         String nextName = zoneName;
         String nextId = null;
@@ -74,6 +80,12 @@ public final class HostedZones {
             nextName = page.nextDNSName();
             nextId = page.nextHostedZoneId();
         }
+        if (matches.size() > 1 && ownZoneId != null) {
+            Optional<HostedZone> own = matches.stream().filter(z -> bareId(z.id()).equals(ownZoneId)).findFirst();
+            if (own.isPresent()) {
+                return Optional.of(describe(ownZoneId));
+            }
+        }
         if (matches.size() > 1) {
             throw new DuplicateZonesException(zoneName, matches.stream().map(z -> bareId(z.id())).toList());
         }
@@ -86,15 +98,15 @@ public final class HostedZones {
      * before doing anything, is retried blindly. A CallerReference already used means an earlier attempt
      * succeeded: the zone is looked up instead. Either way a lost response never makes a second zone.
      */
-    public Zone create(String zoneName, String callerReference, String comment, Map<String, String> tags) {
-        // The caller has just looked and found nothing; look again only after an attempt with an unknown outcome.
+    public Creation create(String zoneName, String callerReference, String comment) {
+        // The caller has looked and found nothing, or knows nothing exists; look only after an unknown outcome.
         boolean[] mayExist = {false};
         String setId = delegationSetId.get();
-        Zone zone = retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
+        return retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
             if (mayExist[0]) {
                 Optional<Zone> existing = find(zoneName);
                 if (existing.isPresent()) {
-                    return existing.get();
+                    return new Creation(existing.get(), false);
                 }
             }
             mayExist[0] = true;
@@ -103,25 +115,35 @@ public final class HostedZones {
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
                                 .delegationSetId(setId)
                                 .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
-                return new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
+                return new Creation(new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
                         created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
-                        callerReference, comment);
+                        callerReference, comment), true);
             } catch (HostedZoneAlreadyExistsException e) {
-                return find(zoneName).orElseThrow(() -> e);
+                return new Creation(find(zoneName).orElseThrow(() -> e), false);
             } catch (ConflictingDomainExistsException e) {
-                // A zone of this name was created in the delegation set between our look and our create: by
-                // another organization of the same name, racing us. Return it; the caller verifies its owner.
-                return find(zoneName).orElseThrow(() -> new TransientFailureException(
-                        "route53 create zone " + zoneName + " (a conflicting zone came and went)", 1, e));
+                // A zone of this name is in the delegation set already: another organization's of the same name,
+                // or this one's from an attempt whose state was not kept. Return it; the caller verifies its owner.
+                return new Creation(find(zoneName).orElseThrow(() -> new TransientFailureException(
+                        "route53 create zone " + zoneName + " (a conflicting zone came and went)", 1, e)), false);
             } catch (TooManyHostedZonesException e) {
                 throw new ZoneQuotaException(zoneName, setId, e);
             }
         });
-        call("ChangeTagsForResource", () -> route53.changeTagsForResource(r -> r.resourceType(TagResourceType.HOSTEDZONE)
-                .resourceId(zone.id())
-                .addTags(tags.entrySet().stream().map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build())
-                        .toList())));
-        return zone;
+    }
+
+    /**
+     * What a create came to: the zone, and whether this call made it (its response arrived). A zone found instead
+     * (an earlier attempt's, or one the name already had) is of unknown age and owner, to verify like a look's.
+     */
+    public record Creation(Zone zone, boolean madeNow) {
+    }
+
+    /**
+     * Whether Route53 refuses a second zone of a name (ConflictingDomainExists): only within a reusable delegation
+     * set, which new zones then go into. Outside one, zones of one name may coexist, so only a look finds one.
+     */
+    public boolean namesAreUniqueInSet() {
+        return delegationSetId.get() != null;
     }
 
     public Zone describe(String zoneId) {
@@ -144,15 +166,45 @@ public final class HostedZones {
     /** Makes the parent zone delegate {@code zone} to its name servers; no write when it already does. */
     public Change ensureDelegation(String parentZoneId, Zone zone) {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zone.name());
-        List<String> wanted = zone.nameServers().stream().map(HostedZones::withDot).sorted().toList();
         if (current.isPresent() && current.get().resourceRecords().stream().map(r -> withDot(r.value())).sorted()
-                .toList().equals(wanted) && Long.valueOf(DELEGATION_TTL_SECONDS).equals(current.get().ttl())) {
+                .toList().equals(delegationSet(zone).resourceRecords().stream().map(ResourceRecord::value).toList())
+                && Long.valueOf(DELEGATION_TTL_SECONDS).equals(current.get().ttl())) {
             return Change.UNCHANGED;
         }
-        ResourceRecordSet ns = ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(DELEGATION_TTL_SECONDS)
-                .resourceRecords(wanted.stream().map(v -> ResourceRecord.builder().value(v).build()).toList()).build();
-        change(parentZoneId, List.of(software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ns).build()));
+        return upsertDelegation(parentZoneId, zone);
+    }
+
+    /** Writes the delegation without reading the parent first (an UPSERT replaces what is there); UPDATED. */
+    public Change upsertDelegation(String parentZoneId, Zone zone) {
+        change(parentZoneId, List.of(nsChange(ChangeAction.UPSERT, zone)));
         return Change.UPDATED;
+    }
+
+    /**
+     * Creates the delegation without reading the parent first: CREATED, or UNCHANGED when the parent delegates the
+     * name already (to this zone or to other name servers; Route53 refuses a CREATE of a record set that exists, and
+     * then the caller decides).
+     */
+    public Change createDelegation(String parentZoneId, Zone zone) {
+        try {
+            change(parentZoneId, List.of(nsChange(ChangeAction.CREATE, zone)));
+            return Change.CREATED;
+        } catch (InvalidChangeBatchException exists) {
+            return Change.UNCHANGED;
+        }
+    }
+
+    private static software.amazon.awssdk.services.route53.model.Change nsChange(ChangeAction action, Zone zone) {
+        return software.amazon.awssdk.services.route53.model.Change.builder().action(action)
+                .resourceRecordSet(delegationSet(zone)).build();
+    }
+
+    /** The parent's NS record set that delegates {@code zone}: its name servers, sorted, with the delegation TTL. */
+    private static ResourceRecordSet delegationSet(Zone zone) {
+        return ResourceRecordSet.builder().name(zone.name()).type(RRType.NS).ttl(DELEGATION_TTL_SECONDS)
+                .resourceRecords(zone.nameServers().stream().map(HostedZones::withDot).sorted()
+                        .map(v -> ResourceRecord.builder().value(v).build()).toList())
+                .build();
     }
 
     /** Removes the parent zone's delegation of {@code zoneName}; UNCHANGED when there was none. */

@@ -4,16 +4,26 @@ import io.zonekeeper.common.audit.Change;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.model.ZonePolicyDocument;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
+import software.amazon.awssdk.services.iam.model.AttachedPolicy;
+import software.amazon.awssdk.services.iam.model.DeleteConflictException;
 import software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.iam.model.Tag;
 
-/** The organization's IAM user, its policy attachment and its access keys. */
+/**
+ * The organization's IAM user, its inline zone policy and its access keys.
+ *
+ * <p>The policy is inline (PutUserPolicy), not customer-managed: one call grants it, where a managed one costs a
+ * lookup, a create and an attach; and it is under none of a managed policy's ceilings (1,500 per account by
+ * default, which would cap the installation at 1,500 organizations, and five versions each). Its 2,048 characters
+ * per user hold the zone policy several times over.
+ */
 public final class IamUsers {
 
     /** A newly created key. The secret is returned once by IAM and goes straight to Vault. */
@@ -33,36 +43,71 @@ public final class IamUsers {
         this.retry = retry;
     }
 
+    /**
+     * Creates the user without looking first, for an organization whose state says it has none: CREATED, or
+     * UNCHANGED when it existed after all (a state lost, or a create whose response was lost), and then the caller
+     * must treat it as an existing user.
+     */
+    public Change createUser(String path, String name, Map<String, String> tags) {
+        try {
+            call("CreateUser", () -> iam.createUser(r -> r.path(path).userName(name).tags(tags.entrySet().stream()
+                    .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList())));
+            return Change.CREATED;
+        } catch (EntityAlreadyExistsException exists) {
+            return Change.UNCHANGED;
+        }
+    }
+
     /** Creates the user if missing. */
     public Change ensureUser(String path, String name, Map<String, String> tags) {
         try {
             call("GetUser", () -> iam.getUser(r -> r.userName(name)));
             return Change.UNCHANGED;
         } catch (NoSuchEntityException missing) {
-            try {
-                call("CreateUser", () -> iam.createUser(r -> r.path(path).userName(name).tags(tags.entrySet().stream()
-                        .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList())));
-                return Change.CREATED;
-            } catch (EntityAlreadyExistsException raced) {
-                return Change.UNCHANGED;
-            }
+            return createUser(path, name, tags);
         }
     }
 
-    /** Attaches the policy if it is not attached yet; UPDATED when it was attached now. */
-    public Change ensureAttached(String name, String policyArn) {
-        boolean attached = call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
-                .attachedPolicies().stream().anyMatch(p -> p.policyArn().equals(policyArn)));
-        if (attached) {
+    /** Writes the inline policy without reading it: PutUserPolicy replaces what is there, so it is idempotent. */
+    public void putPolicy(String name, String policyName, String document) {
+        call("PutUserPolicy", () -> iam.putUserPolicy(r -> r.userName(name).policyName(policyName)
+                .policyDocument(document)));
+    }
+
+    /**
+     * Makes the inline policy grant exactly {@code document}: CREATED when there was none, UPDATED when it granted
+     * something else (another zone, or a grant widened by hand), UNCHANGED when it already does.
+     */
+    public Change ensurePolicy(String name, String policyName, String document) {
+        String current;
+        try {
+            current = call("GetUserPolicy", () -> iam.getUserPolicy(r -> r.userName(name).policyName(policyName)))
+                    .policyDocument();
+        } catch (NoSuchEntityException missing) {
+            putPolicy(name, policyName, document);
+            return Change.CREATED;
+        }
+        if (ZonePolicyDocument.same(current, document)) {
             return Change.UNCHANGED;
         }
-        return attach(name, policyArn);
+        putPolicy(name, policyName, document);
+        return Change.UPDATED;
     }
 
-    /** Attaches without looking first (attaching twice is harmless in IAM); always UPDATED. */
-    public Change attach(String name, String policyArn) {
-        call("AttachUserPolicy", () -> iam.attachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
-        return Change.UPDATED;
+    /** The ARNs of the managed policies attached to the user. */
+    public List<String> attachedPolicyArns(String name) {
+        return call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
+                .attachedPolicies().stream().map(AttachedPolicy::policyArn).toList());
+    }
+
+    /** Detaches a managed policy; UNCHANGED when it was not attached. */
+    public Change detach(String name, String policyArn) {
+        try {
+            call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
+            return Change.UPDATED;
+        } catch (NoSuchEntityException notAttached) {
+            return Change.UNCHANGED;
+        }
     }
 
     public List<String> accessKeyIds(String name) {
@@ -88,13 +133,36 @@ public final class IamUsers {
         }
     }
 
-    /** Detaches every policy, deletes every key, then the user; UNCHANGED when the user was already gone. */
-    public Change deleteUser(String name) {
+    /**
+     * Deletes the user with what IAM requires gone first, from what the caller knows it has: its inline policy,
+     * its keys, and a managed policy an older release attached. That costs no listing; only when IAM still finds
+     * something attached (a key or policy the state does not know) are they listed and removed. UNCHANGED when the
+     * user was already gone.
+     */
+    public Change deleteUser(String name, String policyName, List<String> knownKeys, List<String> knownAttached) {
         try {
-            call("ListAttachedUserPolicies", () -> iam.listAttachedUserPoliciesPaginator(r -> r.userName(name))
-                    .attachedPolicies().stream().toList())
-                    .forEach(p -> call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name)
-                            .policyArn(p.policyArn()))));
+            call("DeleteUserPolicy", () -> iam.deleteUserPolicy(r -> r.userName(name).policyName(policyName)));
+        } catch (NoSuchEntityException alreadyGoneOrNoUser) {
+            // DeleteUser below tells which
+        }
+        knownAttached.forEach(arn -> detach(name, arn));
+        knownKeys.forEach(id -> deleteAccessKey(name, id));
+        try {
+            call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
+            return Change.DELETED;
+        } catch (NoSuchEntityException alreadyGone) {
+            return Change.UNCHANGED;
+        } catch (DeleteConflictException somethingUnknownLeft) {
+            return deleteUserAfterListing(name);
+        }
+    }
+
+    private Change deleteUserAfterListing(String name) {
+        try {
+            attachedPolicyArns(name).forEach(arn -> detach(name, arn));
+            call("ListUserPolicies", () -> iam.listUserPoliciesPaginator(r -> r.userName(name)).policyNames().stream()
+                    .toList()).forEach(policy -> call("DeleteUserPolicy", () -> iam.deleteUserPolicy(r -> r
+                    .userName(name).policyName(policy))));
             accessKeyIds(name).forEach(id -> deleteAccessKey(name, id));
             call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
             return Change.DELETED;

@@ -13,6 +13,11 @@ import java.util.HexFormat;
  */
 public final class OrgNaming {
 
+    /**
+     * The name of the inline zone policy on every organization's user. Inline names are the user's own, so one name
+     * serves every organization, and a reap deletes the policy without listing the user's policies.
+     */
+    public static final String ZONE_POLICY_NAME = "zonekeeper-records-in-own-zone";
     /** IAM user names are at most 64 characters. */
     static final int IAM_NAME_LIMIT = 64;
     private static final String PREFIX = "zk-";
@@ -95,13 +100,9 @@ public final class OrgNaming {
         return PREFIX + name + "-" + hash;
     }
 
-    public String policyName(String orgId, String orgName) {
-        return iamUserName(orgId, orgName);
-    }
-
     /**
-     * The IAM path of the organization's user and policy: the installation's path plus the organization's hash,
-     * so one {@code ListPolicies} with this prefix finds exactly the organization's policy.
+     * The IAM path of the organization's user (and of the managed policy older releases made): the installation's
+     * path plus the organization's hash, so a listing with this prefix finds exactly the organization's.
      */
     public String iamPath(String orgId) {
         return iamPath + hash(orgId, 16) + "/";

@@ -192,7 +192,7 @@ public final class FaultProxy implements AutoCloseable {
                     : iam.admit(operation, uri.getRawPath(), exchange.getRequestHeaders().getFirst("Authorization"), body);
             Route53Enforcement rules = route53;
             if (refusal == null && rules != null) {
-                refusal = rules.admit(operation, body);
+                refusal = rules.admit(operation, uri.getRawPath(), body);
             }
             if (refusal != null) {
                 respond(exchange, refusal);

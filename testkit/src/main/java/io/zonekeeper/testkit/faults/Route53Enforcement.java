@@ -1,12 +1,20 @@
 package io.zonekeeper.testkit.faults;
 
 import java.io.ByteArrayInputStream;
+import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.RRType;
 
 /**
  * What Route53 enforces and the AWS emulator (moto 5.2.5) does not, applied by the fault proxy in front of it so a
@@ -14,7 +22,10 @@ import org.w3c.dom.NodeList;
  * <ul>
  *   <li>a CallerReference is accepted once, ever, also after its zone was deleted ({@code HostedZoneAlreadyExists});
  *   <li>a change batch holds at most 32,000 characters of record values, each value of an UPSERT counted twice
- *       ({@code InvalidChangeBatch}); moto checks the other limit, 1,000 values, itself.
+ *       ({@code InvalidChangeBatch}); moto checks the other limit, 1,000 values, itself;
+ *   <li>a CREATE of a record set that exists is refused ({@code InvalidChangeBatch}); moto refuses it only when the
+ *       same change was made before, and otherwise adds a second record set of the name and type. Read from the
+ *       emulator before forwarding, so two CREATEs of one name racing each other may both pass.
  * </ul>
  */
 public final class Route53Enforcement {
@@ -22,10 +33,21 @@ public final class Route53Enforcement {
     static final int MAX_VALUE_CHARACTERS = 32_000;
     private static final String NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/";
 
+    private static final Pattern RRSET_PATH = Pattern.compile("/2013-04-01/hostedzone/([^/]+)/rrset/?");
+
     private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
+    private final Route53Client emulator;
+
+    /** Reads record sets from the emulator at {@code endpoint} as its administrator. */
+    public Route53Enforcement(URI endpoint, String administratorKey, String administratorSecret) {
+        this.emulator = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(endpoint)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(administratorKey, administratorSecret)))
+                .build();
+    }
 
     /** Route53's refusal of the request, or null when it may go on to the emulator. */
-    FaultResponses.Response admit(Operation operation, byte[] body) {
+    FaultResponses.Response admit(Operation operation, String path, byte[] body) {
         if (operation.name().equals("CreateHostedZone")) {
             String reference = firstText(parse(body), "CallerReference");
             // Taken before forwarding so two concurrent creates with one reference cannot both pass.
@@ -41,8 +63,38 @@ public final class Route53Enforcement {
                         "Number of characters in values " + characters + " exceeds the limit of "
                                 + MAX_VALUE_CHARACTERS + ".");
             }
+            Matcher zone = RRSET_PATH.matcher(path);
+            String existing = zone.matches() ? firstExistingCreated(zone.group(1), parse(body)) : null;
+            if (existing != null) {
+                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
+                        "[Tried to create resource record set " + existing + " but it already exists]");
+            }
         }
         return null;
+    }
+
+    /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */
+    private String firstExistingCreated(String zoneId, Document batch) {
+        NodeList changes = batch.getElementsByTagNameNS("*", "Change");
+        for (int i = 0; i < changes.getLength(); i++) {
+            Element change = (Element) changes.item(i);
+            if (!"CREATE".equals(firstText(change, "Action"))) {
+                continue;
+            }
+            String name = withDot(firstText(change, "Name"));
+            String type = firstText(change, "Type");
+            boolean exists = emulator.listResourceRecordSets(r -> r.hostedZoneId(zoneId).startRecordName(name)
+                    .startRecordType(type).maxItems("1")).resourceRecordSets().stream()
+                    .anyMatch(set -> withDot(set.name()).equalsIgnoreCase(name) && set.type() == RRType.fromValue(type));
+            if (exists) {
+                return "[name='" + name + "', type='" + type + "']";
+            }
+        }
+        return null;
+    }
+
+    private static String withDot(String name) {
+        return name.endsWith(".") ? name : name + ".";
     }
 
     /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
