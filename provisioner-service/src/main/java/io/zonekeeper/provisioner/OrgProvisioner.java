@@ -7,6 +7,7 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.aws.AccountQuotas;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
@@ -58,13 +59,15 @@ final class OrgProvisioner {
     private final ManagedPolicies managedPolicies;
     private final IamUsers users;
     private final AccessKeyVault vault;
+    private final AccountQuotas quotas;
     private final Retry retry;
     private final Clock clock;
     /** Whether a zone of the organization's name that Zonekeeper did not make may be taken over (migrations). */
     private final boolean adoptUnownedZones;
 
     OrgProvisioner(OrgNaming naming, String parentZoneId, HostedZones zones, ManagedPolicies managedPolicies,
-                   IamUsers users, AccessKeyVault vault, Retry retry, Clock clock, boolean adoptUnownedZones) {
+                   IamUsers users, AccessKeyVault vault, AccountQuotas quotas, Retry retry, Clock clock,
+                   boolean adoptUnownedZones) {
         this.adoptUnownedZones = adoptUnownedZones;
         this.naming = naming;
         this.parentZoneId = parentZoneId;
@@ -72,6 +75,7 @@ final class OrgProvisioner {
         this.managedPolicies = managedPolicies;
         this.users = users;
         this.vault = vault;
+        this.quotas = quotas;
         this.retry = retry;
         this.clock = clock;
     }
@@ -93,14 +97,19 @@ final class OrgProvisioner {
 
     Provisioned ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
         String zoneName = naming.zoneName(org.orgName());
-        // The state says nothing exists: then each resource is created without a look first, and what already
+        // The state says nothing exists (none, reaped, or refused before anything was made): then each resource is created without a look first, and what already
         // exists after all (a state lost, a response lost) is told by the create's refusal, at no extra call.
-        boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED;
+        boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED
+                || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null);
         // A look before the create is still needed where Route53 would not refuse a second zone of the name: outside
         // a reusable delegation set, and where an unowned zone of the name may be adopted. Inside the set, a zone of
         // the name made by hand outside it goes unnoticed unless the parent delegates to it (delegateNewZone): one
         // that serves the name is never overridden; one that does not is left alone beside the organization's own.
         boolean lookFirst = !fresh || adoptUnownedZones || !zones.namesAreUniqueInSet();
+        if (fresh) {
+            // Before anything is made: an organization the account has no room for is refused whole.
+            quotas.claimRoomForNewOrganization(org.orgId(), zoneName);
+        }
         int generation = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
         Instant createdAt = null;
 

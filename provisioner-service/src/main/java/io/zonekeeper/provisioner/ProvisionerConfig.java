@@ -38,7 +38,8 @@ public record ProvisionerConfig(
         Fleet fleet,
         Duration kubernetesRequestTimeout,
         boolean adoptUnownedZones,
-        String delegationSet) {
+        String delegationSet,
+        Duration quotaRefresh) {
 
     public static final String SERVICE = "provisioner-service";
     /** The image the real-ExternalDNS tests build the same version of (testkit's GoTools.EXTERNAL_DNS). */
@@ -119,7 +120,8 @@ public record ProvisionerConfig(
                         env.duration("EXTERNAL_DNS_FLEET_SCAN", Duration.ofMinutes(1))),
                 env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)),
                 env.bool("ADOPT_UNOWNED_ZONES", false),
-                delegationSet);
+                delegationSet,
+                env.duration("QUOTA_REFRESH", Duration.ofMinutes(5)));
         env.validate();
         return config;
     }

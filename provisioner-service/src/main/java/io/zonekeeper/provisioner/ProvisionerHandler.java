@@ -9,6 +9,9 @@ import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.aws.AccountQuotaException;
+import io.zonekeeper.provisioner.aws.UserQuotaException;
+import io.zonekeeper.provisioner.aws.ZoneQuotaException;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.provisioner.vault.StoredKey;
@@ -170,15 +173,15 @@ final class ProvisionerHandler {
     }
 
     /**
-     * The organization's resources, or a refusal when its zone's name is held by another owner: then the event is
-     * dead-lettered with the reason, and an organization with no ready zone of its own gets a FAILED state saying
-     * why (one that has one — a rename into a taken name — keeps it, and keeps its zone).
+     * The organization's resources, or a refusal when its zone's name is held by another owner or the account has no
+     * room for it: then the event is dead-lettered with the reason, and an organization with no ready zone of its
+     * own gets a FAILED state saying why (one that has one — a rename into a taken name — keeps it, and its zone).
      */
     private OrgProvisioner.Provisioned ensureOwned(OrgProvisioner.Org org, Optional<OrgDnsState> state,
                                                    ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
         try {
             return orgs.ensure(org, state, trail);
-        } catch (ZoneOwnershipException refused) {
+        } catch (ZoneOwnershipException | AccountQuotaException | ZoneQuotaException | UserQuotaException refused) {
             trail.awaitDurable();
             if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
                 states.publish(OrgDnsState.newBuilder()
@@ -215,7 +218,9 @@ final class ProvisionerHandler {
 
     /**
      * An operator's reconcile: every AWS resource and the stored key of the organization checked against the world
-     * (the shortcut for ready organizations skipped), drift repaired and audited like any change.
+     * (the shortcut for ready organizations skipped), drift repaired and audited like any change. An organization
+     * refused before anything of it was made (FAILED, no zone: a quota, a name taken) is provisioned afresh, so a
+     * reconcile brings it up once the cause is gone; refused again, the command is dead-lettered with the reason.
      */
     private Outcome orgCommand(OrgCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         if (command.getAction() == OrgAction.ROLL_EXTERNAL_DNS) {
@@ -227,7 +232,9 @@ final class ProvisionerHandler {
         }
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
         Optional<OrgDnsState> state = states.get(orgId);
-        if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
+        boolean refusedBefore = state.isPresent() && state.get().getStatus() == OrgDnsStatus.FAILED
+                && state.get().getZoneId() == null;
+        if (state.isEmpty() || (state.get().getStatus() != OrgDnsStatus.READY && !refusedBefore)) {
             trail.refused(AuditAction.UPDATED, ResourceType.HOSTED_ZONE, orgId,
                     "reconcile: the organization has no ready zone to check");
         } else {

@@ -29,6 +29,7 @@ import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.common.vault.VaultSecrets;
+import io.zonekeeper.provisioner.aws.AccountQuotas;
 import io.zonekeeper.provisioner.aws.DelegationSets;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamUsers;
@@ -134,7 +135,8 @@ public final class ProvisionerService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
         ProvisionerHandler handler = new ProvisionerHandler(config.topics(), states,
-                new OrgProvisioner(naming, config.parentZoneId(), zones, managedPolicies, users, vault, retry, clock,
+                new OrgProvisioner(naming, config.parentZoneId(), zones, managedPolicies, users, vault,
+                        new AccountQuotas(route53, iam, clock, config.quotaRefresh(), metrics), retry, clock,
                         config.adoptUnownedZones()),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock),

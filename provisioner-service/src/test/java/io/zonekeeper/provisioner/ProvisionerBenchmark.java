@@ -83,6 +83,7 @@ class ProvisionerBenchmark {
             awaitApplied(world, applied, emitted.keySet(), Duration.ofMinutes(60));
             long phase1End = System.nanoTime();
             long phase1Route53 = world.route53Calls();
+            long phase1Iam = world.iamCalls().values().stream().mapToLong(Long::longValue).sum();
             Map<String, Long> phase1Ops = world.aws.requestCounts();
 
             // Phase 2: the other clusters of every organization.
@@ -127,6 +128,8 @@ class ProvisionerBenchmark {
                     orgs / phase1Seconds));
             report.add(String.format("Route53 calls per new organization: %.2f (%d in all) %s",
                     (double) phase1Route53 / orgs, phase1Route53, phase1Ops));
+            report.add(String.format("IAM calls per new organization: %.2f (%d in all)", (double) phase1Iam / orgs,
+                    phase1Iam));
             report.add(String.format("achieved Route53 rate while there was work: %.2f/s against a bucket of 10/s "
                     + "(burst 50) = %.0f%%", phase1Route53 / phase1Seconds, 100 * phase1Route53 / phase1Seconds / 10));
             report.add("most Route53 calls in any 1 s window: " + busiest[0] + " (allowed: 50 + 10 = 60); in any 10 s "

@@ -80,6 +80,8 @@ final class ProvisionerWorld implements AutoCloseable {
     final FaultProxy aws;
     /** IAM for Route53 calls signed with an organization's key (ExternalDNS's); Zonekeeper's own key passes. */
     final Route53Authorizer authorizer;
+    /** What Route53 enforces and the emulator does not, the account's hosted-zone quota among it. */
+    final Route53Enforcement route53Rules;
     final Route53Client route53;
     final IamClient iam;
     final String parentZoneId;
@@ -108,7 +110,8 @@ final class ProvisionerWorld implements AutoCloseable {
     ProvisionerWorld() {
         moto.reset();
         aws = FaultProxy.start(moto.endpoint(), 1234);
-        aws.enforce(new Route53Enforcement(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY));
+        route53Rules = new Route53Enforcement(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
+        aws.enforce(route53Rules);
         authorizer = new Route53Authorizer(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
         aws.authorize(authorizer);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
 import software.amazon.awssdk.services.iam.model.AttachedPolicy;
 import software.amazon.awssdk.services.iam.model.DeleteConflictException;
 import software.amazon.awssdk.services.iam.model.EntityAlreadyExistsException;
+import software.amazon.awssdk.services.iam.model.LimitExceededException;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.iam.model.Tag;
 
@@ -55,6 +56,8 @@ public final class IamUsers {
             return Change.CREATED;
         } catch (EntityAlreadyExistsException exists) {
             return Change.UNCHANGED;
+        } catch (LimitExceededException full) {
+            throw new UserQuotaException(name, full);
         }
     }
 

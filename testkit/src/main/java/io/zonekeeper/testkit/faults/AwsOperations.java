@@ -20,6 +20,7 @@ public final class AwsOperations {
             route("GET", "/2013-04-01/hostedzone", "ListHostedZones"),
             route("GET", "/2013-04-01/hostedzonesbyname", "ListHostedZonesByName"),
             route("GET", "/2013-04-01/hostedzonecount", "GetHostedZoneCount"),
+            route("GET", "/2013-04-01/accountlimit/" + ID, "GetAccountLimit"),
             route("GET", "/2013-04-01/hostedzone/" + ID, "GetHostedZone"),
             route("DELETE", "/2013-04-01/hostedzone/" + ID, "DeleteHostedZone"),
             route("POST", "/2013-04-01/hostedzone/" + ID, "UpdateHostedZoneComment"),

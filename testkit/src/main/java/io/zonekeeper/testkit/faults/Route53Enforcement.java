@@ -25,7 +25,10 @@ import software.amazon.awssdk.services.route53.model.RRType;
  *       ({@code InvalidChangeBatch}); moto checks the other limit, 1,000 values, itself;
  *   <li>a CREATE of a record set that exists is refused ({@code InvalidChangeBatch}); moto refuses it only when the
  *       same change was made before, and otherwise adds a second record set of the name and type. Read from the
- *       emulator before forwarding, so two CREATEs of one name racing each other may both pass.
+ *       emulator before forwarding, so two CREATEs of one name racing each other may both pass;
+ *   <li>the account holds at most {@link #hostedZoneLimit} hosted zones (Route53's default quota is 500): a create
+ *       beyond it is refused ({@code TooManyHostedZones}), and {@code GetAccountLimit}, which moto does not
+ *       implement, is answered with that limit and the emulator's count of zones.
  * </ul>
  */
 public final class Route53Enforcement {
@@ -35,8 +38,12 @@ public final class Route53Enforcement {
 
     private static final Pattern RRSET_PATH = Pattern.compile("/2013-04-01/hostedzone/([^/]+)/rrset/?");
 
+    /** Route53's default quota of hosted zones per account. */
+    public static final int DEFAULT_HOSTED_ZONE_LIMIT = 500;
+
     private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
     private final Route53Client emulator;
+    private volatile int hostedZoneLimit = DEFAULT_HOSTED_ZONE_LIMIT;
 
     /** Reads record sets from the emulator at {@code endpoint} as its administrator. */
     public Route53Enforcement(URI endpoint, String administratorKey, String administratorSecret) {
@@ -46,8 +53,27 @@ public final class Route53Enforcement {
                 .build();
     }
 
-    /** Route53's refusal of the request, or null when it may go on to the emulator. */
+    /** The account's quota of hosted zones from now on. */
+    public void hostedZoneLimit(int limit) {
+        this.hostedZoneLimit = limit;
+    }
+
+    /** Route53's answer or refusal in the emulator's place, or null when the request may go on to the emulator. */
     FaultResponses.Response admit(Operation operation, String path, byte[] body) {
+        if (operation.name().equals("GetAccountLimit")) {
+            String type = path.substring(path.lastIndexOf('/') + 1);
+            long count = type.equals("MAX_HOSTED_ZONES_BY_OWNER") ? emulator.getHostedZoneCount().hostedZoneCount() : 0;
+            return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                    + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
+                    + hostedZoneLimit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (operation.name().equals("CreateHostedZone")
+                && emulator.getHostedZoneCount().hostedZoneCount() >= hostedZoneLimit) {
+            return FaultResponses.awsError(400, NAMESPACE, "Sender", "TooManyHostedZones",
+                    "This operation can't be completed because the current account has reached the limit on the"
+                            + " number of hosted zones.");
+        }
         if (operation.name().equals("CreateHostedZone")) {
             String reference = firstText(parse(body), "CallerReference");
             // Taken before forwarding so two concurrent creates with one reference cannot both pass.

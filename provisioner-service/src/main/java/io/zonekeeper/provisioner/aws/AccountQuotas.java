@@ -1,0 +1,114 @@
+package io.zonekeeper.provisioner.aws;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zonekeeper.common.aws.AwsErrors;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.SummaryKeyType;
+import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.AccountLimitType;
+
+/**
+ * The account's quotas a new organization draws on: Route53's hosted zones (MAX_HOSTED_ZONES_BY_OWNER, from
+ * GetAccountLimit) and IAM's users (Users and UsersQuota, from GetAccountSummary). They are read at most once per
+ * refresh period, on the first new organization after it (two calls, whatever the number of organizations), and
+ * counted up locally between reads, so a burst of new organizations stops at the quota instead of half-building the
+ * one that finds it full. Published as {@code zonekeeper.aws.quota.used} and {@code zonekeeper.aws.quota.limit}
+ * (tag {@code quota}: {@code hosted_zones}, {@code iam_users}).
+ *
+ * <p>A read that fails (credentials without the permission, an outage) keeps the previous figures and refuses
+ * nothing: AWS's own refusal at the create stays the backstop.
+ */
+public final class AccountQuotas {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountQuotas.class);
+
+    /** One quota as last read: how much is used of how much. */
+    public record Quota(String name, long used, long limit) {
+
+        boolean full() {
+            return limit > 0 && used >= limit;
+        }
+    }
+
+    private final Route53Client route53;
+    private final IamClient iam;
+    private final Clock clock;
+    private final Duration refresh;
+    private final AtomicLong zones = new AtomicLong(-1);
+    private final AtomicLong zoneLimit = new AtomicLong(-1);
+    private final AtomicLong users = new AtomicLong(-1);
+    private final AtomicLong userLimit = new AtomicLong(-1);
+    private volatile Instant readAt;
+
+    public AccountQuotas(Route53Client route53, IamClient iam, Clock clock, Duration refresh, MeterRegistry metrics) {
+        this.route53 = route53;
+        this.iam = iam;
+        this.clock = clock;
+        this.refresh = refresh;
+        for (var gauge : Map.of("hosted_zones", new AtomicLong[] {zones, zoneLimit},
+                "iam_users", new AtomicLong[] {users, userLimit}).entrySet()) {
+            Gauge.builder("zonekeeper.aws.quota.used", gauge.getValue()[0], v -> v.get() < 0 ? Double.NaN : v.get())
+                    .tag("quota", gauge.getKey()).register(metrics);
+            Gauge.builder("zonekeeper.aws.quota.limit", gauge.getValue()[1], v -> v.get() < 0 ? Double.NaN : v.get())
+                    .tag("quota", gauge.getKey()).register(metrics);
+        }
+    }
+
+    /**
+     * Refuses a new organization, before anything of it is made, when the account has no room for its zone or its
+     * user; otherwise counts them as used.
+     */
+    public synchronized void claimRoomForNewOrganization(String orgId, String zoneName) {
+        if (readAt == null || !clock.instant().isBefore(readAt.plus(refresh))) {
+            read();
+        }
+        for (Quota quota : new Quota[] {hostedZones(), iamUsers()}) {
+            if (quota.full()) {
+                throw new AccountQuotaException(orgId, zoneName, quota);
+            }
+        }
+        increment(zones);
+        increment(users);
+    }
+
+    public Quota hostedZones() {
+        return new Quota("Route53 hosted zones (MAX_HOSTED_ZONES_BY_OWNER)", zones.get(), zoneLimit.get());
+    }
+
+    public Quota iamUsers() {
+        return new Quota("IAM users (UsersQuota)", users.get(), userLimit.get());
+    }
+
+    private void read() {
+        // Read once a period even when it fails, so a missing permission costs one call a period, not one an org.
+        readAt = clock.instant();
+        try {
+            var limit = route53.getAccountLimit(r -> r.type(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER));
+            zones.set(limit.count());
+            zoneLimit.set(limit.limit().value());
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the Route53 hosted-zone quota ({}); Route53's own refusal stays the limit",
+                    AwsErrors.errorCode(e));
+        }
+        try {
+            Map<SummaryKeyType, Integer> summary = iam.getAccountSummary().summaryMap();
+            users.set(summary.getOrDefault(SummaryKeyType.USERS, -1));
+            userLimit.set(summary.getOrDefault(SummaryKeyType.USERS_QUOTA, -1));
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the IAM user quota ({}); IAM's own refusal stays the limit",
+                    AwsErrors.errorCode(e));
+        }
+    }
+
+    private static void increment(AtomicLong used) {
+        used.updateAndGet(v -> v < 0 ? v : v + 1);
+    }
+}
