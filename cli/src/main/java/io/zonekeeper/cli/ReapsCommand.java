@@ -16,11 +16,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * A month end rehearsed before it happens: every pending reap the reaper holds (zone, rule, due time), and how
- * many fall due in the coming month-end window against the time the provisioner needs to execute them under its
- * Route53 rate limit. Operators see before the 1st what will go and whether it fits before the next charge.
+ * long the provisioner needs for those due at the coming month end under its Route53 and IAM rates, so when the
+ * reaper starts commanding them (just in time: the last at the margin before the 1st). Operators see before the 1st
+ * what will go and whether there is still time for it before the next charge.
  */
 @Command(name = "reaps", mixinStandardHelpOptions = true,
-        description = "List pending zone reaps and check that the coming month end fits the Route53 budget.")
+        description = "List pending zone reaps and when the coming month end's reaps start under the API budget.")
 final class ReapsCommand implements Callable<Integer> {
 
     /**
@@ -28,16 +29,31 @@ final class ReapsCommand implements Callable<Integer> {
      * deleted, the zone's records read and deleted, the zone deleted (ReapExecutor).
      */
     static final int ROUTE53_CALLS_PER_REAP = 5;
+    /** IAM calls of one teardown: the user's inline policy, its key, the user. */
+    static final int IAM_CALLS_PER_REAP = 3;
 
     /** One pending reap, as the query endpoint shows it. */
     record PendingReap(String orgId, String orgName, String zone, String rule, Instant dueAt, boolean commanded) {
     }
 
-    /** What the coming month end holds: reaps due in its window, and how long they take at the rate limit. */
-    record MonthEnd(Instant windowStart, Instant monthStart, int due, Duration needed) {
+    /**
+     * What the coming month end holds: reaps due by its start, how long they take at the rate limits, and when the
+     * reaper starts them so that the last goes at the margin before the 1st.
+     */
+    record MonthEnd(Instant now, Instant monthStart, Duration margin, int due, Duration needed) {
+
+        Instant start() {
+            return monthStart.minus(margin).minus(needed);
+        }
+
+        /** When the last is commanded: at the margin, or later when the month end should have started already. */
+        Instant last() {
+            Instant start = start();
+            return (start.isBefore(now) ? now : start).plus(needed);
+        }
 
         boolean fits() {
-            return !windowStart.plus(needed).isAfter(monthStart);
+            return last().isBefore(monthStart);
         }
     }
 
@@ -52,9 +68,14 @@ final class ReapsCommand implements Callable<Integer> {
             + " and CLOCK_ANCHOR describe, as the services read it; otherwise the system clock)")
     Instant at;
 
-    @Option(names = "--window", defaultValue = "${env:REAP_MONTH_END_WINDOW:-6h}", converter = DurationConverter.class,
-            description = "the reaper's month-end window (default: $REAP_MONTH_END_WINDOW or ${DEFAULT-VALUE})")
-    Duration window;
+    @Option(names = "--margin", defaultValue = "${env:REAP_MONTH_END_MARGIN:-15m}", converter = DurationConverter.class,
+            description = "the reaper's month-end margin (default: $REAP_MONTH_END_MARGIN or ${DEFAULT-VALUE})")
+    Duration margin;
+
+    @Option(names = "--iam-rate", defaultValue = "${env:IAM_RATE_PER_SECOND:-10}",
+            description = "the provisioner's IAM requests per second (default: $IAM_RATE_PER_SECOND or"
+                    + " ${DEFAULT-VALUE})")
+    double iamRate;
 
     @Option(names = "--route53-rate", defaultValue = "${env:ROUTE53_RATE_PER_SECOND:-10}",
             description = "the account's Route53 requests per second (default: $ROUTE53_RATE_PER_SECOND or"
@@ -69,8 +90,9 @@ final class ReapsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         double route53Rate = accountRate * (1 - externalDnsShare);
-        if (!(route53Rate > 0)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--route53-rate must be positive and --external-dns-share below 1");
+        if (!(route53Rate > 0) || !(iamRate > 0)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--route53-rate and --iam-rate must be positive and --external-dns-share below 1");
         }
         Instant now = at != null ? at : Zk.clock().now();
         List<PendingReap> reaps = pending(reaper);
@@ -80,29 +102,29 @@ final class ReapsCommand implements Callable<Integer> {
             out.printf("%-16s %-14s %-34s %-10s %-22s %s%n", reap.orgId(), reap.orgName(), reap.zone(), reap.rule(),
                     reap.dueAt(), reap.commanded() ? "commanded" : reap.dueAt().isAfter(now) ? "waiting" : "due");
         }
-        MonthEnd monthEnd = monthEnd(reaps, now, window, route53Rate);
+        MonthEnd monthEnd = monthEnd(reaps, now, margin, route53Rate, iamRate);
         out.printf("%d pending reap(s) at %s.%n", reaps.size(), now);
-        out.printf("Month-end window %s to %s (%s): %d reap(s) due, %d Route53 calls at %s/s take about %s: %s%n",
-                monthEnd.windowStart(), monthEnd.monthStart(), human(window), monthEnd.due(),
-                (long) monthEnd.due() * ROUTE53_CALLS_PER_REAP, trim(route53Rate), human(monthEnd.needed()),
-                monthEnd.fits() ? "fits" : "DOES NOT FIT: the last would finish "
-                        + human(Duration.between(monthEnd.monthStart(), monthEnd.windowStart().plus(monthEnd.needed())))
-                        + " into the next month, charged again; widen REAP_MONTH_END_WINDOW or the rate");
+        out.printf("Month end %s: %d reap(s) due, %d Route53 calls at %s/s take about %s; the reaper starts them at"
+                        + " %s and commands the last at %s (margin %s): %s%n",
+                monthEnd.monthStart(), monthEnd.due(), (long) monthEnd.due() * ROUTE53_CALLS_PER_REAP,
+                trim(route53Rate), human(monthEnd.needed()), monthEnd.start(), monthEnd.last(), human(margin),
+                monthEnd.fits() ? "fits" : "DOES NOT FIT: the last would go "
+                        + human(Duration.between(monthEnd.monthStart(), monthEnd.last()))
+                        + " into the next month, charged again; raise the rates");
         return 0;
     }
 
     /**
-     * The coming month end seen from {@code now}: the reaps not yet commanded that fall due by its start (those
-     * due before the window are executed before it too, in the same queue), and how long the provisioner needs
-     * for them at {@code rate} Route53 requests per second.
+     * The coming month end seen from {@code now}: the reaps not yet commanded that fall due by its start, and how
+     * long the provisioner needs for them at its Route53 and IAM rates (requests per second), whichever is slower.
      */
-    static MonthEnd monthEnd(List<PendingReap> reaps, Instant now, Duration window, double rate) {
+    static MonthEnd monthEnd(List<PendingReap> reaps, Instant now, Duration margin, double route53Rate,
+                             double iamRate) {
         Instant monthStart = YearMonth.from(now.atOffset(ZoneOffset.UTC)).plusMonths(1).atDay(1).atStartOfDay()
                 .toInstant(ZoneOffset.UTC);
-        Instant windowStart = monthStart.minus(window);
         int due = (int) reaps.stream().filter(r -> !r.commanded() && r.dueAt().isBefore(monthStart)).count();
-        Duration needed = Duration.ofMillis(Math.round(due * ROUTE53_CALLS_PER_REAP * 1000 / rate));
-        return new MonthEnd(windowStart, monthStart, due, needed);
+        double seconds = due * Math.max(ROUTE53_CALLS_PER_REAP / route53Rate, IAM_CALLS_PER_REAP / iamRate);
+        return new MonthEnd(now, monthStart, margin, due, Duration.ofMillis(Math.round(seconds * 1000)));
     }
 
     /** Every organization's pending reap, across all reaper instances, soonest first. */

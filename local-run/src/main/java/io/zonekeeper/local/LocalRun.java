@@ -199,7 +199,7 @@ public final class LocalRun implements Callable<Integer> {
         // Periods are in the clock's time; on the simulated clock 5 minutes pass in half a real second.
         reaper.put("PUNCTUATE_EVERY", simulated ? "5m" : "5s");
         if (simulated) {
-            reaper.put("REAP_MONTH_END_WINDOW", "1h");
+            reaper.put("REAP_MONTH_END_MARGIN", "1h");
         }
         return Map.of("provisioner-service", provisioner, "cert-service", cert, "reaper-service", reaper);
     }

@@ -20,14 +20,14 @@ import software.amazon.awssdk.services.route53.model.HostedZone;
 record ScenarioOutcome(List<AuditEvent> audit, Route53Client route53, Timeline timeline, String youngOrg,
                        String migratedOrg, String returningOrg) {
 
-    /** The reaper's month-end window in the local run's simulated settings. */
-    static final Duration MONTH_END_WINDOW = Duration.ofHours(1);
+    /** The reaper's month-end margin in the local run's simulated settings: a lone month-end reap goes then. */
+    static final Duration MONTH_END_MARGIN = Duration.ofHours(1);
 
     /** Once the clock has passed the scenario's last step. */
     void assertShown() {
         Instant left = timeline.at(Timeline.LEAD.minus(ScenarioDriver.LEAVE_BEFORE_LEAD));
         Instant monthStart = Timeline.nextMonthStart(left);
-        Instant windowOpens = monthStart.minus(MONTH_END_WINDOW);
+        Instant windowOpens = monthStart.minus(MONTH_END_MARGIN);
         boolean monthEndInRun = !windowOpens.isAfter(timeline.at(Timeline.LEAD.plus(ScenarioDriver.AFTER_LEAD)));
         assertThat(audit).allSatisfy(e -> assertThat(e.getClock()).as("clock of %s", e)
                 .isEqualTo(timeline.clock().description()));

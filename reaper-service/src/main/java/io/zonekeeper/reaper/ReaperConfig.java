@@ -19,22 +19,39 @@ public record ReaperConfig(
         String applicationId,
         String stateDir,
         int standbyReplicas,
-        ReapPolicy policy,
+        Reaping reaping,
         Duration punctuateEvery,
         Duration maxClockSkew,
         String queryAdvertisedHost) {
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
 
+    /**
+     * What the reap policy is made of: the free window's safety margin, the month end's margin, and the
+     * provisioner's own Route53 and IAM rates, which pace the month end.
+     */
+    public record Reaping(Duration safetyMargin, Duration monthEndMargin, double route53Rate, double iamRate) {
+
+        /** The policy for {@code tasks} tasks (lifecycle partitions) commanding month-end reaps at once. */
+        public ReapPolicy policy(int tasks) {
+            return new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, safetyMargin,
+                    ReapPolicy.MonthEnd.justInTime(monthEndMargin, route53Rate, iamRate, tasks));
+        }
+    }
+
     public static ReaperConfig read(EnvReader env) {
         Duration margin = env.duration("REAP_SAFETY_MARGIN", Duration.ofMinutes(15));
-        Duration window = env.duration("REAP_MONTH_END_WINDOW", Duration.ofHours(6));
+        Duration monthEndMargin = env.duration("REAP_MONTH_END_MARGIN", Duration.ofMinutes(15));
         if (margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0) {
             env.problem("REAP_SAFETY_MARGIN must be shorter than the 12-hour free window");
         }
-        if (window.compareTo(Duration.ofDays(27)) > 0) {
-            env.problem("REAP_MONTH_END_WINDOW must fit in the shortest month");
+        if (monthEndMargin.compareTo(Duration.ofDays(27)) > 0) {
+            env.problem("REAP_MONTH_END_MARGIN must fit in the shortest month");
         }
+        // The provisioner's rates, read from the same variables it reads, so one configuration serves both.
+        double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000)
+                * (1 - env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95));
+        double iamRate = env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000);
         var config = new ReaperConfig(
                 ServiceIdentity.read(env, SERVICE),
                 KafkaSettings.read(env),
@@ -50,9 +67,9 @@ public record ReaperConfig(
                 env.optional("APPLICATION_ID", TopicNames.Consumer.REAPER.group()),
                 env.optional("STATE_DIR", System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper"),
                 env.integer("STANDBY_REPLICAS", 0, 0, 10),
-                new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW,
-                        margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0 ? Duration.ofMinutes(15) : margin,
-                        window.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofHours(6) : window),
+                new Reaping(margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0 ? Duration.ofMinutes(15) : margin,
+                        monthEndMargin.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofMinutes(15) : monthEndMargin,
+                        route53Rate, iamRate),
                 env.duration("PUNCTUATE_EVERY", Duration.ofMinutes(1)),
                 env.duration("MAX_CLOCK_SKEW", Duration.ofHours(1)),
                 env.optional("QUERY_ADVERTISED_HOST", ServiceIdentity.hostName()));

@@ -76,12 +76,15 @@ public final class ReaperService implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         // Streams itself stays on real time (commit intervals, timeouts); only the topology's decisions read the
         // service's clock, and its punctuation keeps pace with it.
-        streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes, config.policy(),
-                config.punctuateEvery(), config.maxClockSkew(), config.identity().instance(), clock), props);
+        // One task per lifecycle partition commands month-end reaps, each at its share of the provisioner's rate.
+        int partitions = partitionCount(kafka, config.topics().lifecycle());
+        streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes,
+                config.reaping().policy(partitions), config.punctuateEvery(), config.maxClockSkew(),
+                config.identity().instance(), clock), props);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
         ops.route("/orgs", new OrgQueryEndpoint(streams, self, Duration.ofSeconds(5), config.topics().lifecycle(),
-                partitionCount(kafka, config.topics().lifecycle())));
+                partitions));
     }
 
     private static int partitionCount(KafkaClients kafka, String topic) {

@@ -12,13 +12,16 @@ import io.zonekeeper.schemas.LifecyclePosition;
 import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
@@ -168,21 +171,40 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     }
 
     /**
-     * Commands every reap due by the wall clock; the provisioner fences each against its position. A reap
-     * commanded before is commanded again after {@link #RECOMMAND_AFTER} while the zone is still there: the
-     * command may have been refused on a position that has not moved since, or lost.
+     * Commands every reap due by the wall clock; the provisioner fences each against its position. The month end's
+     * reaps go at their {@link ReapPolicy.MonthEnd#slot}: longest unused first, paced so that the last is done just
+     * before the 1st, recomputed at every punctuation from what is still pending (an organization that came back is
+     * no longer counted, one newly unused joins at the end). A reap commanded before is commanded again after
+     * {@link #RECOMMAND_AFTER} while the zone is still there: the command may have been refused on a position that
+     * has not moved since, or lost.
      */
     private void commandDueReaps(long now) {
         List<KeyValue<String, PendingReap>> due = new ArrayList<>();
+        Map<Instant, List<KeyValue<String, PendingReap>>> monthEnds = new TreeMap<>();
         try (KeyValueIterator<String, PendingReap> all = pending.all()) {
             all.forEachRemaining(entry -> {
                 PendingReap reap = entry.value;
-                boolean waited = now - reap.commandedAt() >= RECOMMAND_AFTER.toMillis();
-                if (reap.dueAt() <= now && (!reap.commanded() || waited)) {
+                if (reap.commanded()) {
+                    if (now - reap.commandedAt() >= RECOMMAND_AFTER.toMillis()) {
+                        due.add(entry);
+                    }
+                } else if (reap.reason() == ReapReason.MONTH_END) {
+                    Instant monthStart = ReapPolicy.nextMonthStart(Instant.ofEpochMilli(reap.dueAt() - 1));
+                    monthEnds.computeIfAbsent(monthStart, m -> new ArrayList<>()).add(entry);
+                } else if (reap.dueAt() <= now) {
                     due.add(entry);
                 }
             });
         }
+        monthEnds.forEach((monthStart, reaps) -> {
+            reaps.sort(Comparator.comparingLong((KeyValue<String, PendingReap> e) -> e.value.decidedAt())
+                    .thenComparing(e -> e.key));
+            for (int k = 0; k < reaps.size(); k++) {
+                if (!policy.monthEnd().slot(monthStart, k, reaps.size()).isAfter(Instant.ofEpochMilli(now))) {
+                    due.add(reaps.get(k));
+                }
+            }
+        });
         for (KeyValue<String, PendingReap> entry : due) {
             PendingReap reap = entry.value;
             ZoneReapCommand command = ZoneReapCommand.newBuilder()

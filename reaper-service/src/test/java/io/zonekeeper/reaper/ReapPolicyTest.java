@@ -13,8 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ReapPolicyTest {
 
-    private final ReapPolicy noMargin = new ReapPolicy(Duration.ofHours(12), Duration.ZERO, Duration.ofHours(6));
-    private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), Duration.ofHours(6));
+    private final ReapPolicy noMargin = new ReapPolicy(Duration.ofHours(12), Duration.ZERO,
+            ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)));
+    private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15),
+            ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)));
 
     @Test
     void aZoneUnusedAt11h59IsDeletedNowForFree() {
@@ -103,10 +105,43 @@ class ReapPolicyTest {
     }
 
     @Test
+    void aJustInTimeMonthEndSpacesReapsByTheTeardownAtTheProvisionersRateForEveryTask() {
+        // 5 Route53 calls at 5/s, 3 IAM calls at 10/s: a second a zone, Route53-bound; three tasks share the rate.
+        var monthEnd = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15), 5, 10, 3);
+        assertThat(monthEnd.spacing()).isEqualTo(Duration.ofSeconds(3));
+        Instant monthStart = Instant.parse("2027-02-01T00:00:00Z");
+        // The last goes at the margin (its due time), the first as early as the others need.
+        assertThat(monthEnd.slot(monthStart, 2, 3)).isEqualTo(Instant.parse("2027-01-31T23:45:00Z"));
+        assertThat(monthEnd.slot(monthStart, 0, 3)).isEqualTo(Instant.parse("2027-01-31T23:44:54Z"));
+        // IAM-bound when IAM is the slower: 3 calls at 1/s.
+        assertThat(ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15), 5, 1, 1).spacing())
+                .isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void tenThousandZonesAtOneMonthEndStartEarlyEnoughAndAHandfulGoInTheLastMinutes() {
+        var monthEnd = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15), 5, 10, 12);
+        // 10,000 zones over 12 partitions: 834 in the busiest task, 12 s apart.
+        assertThat(monthEnd.lead(834)).isEqualTo(Duration.ofMinutes(15).plusSeconds(833 * 12));
+        assertThat(monthEnd.lead(834)).as("about 3 hours: inside the old fixed window of 6")
+                .isBetween(Duration.ofHours(3), Duration.ofHours(3).plusMinutes(2));
+        assertThat(monthEnd.lead(1)).isEqualTo(Duration.ofMinutes(15));
+        assertThat(monthEnd.lead(5)).isLessThan(Duration.ofMinutes(16));
+    }
+
+    @Test
+    void aFixedWindowCommandsEveryMonthEndReapAtOnceWhateverTheirNumber() {
+        var window = ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6));
+        Instant monthStart = Instant.parse("2027-02-01T00:00:00Z");
+        assertThat(window.slot(monthStart, 0, 10_000)).isEqualTo(window.slot(monthStart, 9_999, 10_000))
+                .isEqualTo(Instant.parse("2027-01-31T18:00:00Z"));
+    }
+
+    @Test
     void rejectsAMarginLargerThanTheFreeWindowOrAWindowLongerThanAMonth() {
-        assertThatThrownBy(() -> new ReapPolicy(Duration.ofHours(12), Duration.ofHours(13), Duration.ofHours(6)))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new ReapPolicy(Duration.ofHours(12), Duration.ZERO, Duration.ofDays(28)))
+        assertThatThrownBy(() -> new ReapPolicy(Duration.ofHours(12), Duration.ofHours(13),
+                ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ReapPolicy.MonthEnd.fixedWindow(Duration.ofDays(28)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

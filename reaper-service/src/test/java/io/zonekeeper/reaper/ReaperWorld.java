@@ -82,7 +82,7 @@ final class ReaperWorld implements AutoCloseable {
         }
         env.put("HTTP_PORT", "0");
         env.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
-        env.put("REAP_MONTH_END_WINDOW", "1ms");
+        env.put("REAP_MONTH_END_MARGIN", "1ms");
         env.put("PUNCTUATE_EVERY", "1s");
         // A closed Streams member is not removed before its session times out: keep the broker's minimum.
         env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000");

@@ -43,7 +43,11 @@ class RunningClustersTopologyTest {
     private SchemaRegistryStandIn registryServer;
     private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
     private final Topics topics = Topics.defaults();
-    private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), Duration.ofHours(6));
+    private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15),
+            ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)));
+    /** Just in time, with a teardown of 10 minutes a zone, so the pacing shows at a 1-minute punctuation. */
+    private static final ReapPolicy JUST_IN_TIME = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15),
+            new ReapPolicy.MonthEnd(Duration.ofMinutes(15), Duration.ofMinutes(10)));
     private final MockProducer<byte[], byte[]> deadLetters =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private TopologyTestDriver driver;
@@ -58,6 +62,10 @@ class RunningClustersTopologyTest {
 
     @BeforeEach
     void start() {
+        start(policy);
+    }
+
+    private void start(ReapPolicy policy) {
         registryServer = SchemaRegistryStandIn.start();
         var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
@@ -140,6 +148,37 @@ class RunningClustersTopologyTest {
 
         advance(Duration.ofMinutes(2));
         assertThat(reaps.readValue().getReason()).isEqualTo(ReapReason.MONTH_END);
+    }
+
+    @Test
+    void theMonthEndsReapsArePacedLongestUnusedFirstSoTheLastGoesJustInTimeAndAReturningOrganizationKeepsItsZone() {
+        stop();
+        start(JUST_IN_TIME);
+        for (int org = 1; org <= 4; org++) {
+            zone("org-" + org, "Z" + org, START);
+            event("org-" + org, "c-" + org, ClusterStatus.RUNNING, START.plusSeconds(60));
+        }
+        // Unused since the 12th, 13th, 14th and 15th.
+        for (int org = 1; org <= 4; org++) {
+            event("org-" + org, "c-" + org, ClusterStatus.STOPPED, START.plus(Duration.ofDays(1 + org)));
+        }
+
+        // Four zones, 10 minutes apart, the last at 23:45: the first at 23:15.
+        advance(Duration.between(wall, Instant.parse("2026-03-31T23:14:00Z")));
+        assertThat(reaps.isEmpty()).isTrue();
+        advance(Duration.ofMinutes(2));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId).containsExactly("org-1");
+        // org-3 comes back before its turn: it keeps its zone, and org-2, one of two left, moves to 23:35.
+        event("org-3", "c-3", ClusterStatus.RUNNING, Instant.parse("2026-03-31T23:20:00Z"));
+        advance(Duration.between(wall, Instant.parse("2026-03-31T23:34:00Z")));
+        assertThat(reaps.isEmpty()).as("org-2 now goes at 23:35").isTrue();
+        advance(Duration.ofMinutes(2));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId).containsExactly("org-2");
+        advance(Duration.between(wall, Instant.parse("2026-03-31T23:46:00Z")));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId).containsExactly("org-4");
+        advance(Duration.ofHours(2));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId).as("org-3 uses its zone")
+                .doesNotContain("org-3");
     }
 
     @Test

@@ -52,7 +52,9 @@ class ZoneCostSimulationTest {
     private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
     private static final Instant HORIZON = Instant.parse("2026-04-01T00:00:00Z");
     private static final Duration STEP = Duration.ofMinutes(5);
-    private static final Duration MONTH_END_WINDOW = Duration.ofHours(6);
+    /** The production month end: just in time, 15 minutes' margin, the provisioner's default rates, one task. */
+    private static final ReapPolicy.MonthEnd MONTH_END = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15),
+            10 * 0.5, 10, 1);
     private SchemaRegistryStandIn registryServer;
     /** How far behind the reaper the simulated provisioner executes commands, at most. */
     private static final Duration PROVISIONER_LAG = Duration.ofMinutes(10);
@@ -108,7 +110,7 @@ class ZoneCostSimulationTest {
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(
                 new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
                 new ServiceIdentity("reaper-service", "simulation"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
-        ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), MONTH_END_WINDOW);
+        ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), MONTH_END);
         long started = System.nanoTime();
         try {
             driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
@@ -285,7 +287,7 @@ class ZoneCostSimulationTest {
         }
         Instant deadline = ReapPolicy.nextMonthStart(lastUse);
         Instant dueAtOnce = lastUse.plus(STEP).plus(PROVISIONER_LAG);
-        if (!lastUse.isBefore(deadline.minus(MONTH_END_WINDOW)) && dueAtOnce.isAfter(deadline)) {
+        if (!lastUse.isBefore(deadline.minus(MONTH_END.margin())) && dueAtOnce.isAfter(deadline)) {
             deadline = dueAtOnce;
         }
         if (deadline.isAfter(HORIZON)) {
