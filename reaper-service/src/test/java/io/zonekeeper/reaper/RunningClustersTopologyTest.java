@@ -22,9 +22,12 @@ import io.zonekeeper.testkit.time.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -32,6 +35,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +71,11 @@ class RunningClustersTopologyTest {
     }
 
     private void start(ReapPolicy policy) {
+        start(policy, Stores::persistentKeyValueStore);
+    }
+
+    /** With other stores: the driver commits after every record, which RocksDB flushes to disk each time. */
+    private void start(ReapPolicy policy, Function<String, KeyValueBytesStoreSupplier> stores) {
         registryServer = SchemaRegistryStandIn.start();
         var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
@@ -79,7 +89,7 @@ class RunningClustersTopologyTest {
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetters,
                 new ServiceIdentity("reaper-service", "test"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
         driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
-                Duration.ofHours(1), "test", ServiceClock.of(clock, "test clock")), props, START);
+                Duration.ofHours(1), "test", ServiceClock.of(clock, "test clock"), stores), props, START);
         var keys = Serdes.String();
         lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
         zones = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -179,6 +189,50 @@ class RunningClustersTopologyTest {
         advance(Duration.ofHours(2));
         assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId).as("org-3 uses its zone")
                 .doesNotContain("org-3");
+    }
+
+    @Test
+    void tenThousandZonesDueAtOneMonthEndAreAllCommandedBeforeTheMarginAndNeverFasterThanTheProvisionersRate() {
+        // 10,000 zones over 12 lifecycle partitions: this task holds 834 of them. The provisioner's production
+        // rates (5 Route53 calls a zone at 5/s, its half of the account's bucket) give a zone a second, so each of
+        // the 12 tasks commands one every 12 seconds.
+        var production = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15), 10 * 0.5, 10, 12);
+        stop();
+        start(new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), production), Stores::inMemoryKeyValueStore);
+        int zonesInTask = 834;
+        for (int org = 0; org < zonesInTask; org++) {
+            // Made the day before, so unused two hours later they are paid for: month-end reaps.
+            zone("org-" + org, "Z" + org, START.minus(Duration.ofDays(1)));
+            event("org-" + org, "c-" + org, ClusterStatus.RUNNING, START.plusSeconds(60));
+            event("org-" + org, "c-" + org, ClusterStatus.STOPPED, START.plus(Duration.ofHours(2)).plusSeconds(org));
+        }
+        Instant monthStart = Instant.parse("2026-04-01T00:00:00Z");
+        advance(Duration.between(wall, monthStart.minus(Duration.ofHours(4))));
+        assertThat(reaps.isEmpty()).isTrue();
+
+        // The first command of each zone (no provisioner reports the zones gone here, so each is commanded again
+        // after an hour).
+        Map<String, Instant> firstCommanded = new LinkedHashMap<>();
+        while (wall.isBefore(monthStart)) {
+            advance(Duration.ofMinutes(1));
+            reaps.readValuesToList().forEach(command -> firstCommanded.putIfAbsent(command.getOrgId(), wall));
+        }
+        List<Instant> commandedAt = List.copyOf(firstCommanded.values());
+        assertThat(commandedAt).hasSize(zonesInTask);
+        assertThat(firstCommanded.keySet()).as("longest unused first").startsWith("org-0", "org-1", "org-2");
+        Instant first = commandedAt.get(0);
+        Instant last = commandedAt.get(commandedAt.size() - 1);
+        System.out.println("month end of " + zonesInTask + " zones in one of 12 tasks: first commanded " + first
+                + ", last " + last + ", before the 1st by " + Duration.between(first, monthStart) + " and "
+                + Duration.between(last, monthStart));
+        assertThat(Duration.between(first, monthStart)).as("starts about 3 hours before the 1st")
+                .isBetween(Duration.ofHours(3), Duration.ofHours(3).plusMinutes(2));
+        assertThat(last).as("the last at the margin").isEqualTo(monthStart.minus(Duration.ofMinutes(15)));
+        // Never faster than the task's share of the provisioner's rate: in any minute, at most 5 of its commands.
+        for (int i = 5; i < commandedAt.size(); i++) {
+            assertThat(Duration.between(commandedAt.get(i - 5), commandedAt.get(i)))
+                    .isGreaterThanOrEqualTo(Duration.ofMinutes(1));
+        }
     }
 
     @Test

@@ -66,6 +66,34 @@ final class SyntheticTrace {
         return this;
     }
 
+    /**
+     * A hold-out trace for the month end: every organization, every month, runs clusters from the first days to
+     * mid-month (so its zone is paid for and due at the month end), and most come back in the month's last 8 hours
+     * for half an hour to six hours, some across the 1st. Delivered like {@link #generate}.
+     */
+    SyntheticTrace generateLateReturns(int organizations) {
+        for (int o = 0; o < organizations; o++) {
+            String orgId = String.format("org-%04d", o);
+            names.put(orgId, "org" + o);
+            usage.put(orgId, new ArrayList<>());
+            for (Instant month = start; month.isBefore(horizon); month = ReapPolicy.nextMonthStart(month)) {
+                Instant monthEnd = ReapPolicy.nextMonthStart(month);
+                Instant from = month.plus(Duration.ofMinutes(random.nextInt(5 * 24 * 60)));
+                span(orgId, newCluster(orgId), from, from.plus(Duration.ofHours(72 + random.nextInt(10 * 24))),
+                        ClusterStatus.DELETED);
+                if (random.nextDouble() < 0.7) {
+                    Instant back = monthEnd.minus(Duration.ofMinutes(10 + random.nextInt(8 * 60 - 10)));
+                    Instant until = back.plus(Duration.ofMinutes(30 + random.nextInt(330)));
+                    span(orgId, newCluster(orgId), back, until.isBefore(horizon) ? until : horizon,
+                            ClusterStatus.DELETED);
+                }
+            }
+        }
+        duplicates();
+        events.sort(Comparator.comparing(Event::at).thenComparing(Event::seq));
+        return this;
+    }
+
     List<Event> events() {
         return events;
     }

@@ -83,7 +83,9 @@ class ZoneCostSimulationTest {
     private TestInputTopic<String, ClusterLifecycleEvent> lifecycle;
     private TestInputTopic<String, OrgDnsState> zonesTopic;
     private TestOutputTopic<String, ZoneReapCommand> reaps;
-    private final java.util.Random lag = new java.util.Random(7);
+    private java.util.Random lag = new java.util.Random(7);
+    /** The month end of the run under way. */
+    private ReapPolicy.MonthEnd monthEnd = MONTH_END;
     /** Commands read from zone.reap.v1 and not executed yet: the provisioner runs a few minutes behind. */
     private final java.util.Deque<Map.Entry<Instant, ZoneReapCommand>> queued = new java.util.ArrayDeque<>();
     private Instant wall = START;
@@ -93,10 +95,71 @@ class ZoneCostSimulationTest {
     private int commanded;
     private int refused;
 
+    /** What one run charged, against the strategies computed from the same usage. */
+    private record Result(int policy, int never, int asap, int optimum, int zones, int asapZones, int commanded,
+                          int refused, List<String> violations, double seconds) {
+
+        double aboveOptimum() {
+            return 100.0 * (policy - optimum) / optimum;
+        }
+    }
+
     @Test
     void policyChargesNoMoreThanDeletingAtOnceAndNeverReapsAZoneInUse() throws Exception {
         int organizations = Integer.getInteger("simulation.orgs", 1000);
         SyntheticTrace trace = new SyntheticTrace(20261125L, START, HORIZON).generate(organizations);
+        Result result = run(trace, MONTH_END);
+        List<String> report = List.of(
+                String.format("%d organizations, %d lifecycle events, %s to %s, simulated in %.1f s", organizations,
+                        trace.events().size(), START, HORIZON, result.seconds()),
+                String.format("zone charges: policy %d, never delete %d, delete as soon as unused %d, offline optimum %d",
+                        result.policy(), result.never(), result.asap(), result.optimum()),
+                String.format("policy vs never %.1f%%, vs as soon as unused %.1f%%, above optimum %.2f%%",
+                        100.0 * (result.policy() - result.never()) / result.never(),
+                        100.0 * (result.policy() - result.asap()) / result.asap(), result.aboveOptimum()),
+                String.format("zones created: policy %d, as soon as unused %d; reaps commanded %d, refused by the fence %d",
+                        result.zones(), result.asapZones(), result.commanded(), result.refused()),
+                "violations: " + result.violations().size());
+        report.forEach(System.out::println);
+        Files.write(Path.of("target", "zone-cost-simulation.txt"), report);
+
+        assertThat(result.violations()).isEmpty();
+        assertThat(result.policy()).isLessThanOrEqualTo(result.asap()).isGreaterThanOrEqualTo(result.optimum());
+        assertThat(result.aboveOptimum()).as("within 1 % of the optimum").isLessThanOrEqualTo(1.0);
+        assertThat(result.commanded()).isPositive();
+    }
+
+    @Test
+    void organizationsThatComeBackInTheLastHoursOfAMonthCostNoMoreJustInTimeThanWithAFifteenMinuteWindow()
+            throws Exception {
+        int organizations = Integer.getInteger("simulation.lateOrgs", 300);
+        SyntheticTrace trace = new SyntheticTrace(20261203L, START, HORIZON).generateLateReturns(organizations);
+        Result justInTime = run(trace, MONTH_END);
+        Result quarterHour = run(trace, ReapPolicy.MonthEnd.fixedWindow(Duration.ofMinutes(15)));
+        Result sixHours = run(trace, ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)));
+        List<String> report = List.of(
+                String.format("%d organizations that leave mid-month and come back in a month's last 8 hours, %d"
+                        + " lifecycle events, %s to %s", organizations, trace.events().size(), START, HORIZON),
+                String.format("zone charges: just in time %d, fixed 15-minute window %d, fixed 6-hour window %d,"
+                                + " offline optimum %d", justInTime.policy(), quarterHour.policy(), sixHours.policy(),
+                        justInTime.optimum()),
+                String.format("above optimum: just in time %.1f%%, 15 minutes %.1f%%, 6 hours %.1f%%",
+                        justInTime.aboveOptimum(), quarterHour.aboveOptimum(), sixHours.aboveOptimum()),
+                "violations: " + (justInTime.violations().size() + quarterHour.violations().size()
+                        + sixHours.violations().size()));
+        report.forEach(System.out::println);
+        Files.write(Path.of("target", "zone-cost-late-returns.txt"), report);
+
+        assertThat(justInTime.violations()).isEmpty();
+        assertThat(quarterHour.violations()).isEmpty();
+        assertThat(sixHours.violations()).isEmpty();
+        assertThat(justInTime.policy()).isLessThanOrEqualTo(quarterHour.policy())
+                .isGreaterThanOrEqualTo(justInTime.optimum());
+    }
+
+    /** Runs the trace through a fresh topology with {@code monthEnd}, playing the provisioner, and charges it. */
+    private Result run(SyntheticTrace trace, ReapPolicy.MonthEnd monthEnd) throws Exception {
+        reset(monthEnd);
         usage = trace.usage();
         registryServer = SchemaRegistryStandIn.start();
         var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
@@ -110,7 +173,7 @@ class ZoneCostSimulationTest {
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(
                 new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
                 new ServiceIdentity("reaper-service", "simulation"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
-        ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), MONTH_END);
+        ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), monthEnd);
         long started = System.nanoTime();
         try {
             driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
@@ -151,23 +214,23 @@ class ZoneCostSimulationTest {
             optimum += ZoneCharges.offlineOptimum(spans);
             asapZones += spans.size();
         }
-        List<String> report = List.of(
-                String.format("%d organizations, %d lifecycle events, %s to %s, simulated in %.1f s", organizations,
-                        trace.events().size(), START, HORIZON, seconds),
-                String.format("zone charges: policy %d, never delete %d, delete as soon as unused %d, offline optimum %d",
-                        policyCharges, never, asap, optimum),
-                String.format("policy vs never %.1f%%, vs as soon as unused %.1f%%, above optimum %.1f%%",
-                        100.0 * (policyCharges - never) / never, 100.0 * (policyCharges - asap) / asap,
-                        100.0 * (policyCharges - optimum) / optimum),
-                String.format("zones created: policy %d, as soon as unused %d; reaps commanded %d, refused by the fence %d",
-                        allZones.size(), asapZones, commanded, refused),
-                "violations: " + violations.size());
-        report.forEach(System.out::println);
-        Files.write(Path.of("target", "zone-cost-simulation.txt"), report);
+        return new Result(policyCharges, never, asap, optimum, allZones.size(), asapZones, commanded, refused,
+                List.copyOf(violations), seconds);
+    }
 
-        assertThat(violations).isEmpty();
-        assertThat(policyCharges).isLessThanOrEqualTo(asap).isGreaterThanOrEqualTo(optimum);
-        assertThat(commanded).isPositive();
+    private void reset(ReapPolicy.MonthEnd runMonthEnd) {
+        monthEnd = runMonthEnd;
+        liveZones.clear();
+        allZones.clear();
+        lastLifecycleOffset.clear();
+        violations.clear();
+        queued.clear();
+        lag = new java.util.Random(7);
+        wall = START;
+        clock.set(START);
+        lifecycleOffset = -1;
+        commanded = 0;
+        refused = 0;
     }
 
     /**
@@ -199,13 +262,25 @@ class ZoneCostSimulationTest {
         return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
     }
 
+    /**
+     * The earliest instant a pending reap may be commanded: its due time, or for the month end's, as early as the
+     * pacing may bring the first of them (a spacing before the due time for every other one pending).
+     */
     private Instant earliestDueReap() {
         KeyValueStore<String, PendingReap> pending = driver.getKeyValueStore(Topics.PENDING_REAPS_STORE);
         long earliest = Long.MAX_VALUE;
+        long monthEnds = 0;
         try (KeyValueIterator<String, PendingReap> all = pending.all()) {
             while (all.hasNext()) {
-                earliest = Math.min(earliest, all.next().value.dueAt());
+                PendingReap reap = all.next().value;
+                earliest = Math.min(earliest, reap.dueAt());
+                if (reap.reason() == io.zonekeeper.schemas.ReapReason.MONTH_END && !reap.commanded()) {
+                    monthEnds++;
+                }
             }
+        }
+        if (earliest != Long.MAX_VALUE && monthEnds > 1) {
+            earliest -= monthEnd.spacing().multipliedBy(monthEnds - 1).toMillis();
         }
         return earliest == Long.MAX_VALUE ? null : Instant.ofEpochMilli(earliest);
     }
@@ -287,7 +362,7 @@ class ZoneCostSimulationTest {
         }
         Instant deadline = ReapPolicy.nextMonthStart(lastUse);
         Instant dueAtOnce = lastUse.plus(STEP).plus(PROVISIONER_LAG);
-        if (!lastUse.isBefore(deadline.minus(MONTH_END.margin())) && dueAtOnce.isAfter(deadline)) {
+        if (!lastUse.isBefore(deadline.minus(monthEnd.margin())) && dueAtOnce.isAfter(deadline)) {
             deadline = dueAtOnce;
         }
         if (deadline.isAfter(HORIZON)) {
