@@ -21,7 +21,9 @@ public final class AwsErrors {
     public static boolean isRetryable(Throwable failure) {
         if (failure instanceof AwsServiceException service) {
             String code = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
-            return service.isThrottlingException() || TRANSIENT_CODES.contains(code) || service.statusCode() >= 500
+            // Set.of refuses to look up null: a response without an error code (an unparsed 5xx body) has none.
+            return service.isThrottlingException() || (code != null && TRANSIENT_CODES.contains(code))
+                    || service.statusCode() >= 500
                     || service.statusCode() == 429;
         }
         if (failure instanceof ApiCallAttemptTimeoutException || failure instanceof ApiCallTimeoutException) {

@@ -27,6 +27,14 @@ class AwsErrorsTest {
     }
 
     @Test
+    void aServerErrorWithoutAnErrorCodeIsTransientNotAFailureOfTheClassifier() {
+        // A 5xx whose body the SDK could not parse (an HTML page from a proxy, an empty body) has no code.
+        assertThat(AwsErrors.isRetryable(route53Error(502, null))).isTrue();
+        assertThat(AwsErrors.isRetryable(route53Error(400, null))).isFalse();
+        assertThat(AwsErrors.isThrottling(route53Error(502, null))).isFalse();
+    }
+
+    @Test
     void clientErrorsArePermanent() {
         assertThat(AwsErrors.isRetryable(NoSuchHostedZoneException.builder().statusCode(404)
                 .awsErrorDetails(AwsErrorDetails.builder().errorCode("NoSuchHostedZone").build()).build())).isFalse();
