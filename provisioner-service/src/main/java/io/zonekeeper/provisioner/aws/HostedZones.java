@@ -6,7 +6,9 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
@@ -40,6 +42,8 @@ public final class HostedZones {
     private final Retry retry;
     /** The reusable delegation set new zones are created in; null when Route53 picks name servers per zone. */
     private final Supplier<String> delegationSetId;
+    /** The parent zone's delegation changes, coalesced across organizations (one parent per installation). */
+    private final Map<String, CoalescedChanges> parentChanges = new ConcurrentHashMap<>();
 
     public HostedZones(Route53Client route53, Retry retry, Supplier<String> delegationSetId) {
         this.route53 = route53;
@@ -176,7 +180,7 @@ public final class HostedZones {
 
     /** Writes the delegation without reading the parent first (an UPSERT replaces what is there); UPDATED. */
     public Change upsertDelegation(String parentZoneId, Zone zone) {
-        change(parentZoneId, List.of(nsChange(ChangeAction.UPSERT, zone)));
+        changeParent(parentZoneId, nsChange(ChangeAction.UPSERT, zone));
         return Change.UPDATED;
     }
 
@@ -187,7 +191,7 @@ public final class HostedZones {
      */
     public Change createDelegation(String parentZoneId, Zone zone) {
         try {
-            change(parentZoneId, List.of(nsChange(ChangeAction.CREATE, zone)));
+            changeParent(parentZoneId, nsChange(ChangeAction.CREATE, zone));
             return Change.CREATED;
         } catch (InvalidChangeBatchException exists) {
             return Change.UNCHANGED;
@@ -214,8 +218,8 @@ public final class HostedZones {
             return Change.UNCHANGED;
         }
         try {
-            change(parentZoneId, List.of(software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.DELETE)
-                    .resourceRecordSet(current.get()).build()));
+            changeParent(parentZoneId, software.amazon.awssdk.services.route53.model.Change.builder()
+                    .action(ChangeAction.DELETE).resourceRecordSet(current.get()).build());
         } catch (InvalidChangeBatchException e) {
             // Deleted concurrently between our read and write: the goal is reached.
             return Change.UNCHANGED;
@@ -270,6 +274,12 @@ public final class HostedZones {
         } catch (NoSuchHostedZoneException e) {
             return Change.UNCHANGED;
         }
+    }
+
+    /** A change to the parent zone, coalesced with other organizations' waiting at the same time. */
+    private void changeParent(String parentZoneId, software.amazon.awssdk.services.route53.model.Change change) {
+        parentChanges.computeIfAbsent(parentZoneId, id -> new CoalescedChanges(batch -> change(id, batch)))
+                .apply(change);
     }
 
     private void change(String zoneId, List<software.amazon.awssdk.services.route53.model.Change> changes) {
