@@ -112,6 +112,40 @@ class ProvisionerBenchmark {
                 sleep(50);
             }
             awaitApplied(world, applied, emitted3.keySet(), Duration.ofMinutes(10));
+
+            // Phase 4: every organization's clusters stop, then every zone is reaped at once, as at a month end
+            // whose reaps all come due together: the provisioner's Route53 bucket under a backlog of teardowns.
+            Map<UUID, Long> stops = new ConcurrentHashMap<>();
+            Map<String, org.apache.kafka.clients.producer.RecordMetadata> lastStop = new ConcurrentHashMap<>();
+            for (int o = 0; o < orgs; o++) {
+                int clusters = o < paced ? clustersPerOrg + 1 : clustersPerOrg;
+                for (int c = 0; c < clusters; c++) {
+                    ClusterLifecycleEvent event = ProvisionerWorld.event("org-" + o, "org" + o, clusterId(o, c),
+                            ClusterStatus.STOPPED);
+                    stops.put(event.getEventId(), System.nanoTime());
+                    lastStop.put("org-" + o, world.emit(event));
+                }
+            }
+            awaitApplied(world, applied, stops.keySet(), Duration.ofMinutes(30));
+            Map<String, OrgDnsState> stopped = world.orgStates();
+            world.aws.resetCounts();
+            long phase4Start = System.nanoTime();
+            for (int o = 0; o < orgs; o++) {
+                OrgDnsState state = stopped.get("org-" + o);
+                world.reap(state.getOrgId(), state.getOrgName(), state.getZoneId(), lastStop.get(state.getOrgId()));
+            }
+            long deadline = System.nanoTime() + Duration.ofMinutes(60).toNanos();
+            while (world.orgStates().values().stream().filter(st -> st != null
+                    && st.getStatus() == io.zonekeeper.schemas.OrgDnsStatus.DELETED).count() < orgs) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("reaps not done within 60 minutes");
+                }
+                sleep(1_000);
+            }
+            long phase4End = System.nanoTime();
+            long phase4Route53 = world.route53Calls();
+            Map<String, Long> phase4Ops = world.aws.requestCounts();
+            long phase4Iam = world.iamCalls().values().stream().mapToLong(Long::longValue).sum();
             tailing.set(false);
             tail.join();
             sampler.join();
@@ -143,6 +177,17 @@ class ProvisionerBenchmark {
                     + latencies.get(latencies.size() - 1) + " ms");
             report.add("end-to-end latency at 20 events/s (" + paced + " events, no queue): p50 "
                     + percentile(pacedLatencies, 50) + " ms, p99 " + percentile(pacedLatencies, 99) + " ms");
+            double phase4Seconds = (phase4End - phase4Start) / 1e9;
+            long[] busiestReaps = busiestWindows(route53Timeline, phase4Start, phase4End);
+            report.add(String.format("phase 4 (every zone reaped at once): %.1f s, %.2f reaps/s", phase4Seconds,
+                    orgs / phase4Seconds));
+            report.add(String.format("Route53 calls per reap: %.2f, IAM calls per reap: %.2f %s",
+                    (double) phase4Route53 / orgs, (double) phase4Iam / orgs, phase4Ops));
+            report.add(String.format("achieved Route53 rate while reaping: %.2f/s (at the defaults the provisioner's"
+                    + " bucket is 5/s, burst 25: the account's 10/s and 50 less the fleet's half)",
+                    phase4Route53 / phase4Seconds));
+            report.add("most Route53 calls in any 1 s window while reaping: " + busiestReaps[0] + "; in any 10 s: "
+                    + busiestReaps[1]);
             report.add(String.format("heap used after GC (broker, emulator clients, stand-ins and service in one "
                     + "JVM): %.0f MiB", heap / 1048576.0));
         }
