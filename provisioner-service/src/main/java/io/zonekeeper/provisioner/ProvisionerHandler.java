@@ -88,6 +88,11 @@ final class ProvisionerHandler {
         AuditTrail trail = new AuditTrail(audit, eventId, orgId, clusterId);
         Optional<OrgDnsState> state = states.get(orgId);
 
+        if (state.isPresent() && state.get().getStatus() == OrgDnsStatus.DELETED && appliedBefore(state.get(), record)) {
+            // A replayed event from before the reap: the zone it asked for was reaped after it. Applied again it
+            // would make a zone nothing reaps, as the reaper has seen the organization's clusters stop since.
+            return Outcome.DONE;
+        }
         ClusterStatus status = event.getStatus();
         String kubeconfigPath = Identifiers.vaultPath(event.getKubeconfigVaultPath());
         var cluster = new ClusterProvisioner.Cluster(clusterId, kubeconfigPath);
@@ -276,6 +281,12 @@ final class ProvisionerHandler {
     /** The key Vault holds for the organization, when it is the one its state says is current. */
     private Optional<StoredKey> currentKey(OrgDnsState state) {
         return clusters.storedKey(state).filter(k -> k.accessKeyId().equals(state.getAccessKeyId()));
+    }
+
+    /** Whether the state already covers the record: the same partition, at or after its offset. */
+    private static boolean appliedBefore(OrgDnsState state, ConsumerRecord<byte[], byte[]> record) {
+        return state.getLastLifecyclePartition() != null && state.getLastLifecyclePartition() == record.partition()
+                && state.getLastLifecycleOffset() != null && record.offset() <= state.getLastLifecycleOffset();
     }
 
     /**

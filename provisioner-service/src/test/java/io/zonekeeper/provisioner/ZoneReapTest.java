@@ -84,6 +84,24 @@ class ZoneReapTest {
     }
 
     @Test
+    void aReplayOfTheLifecycleTopicDoesNotBringBackAReapedZone() {
+        ReadyThenStopped org = readyThenStopped();
+        world.reap("org-1", "acme", org.ready().getZoneId(), org.stopped());
+        OrgDnsState deleted = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
+        world.aws.resetCounts();
+
+        // A new consumer group reads the lifecycle topic from the beginning, RUNNING first.
+        String group = "replay-" + world.suffix;
+        world.startService(group);
+        world.awaitQuiet(group);
+
+        assertThat(world.aws.requests("CreateHostedZone")).as("the reaper saw this organization stop; a zone made"
+                + " again now would be billed with nothing to reap it").isZero();
+        assertThat(world.iamCalls()).isEmpty();
+        assertThat(world.orgStates().get("org-1")).isEqualTo(deleted);
+    }
+
+    @Test
     void reapingAnOrganizationAnOlderReleaseProvisionedDeletesItsManagedPolicyToo() {
         world.cluster("c-1");
         ProvisionerService first = world.startService("provisioner-" + world.suffix);
