@@ -33,7 +33,8 @@ public final class AwsOperations {
             route("POST", "/2013-04-01/delegationset", "CreateReusableDelegationSet"),
             route("GET", "/2013-04-01/delegationset", "ListReusableDelegationSets"),
             route("GET", "/2013-04-01/delegationset/" + ID, "GetReusableDelegationSet"),
-            route("DELETE", "/2013-04-01/delegationset/" + ID, "DeleteReusableDelegationSet"));
+            route("DELETE", "/2013-04-01/delegationset/" + ID, "DeleteReusableDelegationSet"),
+            route("GET", "/2013-04-01/reusabledelegationsetlimit/" + ID + "/" + ID, "GetReusableDelegationSetLimit"));
 
     private static final String IAM_VERSION = "2010-05-08";
 

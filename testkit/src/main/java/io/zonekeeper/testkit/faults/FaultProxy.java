@@ -194,13 +194,17 @@ public final class FaultProxy implements AutoCloseable {
             if (refusal == null && rules != null) {
                 refusal = rules.admit(operation, uri.getRawPath(), body);
             }
+            if (refusal != null && fault == Fault.DROP_RESPONSE) {
+                exchange.close();
+                return;
+            }
             if (refusal != null) {
                 respond(exchange, refusal);
                 return;
             }
             int status = forward(exchange, body, fault == Fault.DROP_RESPONSE);
             if (rules != null) {
-                rules.answered(operation, body, status);
+                rules.answered(operation, uri.getRawPath(), body, status);
             }
             return;
         }

@@ -28,7 +28,9 @@ import software.amazon.awssdk.services.route53.model.RRType;
  *       emulator before forwarding, so two CREATEs of one name racing each other may both pass;
  *   <li>the account holds at most {@link #hostedZoneLimit} hosted zones (Route53's default quota is 500): a create
  *       beyond it is refused ({@code TooManyHostedZones}), and {@code GetAccountLimit}, which moto does not
- *       implement, is answered with that limit and the emulator's count of zones.
+ *       implement, is answered with that limit and the emulator's count of zones;
+ *   <li>reusable delegation sets keep their CallerReference, are made once per reference, and hold a limited number
+ *       of zones ({@link ReusableDelegationSets}).
  * </ul>
  */
 public final class Route53Enforcement {
@@ -43,6 +45,7 @@ public final class Route53Enforcement {
 
     private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
     private final Route53Client emulator;
+    private final ReusableDelegationSets delegationSets;
     private volatile int hostedZoneLimit = DEFAULT_HOSTED_ZONE_LIMIT;
 
     /** Reads record sets from the emulator at {@code endpoint} as its administrator. */
@@ -51,6 +54,7 @@ public final class Route53Enforcement {
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(administratorKey, administratorSecret)))
                 .build();
+        this.delegationSets = new ReusableDelegationSets(emulator, NAMESPACE);
     }
 
     /** The account's quota of hosted zones from now on. */
@@ -58,15 +62,20 @@ public final class Route53Enforcement {
         this.hostedZoneLimit = limit;
     }
 
+    /** How many zones one reusable delegation set holds from now on (Route53's default: 100). */
+    public void zonesPerDelegationSetLimit(int limit) {
+        delegationSets.zoneLimit(limit);
+    }
+
+    /** The account's quota of reusable delegation sets from now on (Route53's default: 100). */
+    public void delegationSetLimit(int limit) {
+        delegationSets.setLimit(limit);
+    }
+
     /** Route53's answer or refusal in the emulator's place, or null when the request may go on to the emulator. */
     FaultResponses.Response admit(Operation operation, String path, byte[] body) {
         if (operation.name().equals("GetAccountLimit")) {
-            String type = path.substring(path.lastIndexOf('/') + 1);
-            long count = type.equals("MAX_HOSTED_ZONES_BY_OWNER") ? emulator.getHostedZoneCount().hostedZoneCount() : 0;
-            return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                    + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
-                    + hostedZoneLimit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return accountLimit(path.substring(path.lastIndexOf('/') + 1));
         }
         if (operation.name().equals("CreateHostedZone")
                 && emulator.getHostedZoneCount().hostedZoneCount() >= hostedZoneLimit) {
@@ -74,10 +83,15 @@ public final class Route53Enforcement {
                     "This operation can't be completed because the current account has reached the limit on the"
                             + " number of hosted zones.");
         }
+        FaultResponses.Response setRefusal = delegationSets.admit(operation, path, body);
+        if (setRefusal != null) {
+            return setRefusal;
+        }
         if (operation.name().equals("CreateHostedZone")) {
             String reference = firstText(parse(body), "CallerReference");
             // Taken before forwarding so two concurrent creates with one reference cannot both pass.
             if (reference != null && !usedCallerReferences.add(reference)) {
+                delegationSets.answered(operation, path, body, 409);
                 return FaultResponses.awsError(409, NAMESPACE, "Sender", "HostedZoneAlreadyExists",
                         "A hosted zone has already been created with the specified caller reference.");
             }
@@ -97,6 +111,29 @@ public final class Route53Enforcement {
             }
         }
         return null;
+    }
+
+    private FaultResponses.Response accountLimit(String type) {
+        long count;
+        long limit;
+        switch (type) {
+            case "MAX_HOSTED_ZONES_BY_OWNER" -> {
+                count = emulator.getHostedZoneCount().hostedZoneCount();
+                limit = hostedZoneLimit;
+            }
+            case "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" -> {
+                count = delegationSets.setCount();
+                limit = delegationSets.setLimit();
+            }
+            default -> {
+                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidInput",
+                        "limit type " + type + " is not emulated here");
+            }
+        }
+        return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
+                + limit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */
@@ -124,7 +161,8 @@ public final class Route53Enforcement {
     }
 
     /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
-    void answered(Operation operation, byte[] body, int status) {
+    void answered(Operation operation, String path, byte[] body, int status) {
+        delegationSets.answered(operation, path, body, status);
         if (operation.name().equals("CreateHostedZone") && (status < 200 || status >= 300)) {
             String reference = firstText(parse(body), "CallerReference");
             if (reference != null) {
