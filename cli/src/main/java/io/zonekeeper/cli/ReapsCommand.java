@@ -1,6 +1,7 @@
 package io.zonekeeper.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.zonekeeper.common.aws.TeardownCost;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,14 +24,6 @@ import picocli.CommandLine.Spec;
 @Command(name = "reaps", mixinStandardHelpOptions = true,
         description = "List pending zone reaps and when the coming month end's reaps start under the API budget.")
 final class ReapsCommand implements Callable<Integer> {
-
-    /**
-     * Route53 calls the provisioner makes to tear one organization down: the parent's NS record read and
-     * deleted, the zone's records read and deleted, the zone deleted (ReapExecutor).
-     */
-    static final int ROUTE53_CALLS_PER_REAP = 5;
-    /** IAM calls of one teardown: the user's inline policy, its key, the user. */
-    static final int IAM_CALLS_PER_REAP = 3;
 
     /** One pending reap, as the query endpoint shows it. */
     record PendingReap(String orgId, String orgName, String zone, String rule, Instant dueAt, boolean commanded) {
@@ -106,7 +99,7 @@ final class ReapsCommand implements Callable<Integer> {
         out.printf("%d pending reap(s) at %s.%n", reaps.size(), now);
         out.printf("Month end %s: %d reap(s) due, %d Route53 calls at %s/s take about %s; the reaper starts them at"
                         + " %s and commands the last at %s (margin %s): %s%n",
-                monthEnd.monthStart(), monthEnd.due(), (long) monthEnd.due() * ROUTE53_CALLS_PER_REAP,
+                monthEnd.monthStart(), monthEnd.due(), (long) monthEnd.due() * TeardownCost.ROUTE53_CALLS,
                 trim(route53Rate), human(monthEnd.needed()), monthEnd.start(), monthEnd.last(), human(margin),
                 monthEnd.fits() ? "fits" : "DOES NOT FIT: the last would go "
                         + human(Duration.between(monthEnd.monthStart(), monthEnd.last()))
@@ -123,8 +116,8 @@ final class ReapsCommand implements Callable<Integer> {
         Instant monthStart = YearMonth.from(now.atOffset(ZoneOffset.UTC)).plusMonths(1).atDay(1).atStartOfDay()
                 .toInstant(ZoneOffset.UTC);
         int due = (int) reaps.stream().filter(r -> !r.commanded() && r.dueAt().isBefore(monthStart)).count();
-        double seconds = due * Math.max(ROUTE53_CALLS_PER_REAP / route53Rate, IAM_CALLS_PER_REAP / iamRate);
-        return new MonthEnd(now, monthStart, margin, due, Duration.ofMillis(Math.round(seconds * 1000)));
+        Duration teardown = TeardownCost.atRates(route53Rate, iamRate);
+        return new MonthEnd(now, monthStart, margin, due, Duration.ofMillis(Math.round(teardown.toNanos() * (double) due / 1e6)));
     }
 
     /** Every organization's pending reap, across all reaper instances, soonest first. */

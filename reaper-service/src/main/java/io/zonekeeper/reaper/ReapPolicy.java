@@ -1,5 +1,6 @@
 package io.zonekeeper.reaper;
 
+import io.zonekeeper.common.aws.TeardownCost;
 import io.zonekeeper.schemas.ReapReason;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,11 +37,6 @@ public record ReapPolicy(Duration freeWindow, Duration safetyMargin, MonthEnd mo
      */
     public record MonthEnd(Duration margin, Duration spacing) {
 
-        /** Route53 calls of one teardown: the parent's NS read and deleted, records listed and deleted, zone deleted. */
-        public static final int ROUTE53_CALLS_PER_REAP = 5;
-        /** IAM calls of one teardown: DeleteUserPolicy, DeleteAccessKey, DeleteUser. */
-        public static final int IAM_CALLS_PER_REAP = 3;
-
         public MonthEnd {
             if (margin.isNegative() || spacing.isNegative()) {
                 throw new IllegalArgumentException("the month end's margin and spacing must not be negative");
@@ -60,8 +56,8 @@ public record ReapPolicy(Duration freeWindow, Duration safetyMargin, MonthEnd mo
          * {@code tasks} tasks commanding reaps at once.
          */
         public static MonthEnd justInTime(Duration margin, double route53Rate, double iamRate, int tasks) {
-            double seconds = Math.max(ROUTE53_CALLS_PER_REAP / route53Rate, IAM_CALLS_PER_REAP / iamRate) * tasks;
-            return new MonthEnd(margin, Duration.ofMillis(Math.round(seconds * 1000)));
+            Duration teardown = TeardownCost.atRates(route53Rate, iamRate);
+            return new MonthEnd(margin, Duration.ofMillis(Math.round(teardown.toNanos() * (double) tasks / 1e6)));
         }
 
         /**
