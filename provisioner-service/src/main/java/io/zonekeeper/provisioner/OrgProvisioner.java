@@ -97,48 +97,17 @@ final class OrgProvisioner {
 
     Provisioned ensure(Org org, Optional<OrgDnsState> previous, AuditTrail audit) {
         String zoneName = naming.zoneName(org.orgName());
-        // The state says nothing exists (none, reaped, or refused before anything was made): then each resource is created without a look first, and what already
-        // exists after all (a state lost, a response lost) is told by the create's refusal, at no extra call.
+        // The state says nothing exists (none, reaped, or refused before anything was made): then each resource is
+        // created without a look first, and what already exists after all (a state lost, a response lost) is told
+        // by the create's refusal, at no extra call.
         boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED
                 || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null);
-        // A look before the create is still needed where Route53 would not refuse a second zone of the name: outside
-        // a reusable delegation set, and where an unowned zone of the name may be adopted. Inside the set, a zone of
-        // the name made by hand outside it goes unnoticed unless the parent delegates to it (delegateNewZone): one
-        // that serves the name is never overridden; one that does not is left alone beside the organization's own.
-        boolean lookFirst = !fresh || adoptUnownedZones || !zones.namesAreUniqueInSet();
         if (fresh) {
             // Before anything is made: an organization the account has no room for is refused whole.
             quotas.claimRoomForNewOrganization(org.orgId(), zoneName);
         }
-        int generation = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
-        Instant createdAt = null;
-
-        Optional<Zone> found = lookFirst ? zones.find(zoneName, previous.map(OrgDnsState::getZoneId).orElse(null))
-                : Optional.empty();
-        Zone zone = null;
-        if (found.isEmpty()) {
-            Created created = createZone(org, zoneName, generation + 1, generation);
-            zone = created.creation().zone();
-            generation = created.generation();
-            if (!created.creation().madeNow()) {
-                // Route53 refused the create and this is the zone it has: an earlier attempt's, or another's.
-                found = Optional.of(zone);
-            }
-        }
-        if (found.isPresent()) {
-            zone = verifiedOwner(org, found.get(), previous, audit);
-            boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
-            // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
-            createdAt = sameZone ? previous.get().getZoneCreatedAt() : null;
-            generation = Math.max(previous.map(OrgDnsState::getZoneGeneration).orElse(0), 1);
-            audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
-                    parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
-        } else {
-            createdAt = clock.instant();
-            audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
-                    Map.of("zoneName", zoneName, "generation", Integer.toString(generation)));
-            delegateNewZone(org, zone, lookFirst, audit);
-        }
+        OwnedZone owned = ensureZone(org, zoneName, previous, fresh, audit);
+        Zone zone = owned.zone();
 
         String path = naming.iamPath(org.orgId());
         String userName = naming.iamUserName(org.orgId(), org.orgName());
@@ -177,8 +146,8 @@ final class OrgProvisioner {
                 .setStatusReason(null)
                 .setZoneName(zoneName)
                 .setZoneId(zone.id())
-                .setZoneGeneration(generation)
-                .setZoneCreatedAt(createdAt)
+                .setZoneGeneration(owned.generation())
+                .setZoneCreatedAt(owned.createdAt())
                 .setNameServers(zone.nameServers())
                 .setPolicyArn(null)
                 .setIamUserName(userName)
@@ -192,6 +161,46 @@ final class OrgProvisioner {
                 .build(), keys.stale());
     }
 
+    /** The organization's zone, delegated: the zone, its generation, and when it was made (null: unknown age). */
+    private record OwnedZone(Zone zone, int generation, Instant createdAt) {
+    }
+
+    private OwnedZone ensureZone(Org org, String zoneName, Optional<OrgDnsState> previous, boolean fresh,
+                                 AuditTrail audit) {
+        // A look before the create is still needed where nothing would refuse a second zone of the name: outside
+        // reusable delegation sets, and where an unowned zone of the name may be adopted. In a set Route53 refuses a
+        // second zone of the name; a zone of it in another set of the pool, or made by hand outside them, goes
+        // unnoticed unless the parent delegates to it (delegateNewZone): one that serves the name is never
+        // overridden; one that does not is left alone beside the organization's own.
+        boolean lookFirst = !fresh || adoptUnownedZones || !zones.placesZonesInSets();
+        int known = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
+        Optional<Zone> found = lookFirst ? zones.find(zoneName, previous.map(OrgDnsState::getZoneId).orElse(null),
+                other -> naming.ownership(org.orgId(), other.callerReference(), other.comment())
+                        == OrgNaming.Ownership.ANOTHER_ORGANIZATION) : Optional.empty();
+        if (found.isEmpty()) {
+            Created created = createZone(org, zoneName, known + 1, known,
+                    previous.map(OrgDnsState::getNameServers).orElse(List.of()));
+            Zone zone = created.creation().zone();
+            if (created.creation().madeNow()) {
+                audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
+                        Map.of("zoneName", zoneName, "generation", Integer.toString(created.generation())));
+                Zone serving = delegateNewZone(org, zone, lookFirst, audit);
+                // Another zone of the organization's own may serve the name (a state lost): it stays, of unknown
+                // age, and the generation just used stays used.
+                return new OwnedZone(serving, created.generation(),
+                        serving.id().equals(zone.id()) ? clock.instant() : null);
+            }
+            // Route53 refused the create and this is the zone it has: an earlier attempt's, or another's.
+            found = Optional.of(zone);
+        }
+        Zone zone = verifiedOwner(org, found.get(), previous, audit);
+        boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+        audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
+                parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
+        // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
+        return new OwnedZone(zone, Math.max(known, 1), sameZone ? previous.get().getZoneCreatedAt() : null);
+    }
+
     /** What the create came to, and the generation whose CallerReference it was asked with. */
     private record Created(HostedZones.Creation creation, int generation) {
     }
@@ -199,13 +208,14 @@ final class OrgProvisioner {
     /**
      * Creates the zone at the first generation from {@code generation} whose CallerReference Route53 has not seen:
      * a reference that belonged to a zone of this organization since reaped (its state gone with it) is refused
-     * forever, so the next one is tried.
+     * forever, so the next one is tried. {@code previousNameServers}: the name's zone before, whose delegation set
+     * it goes back into when there is room.
      */
-    private Created createZone(Org org, String zoneName, int generation, int known) {
+    private Created createZone(Org org, String zoneName, int generation, int known, List<String> previousNameServers) {
         while (true) {
             try {
                 return new Created(zones.create(zoneName, naming.callerReference(org.orgId(), generation),
-                        naming.zoneComment(org.orgId())), generation);
+                        naming.zoneComment(org.orgId()), previousNameServers), generation);
             } catch (HostedZoneAlreadyExistsException usedBefore) {
                 if (generation > MAX_GENERATION_SKIPS + known) {
                     throw usedBefore;
@@ -216,20 +226,27 @@ final class OrgProvisioner {
     }
 
     /**
-     * Delegates a zone created just now. After a look, the look said which zone has the name, so an UPSERT goes
-     * without reading the parent. Without one, a CREATE: Route53 refuses it when the parent delegates the name
-     * already, to this zone (a lost response) or to other name servers, which may be a zone of the name outside the
-     * delegation set that Route53 did not refuse a duplicate of. Only then is the name looked up: two zones of it
-     * make the organization refused and the zone just made is deleted again (free within its first 12 hours), so
-     * nothing half-built stays and a zone that serves the name is never taken over.
+     * Delegates a zone created just now, and returns the zone that serves the name. After a look, the look said
+     * which zone has the name, so an UPSERT goes without reading the parent. Without one, a CREATE: Route53 refuses
+     * it when the parent delegates the name already, to this zone (a lost response) or to another zone of the name
+     * that Route53 did not refuse a duplicate of: one in another delegation set of the pool, or one outside them.
+     * Only then is the name looked up, and the zone just made is deleted again (free within its first 12 hours) if
+     * another zone has the name:
+     * <ul>
+     *   <li>the organization's own, from an attempt whose state was lost: it is kept, with its records;
+     *   <li>another organization's: refused, as when Route53 refuses the duplicate within one set;
+     *   <li>one nobody owns (made by hand): refused unless ADOPT_UNOWNED_ZONES, so a zone that serves the name is
+     *       never taken over.
+     * </ul>
+     * So nothing half-built stays, and one name is served by one organization's zone.
      */
-    private void delegateNewZone(Org org, Zone zone, boolean looked, AuditTrail audit) {
+    private Zone delegateNewZone(Org org, Zone zone, boolean looked, AuditTrail audit) {
         String resource = parentZoneId + "/" + zone.name();
         Map<String, String> details = Map.of("nameServers", String.join(",", zone.nameServers()));
         if (looked) {
             audit.record(zones.upsertDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION, resource, null,
                     details);
-            return;
+            return zone;
         }
         Change created = zones.createDelegation(parentZoneId, zone);
         if (created == Change.UNCHANGED) {
@@ -237,16 +254,43 @@ final class OrgProvisioner {
             try {
                 zones.find(zone.name());
             } catch (DuplicateZonesException twoZones) {
-                audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), "another zone of this"
-                        + " name exists outside Zonekeeper's delegation set; the one just created is deleted again",
+                if (twoZones.zoneIds().size() > 2) {
+                    audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), "more zones of"
+                            + " this name exist; the one just created is deleted again", Map.of("zoneName", zone.name()));
+                    throw twoZones;
+                }
+                Zone other = zones.describe(twoZones.zoneIds().stream().filter(id -> !id.equals(zone.id()))
+                        .findFirst().orElseThrow());
+                OrgNaming.Ownership owner = naming.ownership(org.orgId(), other.callerReference(), other.comment());
+                String why = switch (owner) {
+                    case THIS_ORGANIZATION -> "the organization's zone " + other.id() + " of an earlier attempt"
+                            + " serves the name; the one just created is deleted again";
+                    case ANOTHER_ORGANIZATION -> "another organization's zone " + other.id() + " serves the name;"
+                            + " the one just created is deleted again";
+                    case NOBODY -> "zone " + other.id() + ", made outside Zonekeeper, serves the name; the one just"
+                            + " created is deleted again";
+                };
+                audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), why,
                         Map.of("zoneName", zone.name()));
-                throw new ZoneOwnershipException("zone " + zone.name() + " exists outside Zonekeeper's delegation set"
-                        + " and is delegated from the parent (" + String.join(", ", twoZones.zoneIds()) + "): set"
-                        + " ADOPT_UNOWNED_ZONES=true to adopt it, or delete it; nothing was kept for " + org.orgId());
+                if (owner == OrgNaming.Ownership.THIS_ORGANIZATION) {
+                    audit.record(zones.ensureDelegation(parentZoneId, other), ResourceType.ZONE_DELEGATION, resource,
+                            null, Map.of("nameServers", String.join(",", other.nameServers())));
+                    return other;
+                }
+                if (owner == OrgNaming.Ownership.ANOTHER_ORGANIZATION) {
+                    throw new ZoneOwnershipException("zone " + zone.name() + " belongs to another organization ("
+                            + String.join(", ", twoZones.zoneIds()) + "): organization names must be unique within "
+                            + naming.baseDomain() + "; nothing was kept for " + org.orgId());
+                }
+                throw new ZoneOwnershipException("zone " + zone.name() + " exists outside Zonekeeper's delegation"
+                        + " sets and is delegated from the parent (" + String.join(", ", twoZones.zoneIds()) + "):"
+                        + " set ADOPT_UNOWNED_ZONES=true to adopt it, or delete it; nothing was kept for "
+                        + org.orgId());
             }
             created = zones.ensureDelegation(parentZoneId, zone);
         }
         audit.record(created, ResourceType.ZONE_DELEGATION, resource, null, details);
+        return zone;
     }
 
     /**

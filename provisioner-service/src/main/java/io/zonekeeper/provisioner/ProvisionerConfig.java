@@ -10,7 +10,7 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.ratelimit.BucketSpec;
-import io.zonekeeper.provisioner.aws.DelegationSets;
+import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import java.time.Duration;
@@ -68,8 +68,8 @@ public record ProvisionerConfig(
         if (!iamPath.startsWith("/") || !iamPath.endsWith("/")) {
             env.problem("IAM_PATH must start and end with '/', not '" + iamPath + "'");
         }
-        String delegationSet = env.optional("DELEGATION_SET_ID", DelegationSets.AUTO);
-        if (!delegationSet.equals(DelegationSets.AUTO) && !delegationSet.equals(DelegationSets.NONE)
+        String delegationSet = env.optional("DELEGATION_SET_ID", DelegationSetPool.AUTO);
+        if (!delegationSet.equals(DelegationSetPool.AUTO) && !delegationSet.equals(DelegationSetPool.NONE)
                 && !delegationSet.matches("[A-Z0-9]{1,32}")) {
             env.problem("DELEGATION_SET_ID must be 'auto', 'none' or a reusable delegation set id, not '"
                     + delegationSet + "'");

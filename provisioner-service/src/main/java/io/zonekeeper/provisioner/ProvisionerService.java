@@ -30,7 +30,7 @@ import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.provisioner.aws.AccountQuotas;
-import io.zonekeeper.provisioner.aws.DelegationSets;
+import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
@@ -90,9 +90,9 @@ public final class ProvisionerService implements AutoCloseable {
         var kv = vaultConnection.kv();
         AccessKeyVault vault = new AccessKeyVault(new VaultSecrets(kv, retry));
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
-        var delegationSet = new DelegationSets(route53, retry).forNewZones(config.delegationSet(),
-                naming.delegationSetReference());
-        HostedZones zones = new HostedZones(route53, retry, delegationSet);
+        var delegationSets = new DelegationSetPool(route53, retry, clock, config.quotaRefresh(), config.delegationSet(),
+                naming.delegationSetReference()).verified();
+        HostedZones zones = new HostedZones(route53, retry, delegationSets);
         ManagedPolicies managedPolicies = new ManagedPolicies(iam, retry);
         IamUsers users = new IamUsers(iam, retry);
 

@@ -172,6 +172,13 @@ final class ProvisionerWorld implements AutoCloseable {
         return env;
     }
 
+    /** A Route53 client as the services see it: through the fault proxy and what it enforces. */
+    Route53Client route53ThroughProxy() {
+        return Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(aws.endpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY))).build();
+    }
+
     void setEnv(String name, String value) {
         extraEnv.put(name, value);
     }

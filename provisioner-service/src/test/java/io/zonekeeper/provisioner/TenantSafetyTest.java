@@ -69,6 +69,71 @@ class TenantSafetyTest {
     }
 
     @Test
+    void aSecondOrganizationOfTheSameNameWhoseZoneGoesIntoAnotherSetOfThePoolIsRefusedByTheParentsDelegation() {
+        // In another set Route53 accepts a second zone of the name; the parent's delegation, which a name has once,
+        // does not.
+        OrgDnsState first = acmeReadyInAFullSet();
+        List<String> delegatedBefore = delegation("acme.example.com.");
+
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-2", ClusterStatus.RUNNING));
+
+        OrgDnsState refused = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getStatusReason()).contains("belongs to another organization", first.getZoneId(),
+                "organization names must be unique");
+        assertThat(world.aws.requests("CreateReusableDelegationSet")).as("org-2's zone went into a second set")
+                .isEqualTo(2);
+        assertThat(zonesNamed("acme.example.com.")).as("the zone just made was deleted again")
+                .containsExactly(first.getZoneId());
+        assertThat(delegation("acme.example.com.")).isEqualTo(delegatedBefore);
+        assertThat(world.iam.listUsers().users()).as("nothing made for org-2").hasSize(1);
+        assertThat(world.orgStates().get("org-1").getZoneId()).isEqualTo(first.getZoneId());
+    }
+
+    @Test
+    void aNameWhoseDelegationWasRemovedByHandIsNotTakenBackFromTheOrganizationOfAnotherSetThatDelegatedItSince() {
+        OrgDnsState first = acmeReadyInAFullSet();
+        undelegate("acme.example.com.");
+        // The gap one set does not have: the name is delegated nowhere, and org-2's zone lands in another set.
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-2", ClusterStatus.RUNNING));
+        OrgDnsState second = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.aws.resetCounts();
+
+        world.reconcile("org-1");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(world.audits())
+                .filteredOn(e -> "org-1".equals(e.getOrgId()) && e.getAction() == AuditAction.REJECTED)
+                .singleElement().satisfies(e -> assertThat(e.getReason()).contains("2 hosted zones are named",
+                        first.getZoneId(), second.getZoneId())));
+        assertThat(world.route53CallsByOperation()).as("the delegation is not written back")
+                .doesNotContainKey("ChangeResourceRecordSets");
+        assertThat(world.orgStates().get("org-1").getZoneId()).isEqualTo(first.getZoneId());
+    }
+
+    @Test
+    void anOrganizationWhoseStateWasLostKeepsItsZoneWhenItsSetIsFull() {
+        // Its next create goes to another set, where Route53 would accept a second zone of the name; the
+        // CallerReference it asks with was its zone's, which Route53 refuses, and the zone is found instead.
+        world.route53Rules.zonesPerDelegationSetLimit(1);
+        world.cluster("c-1");
+        ProvisionerService before = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.stop(before);
+        world.sendRaw(world.orgDnsTopic, "org-1", null);
+
+        world.startService("provisioner-2-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+
+        OrgDnsState again = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY
+                && s.getUpdatedAt().isAfter(first.getUpdatedAt()));
+        assertThat(again.getZoneId()).isEqualTo(first.getZoneId());
+        assertThat(again.getZoneCreatedAt()).as("unknown age: counted as paid for").isNull();
+        assertThat(zonesNamed("acme.example.com.")).containsExactly(first.getZoneId());
+        assertThat(world.aws.requests("DeleteHostedZone")).isZero();
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
     void aZoneZonekeeperDidNotMakeIsAdoptedOnlyWhenConfiguredAndThenOnlyByOneOrganization() {
         world.cluster("c-1");
         world.cluster("c-2");
@@ -80,7 +145,7 @@ class TenantSafetyTest {
         ProvisionerService strict = world.startService("provisioner-" + world.suffix);
         world.emit(ProvisionerWorld.event("org-3", "legacy", "c-1", ClusterStatus.RUNNING));
         OrgDnsState refused = world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.FAILED);
-        assertThat(refused.getStatusReason()).contains("exists outside Zonekeeper's delegation set",
+        assertThat(refused.getStatusReason()).contains("exists outside Zonekeeper's delegation sets",
                 "ADOPT_UNOWNED_ZONES=true");
         assertThat(zonesNamed("legacy.example.com.")).as("the zone just made was deleted again").containsExactly(legacy);
         assertThat(delegation("legacy.example.com.")).as("the parent still delegates to the zone made by hand")
@@ -167,6 +232,24 @@ class TenantSafetyTest {
                 Change.builder().action(ChangeAction.UPSERT).resourceRecordSet(ResourceRecordSet.builder().name(name)
                         .type(RRType.NS).ttl(3600L).resourceRecords(nameServers.stream()
                                 .map(ns -> ResourceRecord.builder().value(ns).build()).toList()).build()).build())));
+    }
+
+    /** org-1 "acme" ready in a pool whose sets hold one zone each, so the next zone goes into another set. */
+    private OrgDnsState acmeReadyInAFullSet() {
+        world.route53Rules.zonesPerDelegationSetLimit(1);
+        world.cluster("c-1");
+        world.cluster("c-2");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        return world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+    }
+
+    private void undelegate(String name) {
+        ResourceRecordSet ns = world.route53.listResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId))
+                .resourceRecordSets().stream().filter(set -> set.type() == RRType.NS && set.name().equals(name))
+                .findFirst().orElseThrow();
+        world.route53.changeResourceRecordSets(r -> r.hostedZoneId(world.parentZoneId).changeBatch(b -> b.changes(
+                Change.builder().action(ChangeAction.DELETE).resourceRecordSet(ns).build())));
     }
 
     private List<String> delegation(String name) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
@@ -40,28 +41,30 @@ public final class HostedZones {
 
     private final Route53Client route53;
     private final Retry retry;
-    /** The reusable delegation set new zones are created in; null when Route53 picks name servers per zone. */
-    private final Supplier<String> delegationSetId;
+    /** The reusable delegation sets new zones are created in (none: Route53 picks name servers per zone). */
+    private final DelegationSetPool delegationSets;
     /** The parent zone's delegation changes, coalesced across organizations (one parent per installation). */
     private final Map<String, CoalescedChanges> parentChanges = new ConcurrentHashMap<>();
 
-    public HostedZones(Route53Client route53, Retry retry, Supplier<String> delegationSetId) {
+    public HostedZones(Route53Client route53, Retry retry, DelegationSetPool delegationSets) {
         this.route53 = route53;
         this.retry = retry;
-        this.delegationSetId = delegationSetId;
+        this.delegationSets = delegationSets;
     }
 
     /** The zone with exactly this name, following every page; more than one is an error to report. */
     public Optional<Zone> find(String zoneName) {
-        return find(zoneName, null);
+        return find(zoneName, null, zone -> false);
     }
 
     /**
      * The zone with exactly this name. Of several, the one with id {@code ownZoneId} (the organization's state
-     * names it) when it is among them: a zone of the name made by hand outside the delegation set is left alone,
-     * not adopted, and does not stop the organization's own. Otherwise more than one is an error to report.
+     * names it) when it is among them and none of the others is {@code foreign} (another organization's, by the
+     * owner its listing shows): a zone of the name made by hand outside the delegation sets is left alone, not
+     * adopted, and does not stop the organization's own, while another organization's of the name (possible across
+     * the sets of a pool) is not overridden. Otherwise more than one is an error to report.
      */
-    public Optional<Zone> find(String zoneName, String ownZoneId) {
+    public Optional<Zone> find(String zoneName, String ownZoneId, Predicate<Zone> foreign) {
         List<HostedZone> matches = new ArrayList<>();
         String nextName = zoneName;
         String nextId = null;
@@ -86,7 +89,10 @@ public final class HostedZones {
         }
         if (matches.size() > 1 && ownZoneId != null) {
             Optional<HostedZone> own = matches.stream().filter(z -> bareId(z.id()).equals(ownZoneId)).findFirst();
-            if (own.isPresent()) {
+            boolean anotherOwner = matches.stream().filter(z -> !bareId(z.id()).equals(ownZoneId))
+                    .anyMatch(z -> foreign.test(new Zone(bareId(z.id()), z.name(), List.of(), z.callerReference(),
+                            z.config() == null ? null : z.config().comment())));
+            if (own.isPresent() && !anotherOwner) {
                 return Optional.of(describe(ownZoneId));
             }
         }
@@ -97,15 +103,32 @@ public final class HostedZones {
     }
 
     /**
-     * Creates the zone. When a create may have been applied although its response was lost (a 5xx or an I/O
-     * error), the next attempt looks for the zone before creating again; only throttling, which AWS applies
-     * before doing anything, is retried blindly. A CallerReference already used means an earlier attempt
-     * succeeded: the zone is looked up instead. Either way a lost response never makes a second zone.
+     * Creates the zone, in the delegation set the pool picks ({@code previousNameServers}: the name's zone before
+     * it was reaped, whose set it goes back into when there is room). When a create may have been applied although
+     * its response was lost (a 5xx or an I/O error), the next attempt looks for the zone before creating again; only
+     * throttling, which AWS applies before doing anything, is retried blindly. A CallerReference already used means
+     * an earlier attempt succeeded: the zone is looked up instead. Either way a lost response never makes a second
+     * zone. A set that is full goes on to the next.
      */
-    public Creation create(String zoneName, String callerReference, String comment) {
+    public Creation create(String zoneName, String callerReference, String comment, List<String> previousNameServers) {
         // The caller has looked and found nothing, or knows nothing exists; look only after an unknown outcome.
         boolean[] mayExist = {false};
-        String setId = delegationSetId.get();
+        String setId = delegationSets.forNewZone(zoneName, previousNameServers);
+        while (true) {
+            try {
+                return createIn(setId, zoneName, callerReference, comment, mayExist);
+            } catch (TooManyHostedZonesException full) {
+                if (setId == null) {
+                    throw new ZoneQuotaException(zoneName, "Route53 refused it (TooManyHostedZones): the account's"
+                            + " quota of hosted zones is reached", full);
+                }
+                setId = delegationSets.refused(zoneName, setId);
+            }
+        }
+    }
+
+    private Creation createIn(String setId, String zoneName, String callerReference, String comment,
+                              boolean[] mayExist) {
         return retry.call("route53 create zone " + zoneName, AwsErrors::isRetryable, () -> {
             if (mayExist[0]) {
                 Optional<Zone> existing = find(zoneName);
@@ -119,6 +142,9 @@ public final class HostedZones {
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
                                 .delegationSetId(setId)
                                 .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
+                if (setId != null) {
+                    delegationSets.created(setId);
+                }
                 return new Creation(new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
                         created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
                         callerReference, comment), true);
@@ -129,8 +155,10 @@ public final class HostedZones {
                 // or this one's from an attempt whose state was not kept. Return it; the caller verifies its owner.
                 return new Creation(find(zoneName).orElseThrow(() -> new TransientFailureException(
                         "route53 create zone " + zoneName + " (a conflicting zone came and went)", 1, e)), false);
-            } catch (TooManyHostedZonesException e) {
-                throw new ZoneQuotaException(zoneName, setId, e);
+            } catch (TooManyHostedZonesException full) {
+                // Nothing was made, so the next set's create needs no look first.
+                mayExist[0] = false;
+                throw full;
             }
         });
     }
@@ -143,11 +171,12 @@ public final class HostedZones {
     }
 
     /**
-     * Whether Route53 refuses a second zone of a name (ConflictingDomainExists): only within a reusable delegation
-     * set, which new zones then go into. Outside one, zones of one name may coexist, so only a look finds one.
+     * Whether new zones go into reusable delegation sets, where a second zone of a name is refused within a set
+     * (ConflictingDomainExists) and the parent's delegation decides across sets. Outside one, zones of one name
+     * may coexist, so only a look finds one.
      */
-    public boolean namesAreUniqueInSet() {
-        return delegationSetId.get() != null;
+    public boolean placesZonesInSets() {
+        return delegationSets.placesZonesInSets();
     }
 
     public Zone describe(String zoneId) {

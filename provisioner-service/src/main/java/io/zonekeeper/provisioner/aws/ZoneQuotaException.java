@@ -3,17 +3,15 @@ package io.zonekeeper.provisioner.aws;
 import io.zonekeeper.common.retry.RejectedRecordException;
 
 /**
- * Route53 refused a new zone because a quota is reached: the account's hosted zones, or the zones one reusable
- * delegation set may hold. Permanent for this record (no retry loop); the organization gets its zone once room
- * exists and its next event or an operator's reconcile arrives.
+ * Route53 has no room for a new zone: the account's hosted zones, or the zones of the reusable delegation sets new
+ * zones go into, are at their quota. Permanent for this record (no retry loop); the organization gets its zone once
+ * room exists and its next event or an operator's reconcile arrives.
  */
 public final class ZoneQuotaException extends RejectedRecordException {
 
-    public ZoneQuotaException(String zoneName, String delegationSetId, Throwable cause) {
-        super("no room for zone " + zoneName + ": Route53 refused it (" + cause.getClass().getSimpleName()
-                + ") because the account's hosted-zone quota" + (delegationSetId == null ? ""
-                : " or the quota of zones in delegation set " + delegationSetId + " (100 by default)")
-                + " is reached; raise the quota" + (delegationSetId == null ? "" : " or configure another set")
-                + ", then reconcile the organization", cause);
+    /** {@code quota} says which quota is reached and what to do about it. */
+    public ZoneQuotaException(String zoneName, String quota, Throwable cause) {
+        super("no room for zone " + zoneName + ": " + quota + "; once there is room, reconcile the organization",
+                cause);
     }
 }
