@@ -99,6 +99,8 @@ class DelegationSetTest {
                 .collect(Collectors.groupingBy(s -> delegationSetOf(s.getZoneId()), Collectors.counting()));
         assertThat(zonesPerSet.values()).as("two sets filled, the third begun").containsExactlyInAnyOrder(2L, 2L, 1L);
         assertThat(world.aws.requests("CreateReusableDelegationSet")).isEqualTo(3);
+        assertThat(world.aws.requests("CreateHostedZone")).as("zones made at the same time spill over into the next"
+                + " set, not refused by Route53").isEqualTo(5);
         String firstSet;
         try (Route53Client proxied = world.route53ThroughProxy()) {
             firstSet = proxied.listReusableDelegationSets().delegationSets().stream()

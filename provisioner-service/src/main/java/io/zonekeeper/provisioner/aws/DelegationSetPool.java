@@ -41,7 +41,8 @@ import software.amazon.awssdk.services.route53.model.ReusableDelegationSetLimitT
  * </ul>
  *
  * <p>Room: a set's zones and limit are read from the account (GetReusableDelegationSetLimit, one call) the first
- * time a zone would go into it, counted up here for each zone created, and read again once it looks full and its
+ * time a zone would go into it, counted up here for each zone about to be created (so zones created at the same time
+ * spill over into the next set rather than being refused), and read again once it looks full and its
  * figures are older than the refresh period: zones reaped since then leave room that the next zones take, lowest
  * set first. Instances count separately; Route53's refusal of a zone in a full set ({@code TooManyHostedZones})
  * corrects a count that was behind, and the zone goes into the next set.
@@ -149,7 +150,7 @@ public final class DelegationSetPool {
         }
         Optional<Member> chosen = choose(members.values(), previousNameServers);
         if (chosen.isPresent()) {
-            return chosen.get().id();
+            return reserve(chosen.get());
         }
         if (!setting.equals(AUTO)) {
             Member only = members.firstEntry().getValue();
@@ -157,7 +158,16 @@ public final class DelegationSetPool {
                     + " holds its limit of " + only.limit() + " zones; set DELEGATION_SET_ID=auto for a pool of sets"
                     + " that grows, or raise the set's quota", null);
         }
-        return createNext(zoneName).id();
+        return reserve(createNext(zoneName));
+    }
+
+    /**
+     * Counts the zone about to be created in the set, so zones created at the same time go to the next set once
+     * this one is full instead of being refused by Route53; {@link #released} gives the place back.
+     */
+    private String reserve(Member member) {
+        members.put(member.number(), member.withZones(member.zones() < 0 ? -1 : member.zones() + 1));
+        return member.id();
     }
 
     /**
@@ -180,10 +190,10 @@ public final class DelegationSetPool {
                 .sorted().toList();
     }
 
-    /** Counts a zone just created in {@code setId}. */
-    public synchronized void created(String setId) {
+    /** Gives back the place {@link #forNewZone} counted for a zone that was not created in {@code setId}. */
+    public synchronized void released(String setId) {
         members.values().stream().filter(m -> m.id().equals(setId)).findFirst()
-                .ifPresent(m -> members.put(m.number(), m.withZones(m.zones() < 0 ? -1 : m.zones() + 1)));
+                .ifPresent(m -> members.put(m.number(), m.withZones(m.zones() <= 0 ? m.zones() : m.zones() - 1)));
     }
 
     /**

@@ -115,14 +115,23 @@ public final class HostedZones {
         boolean[] mayExist = {false};
         String setId = delegationSets.forNewZone(zoneName, previousNameServers);
         while (true) {
+            // The pool counted a place in the set for this zone; it is given back unless a zone took it.
+            boolean placeTaken = false;
             try {
-                return createIn(setId, zoneName, callerReference, comment, mayExist);
+                Creation creation = createIn(setId, zoneName, callerReference, comment, mayExist);
+                placeTaken = creation.madeNow();
+                return creation;
             } catch (TooManyHostedZonesException full) {
                 if (setId == null) {
                     throw new ZoneQuotaException(zoneName, "Route53 refused it (TooManyHostedZones): the account's"
                             + " quota of hosted zones is reached", full);
                 }
+                placeTaken = true; // the set is read again, which replaces its count
                 setId = delegationSets.refused(zoneName, setId);
+            } finally {
+                if (!placeTaken && setId != null) {
+                    delegationSets.released(setId);
+                }
             }
         }
     }
@@ -142,9 +151,6 @@ public final class HostedZones {
                         () -> route53.createHostedZone(r -> r.name(zoneName).callerReference(callerReference)
                                 .delegationSetId(setId)
                                 .hostedZoneConfig(c -> c.comment(comment).privateZone(false))));
-                if (setId != null) {
-                    delegationSets.created(setId);
-                }
                 return new Creation(new Zone(bareId(created.hostedZone().id()), created.hostedZone().name(),
                         created.delegationSet() == null ? List.of() : created.delegationSet().nameServers(),
                         callerReference, comment), true);
