@@ -101,7 +101,7 @@ public final class CertService implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
         KafkaConsumer<byte[], byte[]> records = new KafkaConsumer<>(consumerConfig);
         resources.add(ServiceMetrics.bind(records, metrics));
-        consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
+        consumer = new KeyedParallelConsumer(records, router.topics(), router, router::rejectUnexpected,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace(),
                         config.retry()), metrics);
 

@@ -142,7 +142,7 @@ public final class ProvisionerService implements AutoCloseable {
                 new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock),
                 audit, tp -> self[0].completedUpTo(tp), clock);
         OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
-        consumer = new KeyedParallelConsumer(records, router.topics(), router, deadLetters,
+        consumer = new KeyedParallelConsumer(records, router.topics(), router, router::rejectUnexpected,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace(),
                         config.retry()), metrics);
         self[0] = consumer;

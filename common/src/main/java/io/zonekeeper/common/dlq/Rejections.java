@@ -30,7 +30,7 @@ public final class Rejections {
     /**
      * @param type what the record was, for the audit: a lifecycle event, a certificate request...
      */
-    public void reject(ConsumerRecord<byte[], byte[]> record, ResourceType type, String reason, Exception cause) {
+    public void reject(ConsumerRecord<byte[], byte[]> record, ResourceType type, String reason, Throwable cause) {
         LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason);
         deadLetters.publish(record, reason, cause);
         AuditTrail trail = new AuditTrail(audit, null, validOrgIdOrNull(RecordDecoder.keyOf(record)), null);

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.DeadLetters;
 import io.zonekeeper.common.retry.Causes;
 import io.zonekeeper.common.retry.Failures;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private final Consumer<byte[], byte[]> consumer;
     private final Collection<String> topics;
     private final RecordHandler handler;
-    private final DeadLetterPublisher deadLetters;
+    private final DeadLetters deadLetters;
     private final Settings settings;
     private final MeterRegistry metrics;
     private final CommitTracker tracker = new CommitTracker();
@@ -71,7 +71,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private volatile Thread pollThread;
 
     public KeyedParallelConsumer(Consumer<byte[], byte[]> consumer, Collection<String> topics, RecordHandler handler,
-                                 DeadLetterPublisher deadLetters, Settings settings, MeterRegistry metrics) {
+                                 DeadLetters deadLetters, Settings settings, MeterRegistry metrics) {
         this.consumer = consumer;
         this.topics = List.copyOf(topics);
         this.handler = handler;
@@ -192,7 +192,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private KeyQueues.Step deadLetter(KeyQueues.Work work, Throwable e) {
         LOG.error("{}: unexpected failure, dead-lettering", location(work), e);
         try {
-            deadLetters.publish(work.record(), "unexpected " + e.getClass().getSimpleName() + " while processing", e);
+            deadLetters.deadLetter(work.record(), "unexpected " + e.getClass().getSimpleName() + " while processing",
+                    e);
             count(work, "dead-lettered");
             return KeyQueues.Step.FINISHED;
         } catch (RuntimeException dlqFailure) {

@@ -92,6 +92,16 @@ public final class OrgRecordRouter implements RecordHandler {
         }
     }
 
+    /**
+     * Dead-letters and audits a record whose handling failed unexpectedly (the consumer's {@link
+     * io.zonekeeper.common.dlq.DeadLetters}), as the rejection of what its topic carries.
+     */
+    public void rejectUnexpected(ConsumerRecord<byte[], byte[]> record, String reason, Throwable cause) {
+        Decoding<?> route = routes.get(record.topic());
+        rejections.reject(record, route == null ? ResourceType.LIFECYCLE_EVENT : route.route().resourceType(), reason,
+                cause);
+    }
+
     /** A route with its decoder. */
     private record Decoding<T extends SpecificRecord>(Route<T> route, RecordDecoder<T> decoder) {
 

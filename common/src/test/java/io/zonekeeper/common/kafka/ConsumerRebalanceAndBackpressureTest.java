@@ -154,7 +154,7 @@ class ConsumerRebalanceAndBackpressureTest {
                 revocationGrace);
         var deadLetters = new DeadLetterPublisher(producer, new ServiceIdentity("test", "local"), ".dlq",
                 Clock.systemUTC(), new SimpleMeterRegistry());
-        consumer = new KeyedParallelConsumer(mock, List.of(TOPIC), handler, deadLetters, settings,
+        consumer = new KeyedParallelConsumer(mock, List.of(TOPIC), handler, deadLetters::publish, settings,
                 new SimpleMeterRegistry()).start("rebalance-test");
         await().atMost(Duration.ofSeconds(10)).until(() -> mock.subscription().contains(TOPIC));
         mock.updateBeginningOffsets(Map.of(PARTITION, position));

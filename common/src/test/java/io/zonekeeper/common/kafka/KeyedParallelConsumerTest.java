@@ -209,7 +209,7 @@ class KeyedParallelConsumerTest {
         var settings = new KeyedParallelConsumer.Settings(4, 1000, Duration.ofMillis(100),
                 new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), 0.5), Duration.ofMillis(50),
                 Duration.ofSeconds(2));
-        KeyedParallelConsumer consumer = new KeyedParallelConsumer(clients.consumer(group), List.of(topic), handler, dlq,
+        KeyedParallelConsumer consumer = new KeyedParallelConsumer(clients.consumer(group), List.of(topic), handler, dlq::publish,
                 settings, new SimpleMeterRegistry()).start("kpc-test");
         assertThat(consumer.polling()).isTrue();
         toClose.add(consumer);

@@ -166,6 +166,19 @@ class OrgRecordRouterTest {
         assertThat(producer.history()).isEmpty();
     }
 
+    @Test
+    void aFailureTheConsumerFoundUnexpectedIsDeadLetteredAndAuditedAsARejectionOfWhatItsTopicCarries() {
+        OrgRecordRouter router = router(null);
+        router.rejectUnexpected(record(COMMANDS, "org-1", command("org-1")), "unexpected NullPointerException while"
+                + " processing", new NullPointerException());
+        assertThat(deadLetterReasons()).containsExactly("unexpected NullPointerException while processing");
+        assertThat(rejectionAudits()).singleElement().satisfies(audit -> {
+            assertThat(audit.getResourceType()).isEqualTo(ResourceType.HOSTED_ZONE);
+            assertThat(audit.getOrgId()).isEqualTo("org-1");
+            assertThat(audit.getReason()).isEqualTo("unexpected NullPointerException while processing");
+        });
+    }
+
     private static ClusterLifecycleEvent event(String orgId) {
         return ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID()).setOrgId(orgId).setOrgName("acme")
                 .setClusterId("c-1").setClusterName("one").setStatus(ClusterStatus.RUNNING)
