@@ -95,65 +95,66 @@ class ChaosRunTest {
             scenario.clusterIds().forEach(dependencies::cluster);
             // One cluster is reached through a proxy that can take its API server away.
             String downCluster = scenario.clusterIds().get(0);
-            FaultProxy apiServer = FaultProxy.start(dependencies.cluster(downCluster).endpoint(), SEED + 1);
-            dependencies.vault.write(Dependencies.kubeconfigPath(downCluster),
-                    Map.of("kubeconfig", dependencies.cluster(downCluster).kubeconfig(apiServer.endpoint())));
-            startInstances(dependencies, aws, logDir);
+            try (FaultProxy apiServer = FaultProxy.start(dependencies.cluster(downCluster).endpoint(), SEED + 1)) {
+                dependencies.vault.write(Dependencies.kubeconfigPath(downCluster),
+                        Map.of("kubeconfig", dependencies.cluster(downCluster).kubeconfig(apiServer.endpoint())));
+                startInstances(dependencies, aws, logDir);
 
-            long started = System.nanoTime();
-            aws.rates(new FaultRates(0.30, 0, 0.05, 0, Duration.ZERO));
-            ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
-            faults.scheduleAtFixedRate(this::killOne, KILL_EVERY.toMillis(), KILL_EVERY.toMillis(),
-                    TimeUnit.MILLISECONDS);
-            outage(faults, LOAD.dividedBy(3), VAULT_OUTAGE, dependencies.vault.proxy());
-            outage(faults, LOAD.dividedBy(4), API_SERVER_OUTAGE, apiServer);
-            send(dependencies, scenario.events(), LOAD);
-            // The faults' own schedule ends too: the outages started within the load, and the kills stop now.
-            Thread.sleep(Math.max(0, API_SERVER_OUTAGE.toMillis() - LOAD.dividedBy(4).multipliedBy(3).toMillis()));
-            faults.shutdownNow();
-            faults.awaitTermination(30, TimeUnit.SECONDS);
-            Map<String, Long> injected = aws.faultCounts();
-            aws.rates(FaultRates.NONE);
-            dependencies.vault.proxy().refuseConnections(false);
-            apiServer.refuseConnections(false);
-            restartTheDead();
-            long faultsEnded = System.nanoTime();
+                long started = System.nanoTime();
+                aws.rates(new FaultRates(0.30, 0, 0.05, 0, Duration.ZERO));
+                ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
+                faults.scheduleAtFixedRate(this::killOne, KILL_EVERY.toMillis(), KILL_EVERY.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                outage(faults, LOAD.dividedBy(3), VAULT_OUTAGE, dependencies.vault.proxy());
+                outage(faults, LOAD.dividedBy(4), API_SERVER_OUTAGE, apiServer);
+                send(dependencies, scenario.events(), LOAD);
+                // The faults' own schedule ends too: the outages started within the load, and the kills stop now.
+                Thread.sleep(Math.max(0, API_SERVER_OUTAGE.toMillis() - LOAD.dividedBy(4).multipliedBy(3).toMillis()));
+                faults.shutdownNow();
+                faults.awaitTermination(30, TimeUnit.SECONDS);
+                Map<String, Long> injected = aws.faultCounts();
+                aws.rates(FaultRates.NONE);
+                dependencies.vault.proxy().refuseConnections(false);
+                apiServer.refuseConnections(false);
+                restartTheDead();
+                long faultsEnded = System.nanoTime();
 
-            ChaosOracle oracle = new ChaosOracle(scenario, dependencies, route53, iam);
-            List<String> problems = oracle.problems(states(dependencies));
-            int differencesWhenFaultsEnded = problems.size();
-            while (!problems.isEmpty() && System.nanoTime() - faultsEnded < CONVERGENCE_LIMIT.toNanos()) {
-                Thread.sleep(5_000);
-                problems = oracle.problems(states(dependencies));
+                ChaosOracle oracle = new ChaosOracle(scenario, dependencies, route53, iam);
+                List<String> problems = oracle.problems(states(dependencies));
+                int differencesWhenFaultsEnded = problems.size();
+                while (!problems.isEmpty() && System.nanoTime() - faultsEnded < CONVERGENCE_LIMIT.toNanos()) {
+                    Thread.sleep(5_000);
+                    problems = oracle.problems(states(dependencies));
+                }
+                long converged = System.nanoTime();
+                assertThat(problems).as("differences from the oracle after %s", CONVERGENCE_LIMIT).isEmpty();
+
+                Map<String, List<String>> everyTopic = readEveryTopic(dependencies);
+                List<String> deadLetters = TopicNames.INPUTS.stream().map(TopicNames::deadLetters)
+                        .flatMap(topic -> everyTopic.getOrDefault(topic, List.of()).stream()).toList();
+                assertThat(deadLetters).as("dead letters (no input of the run is bad)").isEmpty();
+                List<String> secrets = secrets(dependencies, scenario);
+                assertThat(secrets).hasSizeGreaterThan(ORGS * 3);
+                for (String secret : secrets) {
+                    everyTopic.forEach((topic, records) -> assertThat(records).as("records of %s", topic)
+                            .noneMatch(r -> r.contains(secret)));
+                }
+                for (Path log : logs(logDir)) {
+                    String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+                    assertThat(secrets).as("secrets in %s", log.getFileName()).noneMatch(text::contains);
+                }
+
+                System.out.printf("CHAOS FIGURES: %d organizations, %d events over %d s; %d SIGKILLs; AWS faults %s;"
+                                + " Vault down %d s, API server of %s down %d s; %d differences from the oracle when the"
+                                + " faults ended; converged %.0f s after that"
+                                + " (%.0f s after the first event); %d facts checked, %d secrets looked for in %d topics"
+                                + " and %d logs%n",
+                        ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), injected, VAULT_OUTAGE.toSeconds(),
+                        downCluster, API_SERVER_OUTAGE.toSeconds(), differencesWhenFaultsEnded,
+                        (converged - faultsEnded) / 1e9,
+                        (converged - started) / 1e9, oracle.checks(), secrets.size(), everyTopic.size(),
+                        logs(logDir).size());
             }
-            long converged = System.nanoTime();
-            assertThat(problems).as("differences from the oracle after %s", CONVERGENCE_LIMIT).isEmpty();
-
-            Map<String, List<String>> everyTopic = readEveryTopic(dependencies);
-            List<String> deadLetters = TopicNames.INPUTS.stream().map(TopicNames::deadLetters)
-                    .flatMap(topic -> everyTopic.getOrDefault(topic, List.of()).stream()).toList();
-            assertThat(deadLetters).as("dead letters (no input of the run is bad)").isEmpty();
-            List<String> secrets = secrets(dependencies, scenario);
-            assertThat(secrets).hasSizeGreaterThan(ORGS * 3);
-            for (String secret : secrets) {
-                everyTopic.forEach((topic, records) -> assertThat(records).as("records of %s", topic)
-                        .noneMatch(r -> r.contains(secret)));
-            }
-            for (Path log : logs(logDir)) {
-                String text = Files.readString(log, StandardCharsets.ISO_8859_1);
-                assertThat(secrets).as("secrets in %s", log.getFileName()).noneMatch(text::contains);
-            }
-
-            System.out.printf("CHAOS FIGURES: %d organizations, %d events over %d s; %d SIGKILLs; AWS faults %s;"
-                            + " Vault down %d s, API server of %s down %d s; %d differences from the oracle when the faults"
-                            + " ended; converged %.0f s after that"
-                            + " (%.0f s after the first event); %d facts checked, %d secrets looked for in %d topics"
-                            + " and %d logs%n",
-                    ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), injected, VAULT_OUTAGE.toSeconds(),
-                    downCluster, API_SERVER_OUTAGE.toSeconds(), differencesWhenFaultsEnded, (converged - faultsEnded) / 1e9,
-                    (converged - started) / 1e9, oracle.checks(), secrets.size(), everyTopic.size(),
-                    logs(logDir).size());
-            apiServer.close();
         } finally {
             instances.parallelStream().forEach(ServiceProcess::close);
         }
