@@ -50,6 +50,9 @@ class AccountQuotaTest {
         assertThat(gauge(service, "zonekeeper.aws.quota.limit", "hosted_zones")).isEqualTo(2);
         assertThat(gauge(service, "zonekeeper.aws.quota.used", "iam_users")).isEqualTo(1);
         assertThat(gauge(service, "zonekeeper.aws.quota.limit", "iam_users")).isPositive();
+        assertThat(gauge(service, "zonekeeper.aws.quota.used", "delegation_sets")).as("the pool's one set")
+                .isEqualTo(1);
+        assertThat(gauge(service, "zonekeeper.aws.quota.limit", "delegation_sets")).isEqualTo(100);
 
         // The quota is raised; the operator's reconcile brings the organization up.
         world.route53Rules.hostedZoneLimit(3);

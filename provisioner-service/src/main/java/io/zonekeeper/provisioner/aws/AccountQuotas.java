@@ -17,11 +17,12 @@ import software.amazon.awssdk.services.route53.model.AccountLimitType;
 
 /**
  * The account's quotas a new organization draws on: Route53's hosted zones (MAX_HOSTED_ZONES_BY_OWNER, from
- * GetAccountLimit) and IAM's users (Users and UsersQuota, from GetAccountSummary). They are read at most once per
- * refresh period, on the first new organization after it (two calls, whatever the number of organizations), and
+ * GetAccountLimit) and IAM's users (Users and UsersQuota, from GetAccountSummary), and, published only, Route53's
+ * reusable delegation sets (MAX_REUSABLE_DELEGATION_SETS_BY_OWNER). They are read at most once per refresh period,
+ * on the first new organization after it (three calls, whatever the number of organizations), and
  * counted up locally between reads, so a burst of new organizations stops at the quota instead of half-building the
  * one that finds it full. Published as {@code zonekeeper.aws.quota.used} and {@code zonekeeper.aws.quota.limit}
- * (tag {@code quota}: {@code hosted_zones}, {@code iam_users}).
+ * (tag {@code quota}: {@code hosted_zones}, {@code iam_users}, {@code delegation_sets}).
  *
  * <p>A read that fails (credentials without the permission, an outage) keeps the previous figures and refuses
  * nothing: AWS's own refusal at the create stays the backstop.
@@ -46,6 +47,8 @@ public final class AccountQuotas {
     private final AtomicLong zoneLimit = new AtomicLong(-1);
     private final AtomicLong users = new AtomicLong(-1);
     private final AtomicLong userLimit = new AtomicLong(-1);
+    private final AtomicLong delegationSets = new AtomicLong(-1);
+    private final AtomicLong delegationSetLimit = new AtomicLong(-1);
     private volatile Instant readAt;
 
     public AccountQuotas(Route53Client route53, IamClient iam, Clock clock, Duration refresh, MeterRegistry metrics) {
@@ -54,7 +57,8 @@ public final class AccountQuotas {
         this.clock = clock;
         this.refresh = refresh;
         for (var gauge : Map.of("hosted_zones", new AtomicLong[] {zones, zoneLimit},
-                "iam_users", new AtomicLong[] {users, userLimit}).entrySet()) {
+                "iam_users", new AtomicLong[] {users, userLimit},
+                "delegation_sets", new AtomicLong[] {delegationSets, delegationSetLimit}).entrySet()) {
             Gauge.builder("zonekeeper.aws.quota.used", gauge.getValue()[0], v -> v.get() < 0 ? Double.NaN : v.get())
                     .tag("quota", gauge.getKey()).register(metrics);
             Gauge.builder("zonekeeper.aws.quota.limit", gauge.getValue()[1], v -> v.get() < 0 ? Double.NaN : v.get())
@@ -90,20 +94,26 @@ public final class AccountQuotas {
     private void read() {
         // Read once a period even when it fails, so a missing permission costs one call a period, not one an org.
         readAt = clock.instant();
-        try {
-            var limit = route53.getAccountLimit(r -> r.type(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER));
-            zones.set(limit.count());
-            zoneLimit.set(limit.limit().value());
-        } catch (RuntimeException e) {
-            LOG.warn("could not read the Route53 hosted-zone quota ({}); Route53's own refusal stays the limit",
-                    AwsErrors.errorCode(e));
-        }
+        readRoute53(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER, zones, zoneLimit);
+        // Published only: the pool of delegation sets meets this quota as Route53's refusal of a new set.
+        readRoute53(AccountLimitType.MAX_REUSABLE_DELEGATION_SETS_BY_OWNER, delegationSets, delegationSetLimit);
         try {
             Map<SummaryKeyType, Integer> summary = iam.getAccountSummary().summaryMap();
             users.set(summary.getOrDefault(SummaryKeyType.USERS, -1));
             userLimit.set(summary.getOrDefault(SummaryKeyType.USERS_QUOTA, -1));
         } catch (RuntimeException e) {
             LOG.warn("could not read the IAM user quota ({}); IAM's own refusal stays the limit",
+                    AwsErrors.errorCode(e));
+        }
+    }
+
+    private void readRoute53(AccountLimitType type, AtomicLong used, AtomicLong limit) {
+        try {
+            var read = route53.getAccountLimit(r -> r.type(type));
+            used.set(read.count());
+            limit.set(read.limit().value());
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the Route53 quota {} ({}); Route53's own refusal stays the limit", type,
                     AwsErrors.errorCode(e));
         }
     }

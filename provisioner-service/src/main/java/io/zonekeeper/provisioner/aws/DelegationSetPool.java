@@ -210,8 +210,10 @@ public final class DelegationSetPool {
                     + setId + " has room (" + read.zones() + " of " + read.limit() + "), so the account's quota of"
                     + " hosted zones is reached", null);
         }
+        // Full until read again after the refresh period, also when the read could not say (no permission).
+        long limit = Math.max(read.limit(), 0);
         members.put(member.number(), new Member(member.number(), member.id(), member.nameServers(),
-                Math.max(read.zones(), read.limit()), read.limit(), clock.instant()));
+                Math.max(read.zones(), limit), limit, clock.instant()));
         return forNewZone(zoneName, List.of());
     }
 
