@@ -85,8 +85,8 @@ public final class OrgNaming {
     }
 
     /**
-     * The CallerReference of the installation's reusable delegation set: one per base domain and IAM path, so two
-     * installations sharing an account each find their own.
+     * The CallerReference of the first reusable delegation set of the installation's pool (set n adds {@code -n}):
+     * one per base domain and IAM path, so two installations sharing an account each find their own.
      */
     public String delegationSetReference() {
         return PREFIX + "ds-" + hash(iamPath, 32);
