@@ -116,8 +116,7 @@ final class ReapsCommand implements Callable<Integer> {
         Instant monthStart = YearMonth.from(now.atOffset(ZoneOffset.UTC)).plusMonths(1).atDay(1).atStartOfDay()
                 .toInstant(ZoneOffset.UTC);
         int due = (int) reaps.stream().filter(r -> !r.commanded() && r.dueAt().isBefore(monthStart)).count();
-        Duration teardown = TeardownCost.atRates(route53Rate, iamRate);
-        return new MonthEnd(now, monthStart, margin, due, Duration.ofMillis(Math.round(teardown.toNanos() * (double) due / 1e6)));
+        return new MonthEnd(now, monthStart, margin, due, TeardownCost.atRates(route53Rate, iamRate).multipliedBy(due));
     }
 
     /** Every organization's pending reap, across all reaper instances, soonest first. */

@@ -56,8 +56,7 @@ public record ReapPolicy(Duration freeWindow, Duration safetyMargin, MonthEnd mo
          * {@code tasks} tasks commanding reaps at once.
          */
         public static MonthEnd justInTime(Duration margin, double route53Rate, double iamRate, int tasks) {
-            Duration teardown = TeardownCost.atRates(route53Rate, iamRate);
-            return new MonthEnd(margin, Duration.ofMillis(Math.round(teardown.toNanos() * (double) tasks / 1e6)));
+            return new MonthEnd(margin, TeardownCost.atRates(route53Rate, iamRate).multipliedBy(tasks));
         }
 
         /**

@@ -217,11 +217,6 @@ public final class DelegationSetPool {
         return forNewZone(zoneName, List.of());
     }
 
-    /** The pool's sets as last read, lowest number first. */
-    public synchronized List<Member> members() {
-        return List.copyOf(members.values());
-    }
-
     /** Reads a set never read, and one that looked full when last read longer ago than the refresh period. */
     private void refreshIfStale(Member member) {
         boolean stale = member.readAt() != null && !member.hasRoom()
@@ -278,27 +273,23 @@ public final class DelegationSetPool {
     private Member createNext(String zoneName) {
         int number = members.isEmpty() ? 1 : members.lastKey() + 1;
         String callerReference = number == 1 ? reference : reference + "-" + number;
+        Member made;
         try {
             DelegationSet set = call("CreateReusableDelegationSet",
                     () -> route53.createReusableDelegationSet(r -> r.callerReference(callerReference))).delegationSet();
             LOG.info("created reusable delegation set {} ({} of the installation) for new zones", set.id(), number);
-            Member made = read(new Member(number, bareId(set.id()), set.nameServers(), 0, -1, null));
-            members.put(number, made);
-            return made;
+            made = new Member(number, bareId(set.id()), set.nameServers(), 0, -1, null);
         } catch (DelegationSetAlreadyCreatedException raced) {
             list();
-            Member found = members.get(number);
-            if (found == null) {
-                throw raced;
-            }
-            Member read = read(found);
-            members.put(number, read);
-            return read;
+            made = Optional.ofNullable(members.get(number)).orElseThrow(() -> raced);
         } catch (LimitsExceededException full) {
             throw new ZoneQuotaException(zoneName, "all " + members.size() + " delegation sets of the installation"
                     + " are full and the account's quota of reusable delegation sets is reached (LimitsExceeded)",
                     full);
         }
+        Member read = read(made);
+        members.put(number, read);
+        return read;
     }
 
     private static String bareId(String id) {
