@@ -12,6 +12,16 @@ path "${VAULT_KV_MOUNT}/metadata/${TLS_VAULT_PREFIX}/*" {
   capabilities = ["read", "delete"]
 }
 
+# Which organization each cluster belongs to (<claims>/clusters/<clusterId>, <claims>/kubeconfigs/<path>,
+# <claims>/apiservers/<digest>), shared with the other service so both decide ownership the same way: claimed
+# "only if absent" with check-and-set, read, and destroyed when the owner's deletion releases the cluster. No secrets.
+path "${VAULT_KV_MOUNT}/data/${CLUSTER_CLAIMS_VAULT_PREFIX}/*" {
+  capabilities = ["create", "read", "update"]
+}
+path "${VAULT_KV_MOUNT}/metadata/${CLUSTER_CLAIMS_VAULT_PREFIX}/*" {
+  capabilities = ["read", "delete"]
+}
+
 # The kubeconfigs the upstream provisioner stores for each cluster: read only.
 path "${VAULT_KV_MOUNT}/data/${KUBECONFIG_VAULT_PREFIX}/*" {
   capabilities = ["read"]

@@ -8,6 +8,7 @@ import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
+import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -78,7 +79,8 @@ final class CertHandler {
             reconciler.clusterDeleted(new CertReconciler.Cluster(org, clusterId, clusterName,
                     Identifiers.vaultPath(event.getKubeconfigVaultPath())), trail);
         } else {
-            reconciler.clusterIdle(clusterId, event.getEventId());
+            reconciler.clusterIdle(new ClusterRef(orgId, clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath())),
+                    event.getEventId());
         }
         trail.awaitDurable();
         return Outcome.DONE;
@@ -87,10 +89,14 @@ final class CertHandler {
     private Outcome request(CertificateRequest request, String orgId, ConsumerRecord<byte[], byte[]> record) {
         String clusterId = Identifiers.clusterId(request.getClusterId());
         String certificateName = CertNaming.requestedCertificateName(request.getCertificateName());
-        ClusterTlsState cluster = states.get(clusterId, CertNaming.SERVER)
-                .filter(s -> s.getOrgId().equals(orgId) && s.getStatus() == TlsStatus.ISSUED)
-                .orElseThrow(() -> new InvalidEventException("cluster '" + clusterId + "' is not a cluster of"
-                        + " organization '" + orgId + "' with a certificate: request names for running clusters only"));
+        ClusterTlsState cluster = states.get(orgId, clusterId, CertNaming.SERVER)
+                .filter(s -> s.getStatus() == TlsStatus.ISSUED)
+                .orElseGet(() -> {
+                    // Say whose it is when it is another organization's; otherwise that it is not known here.
+                    reconciler.refuseIfAnothers(new ClusterRef(orgId, clusterId, null));
+                    throw new InvalidEventException("cluster '" + clusterId + "' is not a cluster of organization '"
+                            + orgId + "' with a certificate: request names for running clusters only");
+                });
         var names = naming.requestedNames(cluster.getOrgName(), request.getDnsNames().stream()
                 .map(CharSequence::toString).toList());
         AuditTrail trail = new AuditTrail(audit, request.getRequestId().toString(), orgId, clusterId);

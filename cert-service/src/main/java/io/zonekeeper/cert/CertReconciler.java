@@ -6,6 +6,8 @@ import io.zonekeeper.cert.model.Certificates;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
+import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterTlsState;
@@ -30,6 +32,10 @@ final class CertReconciler {
 
     /** A cluster as a validated lifecycle event names it. */
     record Cluster(OrgAuthorities.Org org, String clusterId, String clusterName, String kubeconfigPath) {
+
+        ClusterRef ref() {
+            return new ClusterRef(org.orgId(), clusterId, kubeconfigPath);
+        }
     }
 
     private final CertNaming naming;
@@ -64,6 +70,8 @@ final class CertReconciler {
                             + cluster.org().orgName() + "' is not supported; send its events with the name '" + name
                             + "'");
                 });
+        // The cluster is the organization's, or the event is refused before its name is claimed or a CA made.
+        certificates.claim(cluster.ref());
         authorities.claimName(cluster.org());
         Stored<OrgAuthority> authority = authorities.ensure(cluster.org(), trail);
         authority = rotateIfDue(cluster.org(), authority, null, cause, trail);
@@ -72,7 +80,7 @@ final class CertReconciler {
                 cluster.kubeconfigPath(), true);
         List<ClusterCertificates.Target> targets = new ArrayList<>();
         targets.add(own);
-        for (ClusterTlsState requested : states.ofCluster(cluster.clusterId())) {
+        for (ClusterTlsState requested : states.ofCluster(cluster.org().orgId(), cluster.clusterId())) {
             if (!requested.getCertificateName().equals(CertNaming.SERVER) && requested.getStatus() == TlsStatus.ISSUED) {
                 targets.add(targetOf(requested, cluster.kubeconfigPath(), true));
             }
@@ -83,9 +91,13 @@ final class CertReconciler {
         }
     }
 
-    /** A cluster stopped or failed: its certificates stay, but are not renewed until it runs again. */
-    void clusterIdle(String clusterId, UUID cause) {
-        for (ClusterTlsState state : states.ofCluster(clusterId)) {
+    /**
+     * A cluster stopped or failed: its certificates stay, but are not renewed until it runs again. Nothing in the
+     * cluster changes, but another organization's cluster is refused all the same.
+     */
+    void clusterIdle(ClusterRef cluster, UUID cause) {
+        certificates.ownership(cluster);
+        for (ClusterTlsState state : states.ofCluster(cluster.orgId(), cluster.clusterId())) {
             if (state.getClusterRunning()) {
                 states.publishIfChanged(ClusterTlsState.newBuilder(state).setClusterRunning(false)
                         .setLastEventId(cause).setUpdatedAt(clock.instant()).build());
@@ -93,17 +105,31 @@ final class CertReconciler {
         }
     }
 
-    /** A cluster was deleted: its certificates leave Vault and the cluster, and their states are tombstoned. */
+    /**
+     * A cluster was deleted: the organization's certificates of it leave Vault and the cluster, their states are
+     * tombstoned, and the cert service lets go of the cluster's claim. The cluster itself is touched only when the
+     * organization owns it (it holds the claim, or, from before claims, its states name the cluster), through the
+     * kubeconfig its states know; another organization's cluster is refused before anything is done.
+     */
     void clusterDeleted(Cluster cluster, AuditTrail trail) {
+        ClusterClaims.Ownership ownership = certificates.ownership(cluster.ref());
+        List<ClusterTlsState> held = states.ofCluster(cluster.org().orgId(), cluster.clusterId());
         List<String> names = new ArrayList<>(List.of(CertNaming.SERVER));
-        states.ofCluster(cluster.clusterId()).stream().map(ClusterTlsState::getCertificateName)
-                .filter(n -> !names.contains(n)).forEach(names::add);
+        held.stream().map(ClusterTlsState::getCertificateName).filter(n -> !names.contains(n)).forEach(names::add);
+        String kubeconfigPath = ownership == ClusterClaims.Ownership.OWNED || !held.isEmpty()
+                ? held.stream().map(ClusterTlsState::getKubeconfigVaultPath).filter(java.util.Objects::nonNull)
+                        .findFirst().orElse(cluster.kubeconfigPath())
+                : null;
         for (String name : names) {
-            certificates.remove(cluster.org().orgId(), cluster.clusterId(), name, cluster.kubeconfigPath(), trail);
-            if (states.get(cluster.clusterId(), name).isPresent()) {
-                states.forget(cluster.clusterId(), name);
-            }
+            certificates.remove(cluster.org().orgId(), cluster.clusterId(), name, kubeconfigPath, trail);
+            states.forget(cluster.org().orgId(), cluster.clusterId(), name);
         }
+        certificates.release(cluster.ref());
+    }
+
+    /** Refuses with {@link io.zonekeeper.common.kubernetes.ClusterClaimedException} when the cluster is another's. */
+    void refuseIfAnothers(ClusterRef cluster) {
+        certificates.ownership(cluster);
     }
 
     /** A validated certificate request for names of a cluster the service knows. */
@@ -120,8 +146,8 @@ final class CertReconciler {
 
     /** A scheduled renewal: reissues the certificate if it is (still) due; a stale command changes nothing. */
     void renew(String orgId, String clusterId, String certificateName, UUID cause, AuditTrail trail) {
-        Optional<ClusterTlsState> state = states.get(clusterId, certificateName)
-                .filter(s -> s.getOrgId().equals(orgId) && s.getStatus() == TlsStatus.ISSUED);
+        Optional<ClusterTlsState> state = states.get(orgId, clusterId, certificateName)
+                .filter(s -> s.getStatus() == TlsStatus.ISSUED);
         if (state.isEmpty()) {
             LOG.info("renewal of {}/{} skipped: no issued certificate of organization {}", clusterId, certificateName,
                     orgId);

@@ -14,6 +14,7 @@ import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ops.HealthCheck;
@@ -81,7 +82,9 @@ public final class CertService implements AutoCloseable {
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
-        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
+        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(),
+                new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
+                        config.identity().service()), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
 
         VaultSecrets secrets = new VaultSecrets(kv, retry);

@@ -14,7 +14,10 @@ import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.cert.vault.CertificateVault;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.kubernetes.ClusterClaimedException;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.Stored;
@@ -69,6 +72,28 @@ final class ClusterCertificates {
     }
 
     /**
+     * Claims the cluster for its organization, or refuses the record with a {@link ClusterClaimedException} when the
+     * cluster, its kubeconfig or the API server it reaches is another organization's: before the organization's
+     * name is claimed or its CA made.
+     */
+    void claim(ClusterRef cluster) {
+        clusters.connect(cluster);
+    }
+
+    /**
+     * Whether the organization owns the cluster or nobody does; a {@link ClusterClaimedException} when another
+     * organization does. Writes nothing.
+     */
+    ClusterClaims.Ownership ownership(ClusterRef cluster) {
+        return clusters.ownership(cluster);
+    }
+
+    /** The cert service is done with the deleted cluster: its part of the cluster's claim is released. */
+    void release(ClusterRef cluster) {
+        clusters.release(cluster);
+    }
+
+    /**
      * Makes the certificate in Vault and in the cluster what it should be under {@code authority}: the stored one
      * is kept while it has the wanted names, was signed by the current CA and is not due for renewal; only its
      * trust bundle is refreshed when the CAs to trust changed. Otherwise a new one is issued.
@@ -114,7 +139,8 @@ final class ClusterCertificates {
         }
         String secretName = naming.secretName(target.certificateName());
         if (target.inject()) {
-            KubernetesClient client = clusters.connect(target.kubeconfigPath());
+            KubernetesClient client = clusters.connect(new ClusterRef(target.orgId(), target.clusterId(),
+                    target.kubeconfigPath()));
             String serial = Certificates.serialHex(leaf);
             Change change = secrets.ensure(client, secretName, material, serial);
             changed |= change.changed();
@@ -139,7 +165,8 @@ final class ClusterCertificates {
         }
         String secretName = naming.secretName(certificateName);
         try {
-            trail.record(secrets.delete(clusters.connect(kubeconfigPath), secretName), ResourceType.TLS_SECRET,
+            trail.record(secrets.delete(clusters.connect(new ClusterRef(orgId, clusterId, kubeconfigPath)), secretName),
+                    ResourceType.TLS_SECRET,
                     secrets.namespace() + "/" + secretName, "cluster deleted", Map.of());
         } catch (KubeconfigUnusableException | TransientFailureException gone) {
             trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,

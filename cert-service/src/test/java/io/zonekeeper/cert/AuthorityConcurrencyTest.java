@@ -138,6 +138,6 @@ class AuthorityConcurrencyTest {
         assertThat(world.audits()).filteredOn(a -> a.getAction() == AuditAction.CREATED
                 && a.getResourceType() == ResourceType.CERTIFICATE_AUTHORITY).hasSize(1);
         var states = world.states();
-        assertThat(states.get("c-1/server").getCaSerial()).isEqualTo(states.get("c-2/server").getCaSerial());
+        assertThat(states.get("org-1/c-1/server").getCaSerial()).isEqualTo(states.get("org-1/c-2/server").getCaSerial());
     }
 }

@@ -1,5 +1,6 @@
 package io.zonekeeper.cert;
 
+import io.zonekeeper.common.config.VaultSettings;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
@@ -74,7 +75,8 @@ final class CertWorld implements AutoCloseable {
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
     final String vaultToken = vault.serviceToken(ServicePolicies.CERT_SERVICE, Map.of(
-            "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+            "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
+            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String requestsTopic = "cert.requests.v1-" + suffix;
     final String commandsTopic = "cert.commands.v1-" + suffix;
@@ -241,10 +243,16 @@ final class CertWorld implements AutoCloseable {
         return latest;
     }
 
+    /**
+     * Waits for the state of the cluster's certificate, whichever organization's key it is under (a test whose cluster
+     * ids are not unique across organizations reads {@link #states()} by the whole key).
+     */
     ClusterTlsState awaitState(String clusterId, String certificateName, Predicate<ClusterTlsState> condition) {
         ClusterTlsState[] found = new ClusterTlsState[1];
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            ClusterTlsState state = states().get(clusterId + "/" + certificateName);
+            ClusterTlsState state = states().entrySet().stream()
+                    .filter(e -> e.getKey().endsWith("/" + clusterId + "/" + certificateName))
+                    .map(Map.Entry::getValue).filter(java.util.Objects::nonNull).findFirst().orElse(null);
             found[0] = state;
             return state != null && condition.test(state);
         });

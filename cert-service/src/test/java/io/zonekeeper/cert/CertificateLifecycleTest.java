@@ -102,7 +102,7 @@ class CertificateLifecycleTest {
         assertThat(world.vault.requests("GET")).as("the replay read what exists").isPositive();
         assertThat(world.vault.mutatingRequests()).as("Vault writes on replay").isZero();
         assertThat(world.clusters.values()).allSatisfy(c -> assertThat(c.mutatingRequests()).isZero());
-        assertThat(world.states().get("c-1/server").getCertificateSerial()).isEqualTo(first.getCertificateSerial());
+        assertThat(world.states().get("org-1/c-1/server").getCertificateSerial()).isEqualTo(first.getCertificateSerial());
         assertThat(world.audits()).hasSize(auditsBefore);
     }
 
@@ -142,8 +142,8 @@ class CertificateLifecycleTest {
 
         world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.DELETED));
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> world.states().containsKey("c-1/server")
-                && world.states().get("c-1/server") == null && world.states().get("c-1/mysql") == null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.states().containsKey("org-1/c-1/server")
+                && world.states().get("org-1/c-1/server") == null && world.states().get("org-1/c-1/mysql") == null);
         assertThat(world.secretIn("c-1", "zonekeeper-tls")).isEmpty();
         assertThat(world.secretIn("c-1", "mysql-tls")).isEmpty();
         assertThat(world.vault.read("zonekeeper/tls/org-1/clusters/c-1/server")).isEmpty();

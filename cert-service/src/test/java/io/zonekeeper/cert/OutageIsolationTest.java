@@ -36,7 +36,7 @@ class OutageIsolationTest {
             world.awaitSecret("up-1", "zonekeeper-tls", s -> true);
             world.awaitState("up-1", "server", s -> true);
             assertThat(world.secretIn("down-1", "zonekeeper-tls")).isEmpty();
-            assertThat(world.states()).doesNotContainKey("down-1/server");
+            assertThat(world.states()).doesNotContainKey("org-down/down-1/server");
 
             apiServer.refuseConnections(false);
             world.awaitSecret("down-1", "zonekeeper-tls", s -> true);

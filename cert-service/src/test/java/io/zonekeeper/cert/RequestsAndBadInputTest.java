@@ -48,7 +48,7 @@ class RequestsAndBadInputTest {
         TlsMaterial secret = world.awaitSecret("c-1", "mysql-tls", s -> true);
         assertThat(Certificates.dnsNames(secret.leaf())).containsExactly("mysql.prod.acme.zk.example", "api.acme.zk.example");
         var state = world.awaitState("c-1", "mysql", s -> true);
-        assertThat(state.getCaSerial()).isEqualTo(world.states().get("c-1/server").getCaSerial());
+        assertThat(state.getCaSerial()).isEqualTo(world.states().get("org-1/c-1/server").getCaSerial());
         try (TlsProbe.Server server = TlsProbe.serve(secret)) {
             TlsProbe.connect(server.port(), "api.acme.zk.example", secret.caBundle(), world.clock.instant());
             TlsProbe.connect(server.port(), "mysql.prod.acme.zk.example", secret.caBundle(), world.clock.instant());
@@ -88,7 +88,7 @@ class RequestsAndBadInputTest {
             assertThat(a.getOrgId()).isEqualTo("org-1");
         });
         assertThat(world.secretIn("c-2", "cross-tls")).isEmpty();
-        assertThat(world.states()).doesNotContainKeys("c-1/steal", "c-1/evil", "c-2/cross");
+        assertThat(world.states()).doesNotContainKeys("org-1/c-1/steal", "org-1/c-1/evil", "org-1/c-2/cross");
     }
 
     @Test
@@ -120,7 +120,7 @@ class RequestsAndBadInputTest {
         assertThat(reason(dead.get(0))).contains("is named 'acme'", "acme.zk.example", "renaming it to 'acme-renamed'"
                 + " is not supported");
         assertThat(rejections()).anySatisfy(a -> assertThat(a.getOrgId()).isEqualTo("org-1"));
-        assertThat(world.states().get("c-1/server").getCertificateSerial()).isEqualTo(before);
+        assertThat(world.states().get("org-1/c-1/server").getCertificateSerial()).isEqualTo(before);
     }
 
     /** Two organizations with one name: the second gets no CA, so no certificate for the first one's names. */
@@ -134,7 +134,7 @@ class RequestsAndBadInputTest {
                 "organization names must be unique within zk.example");
         assertThat(world.vault.read("zonekeeper/tls/org-3/ca")).isEmpty();
         assertThat(world.secretIn("c-3", "zonekeeper-tls")).isEmpty();
-        assertThat(world.states()).doesNotContainKey("c-3/server");
+        assertThat(world.states()).doesNotContainKey("org-3/c-3/server");
     }
 
     private List<AuditEvent> rejections() {

@@ -1,5 +1,6 @@
 package io.zonekeeper.local;
 
+import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
@@ -111,7 +112,8 @@ final class Dependencies implements AutoCloseable {
      */
     Map<String, String> vaultEnv(String service, String prefixSetting, String prefix) {
         String token = vault.serviceToken(service, Map.of(prefixSetting, prefix,
-                "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+                "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
+            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
         return Map.of(prefixSetting, prefix, "VAULT_TOKEN", token);
     }
 

@@ -2,7 +2,11 @@ package io.zonekeeper.provisioner;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.kubernetes.ClusterClaimedException;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
+import io.zonekeeper.common.kubernetes.ClusterRef;
+import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
@@ -31,10 +35,6 @@ final class ClusterProvisioner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterProvisioner.class);
 
-    /** The cluster as a validated lifecycle event names it. */
-    record Cluster(String clusterId, String kubeconfigPath) {
-    }
-
     private final ClusterClients clusters;
     private final ExternalDnsDeployment externalDns;
     private final AccessKeyVault vault;
@@ -60,11 +60,28 @@ final class ClusterProvisioner {
         return vault.read(state.getCredentialsVaultPath());
     }
 
+    /**
+     * Claims the cluster for its organization, or refuses the record with {@link ClusterClaimedException} when the
+     * cluster, its kubeconfig or its API server is another organization's: before anything of the organization is
+     * made, so a refused cluster costs no zone, user or key.
+     */
+    void claim(ClusterRef cluster) {
+        clusters.connect(cluster);
+    }
+
+    /**
+     * Refuses the record with {@link ClusterClaimedException} when the cluster it names is another organization's;
+     * for records that only tell of a cluster (stopped, failed) and change nothing in it.
+     */
+    void refuseIfAnothers(ClusterRef cluster) {
+        clusters.ownership(cluster);
+    }
+
     /** ExternalDNS in the cluster with the key, the zone and {@code polling}. */
-    void ensure(Cluster cluster, OrgDnsState state, StoredKey key, FleetPolling polling, AuditTrail audit) {
+    void ensure(ClusterRef cluster, OrgDnsState state, StoredKey key, FleetPolling polling, AuditTrail audit) {
         var target = new ExternalDnsManifests.Target(state.getZoneName(), state.getZoneId(), cluster.clusterId());
         var credentials = new ExternalDnsManifests.Credentials(key.accessKeyId(), key.secretAccessKey(), key.version());
-        KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
+        KubernetesClient client = clusters.connect(cluster);
         for (ExternalDnsDeployment.Applied applied : externalDns.ensure(client, target, credentials,
                 polling).applied()) {
             audit.record(applied.change(), applied.resourceType(), applied.object(), null,
@@ -91,7 +108,8 @@ final class ClusterProvisioner {
             }
             AuditTrail trail = audit.forCluster(cluster.getClusterId());
             try {
-                ensure(new Cluster(cluster.getClusterId(), cluster.getKubeconfigVaultPath()), state, key, polling, trail);
+                ensure(new ClusterRef(state.getOrgId(), cluster.getClusterId(), cluster.getKubeconfigVaultPath()), state,
+                        key, polling, trail);
                 result.add(OrgCluster.newBuilder(cluster).setAccessKeyId(key.accessKeyId())
                         .setZoneId(state.getZoneId()).setExternalDnsIntervalSeconds(polling.intervalSeconds())
                         .setLastError(null).build());
@@ -110,20 +128,34 @@ final class ClusterProvisioner {
 
     /**
      * The cluster is gone: stop its ExternalDNS first (so it cannot recreate what is deleted next), then delete
-     * the records it owned. An unreachable cluster counts as gone.
+     * the records it owned, then let go of the cluster's claim. Only a cluster the organization owns is touched: one
+     * it holds the claim of, or (claimed before claims existed) one its state lists, reached through the kubeconfig
+     * the state knows. An organization with no state and no claim owns nothing, and another organization's cluster
+     * is refused before anything is done. An unreachable cluster counts as gone.
      */
-    void remove(Cluster cluster, Optional<OrgDnsState> state, AuditTrail audit) {
-        try {
-            KubernetesClient client = clusters.connect(cluster.kubeconfigPath());
-            int removed = externalDns.remove(client);
-            if (removed > 0) {
-                audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(), null,
-                        Map.of("objects", Integer.toString(removed)));
+    void remove(ClusterRef cluster, Optional<OrgDnsState> state, AuditTrail audit) {
+        ClusterClaims.Ownership ownership = clusters.ownership(cluster);
+        Optional<OrgCluster> known = state.flatMap(s -> s.getClusters().stream()
+                .filter(c -> c.getClusterId().equals(cluster.clusterId())).findFirst());
+        if (ownership == ClusterClaims.Ownership.OWNED || known.isPresent()) {
+            ClusterRef owned = known.map(k -> new ClusterRef(cluster.orgId(), cluster.clusterId(),
+                    k.getKubeconfigVaultPath())).orElse(cluster);
+            try {
+                int removed = externalDns.remove(clusters.connect(owned));
+                if (removed > 0) {
+                    audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(), null,
+                            Map.of("objects", Integer.toString(removed)));
+                }
+            } catch (KubeconfigUnusableException | TransientFailureException gone) {
+                audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(),
+                        "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
             }
-        } catch (io.zonekeeper.common.kubernetes.KubeconfigUnusableException | TransientFailureException gone) {
-            audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(),
-                    "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
         }
+        removeRecords(cluster, state, audit);
+        clusters.release(cluster);
+    }
+
+    private void removeRecords(ClusterRef cluster, Optional<OrgDnsState> state, AuditTrail audit) {
         if (state.isEmpty() || state.get().getStatus() != OrgDnsStatus.READY) {
             // No zone, or one that is being or has been deleted with all its records.
             return;

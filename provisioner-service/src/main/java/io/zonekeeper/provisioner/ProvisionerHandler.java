@@ -5,6 +5,7 @@ import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
+import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kafka.StateTopic;
@@ -95,9 +96,12 @@ final class ProvisionerHandler {
         }
         ClusterStatus status = event.getStatus();
         String kubeconfigPath = Identifiers.vaultPath(event.getKubeconfigVaultPath());
-        var cluster = new ClusterProvisioner.Cluster(clusterId, kubeconfigPath);
+        var cluster = new ClusterRef(orgId, clusterId, kubeconfigPath);
         if (status == ClusterStatus.PROVISIONING || status == ClusterStatus.RUNNING) {
             refuseRename(org, state);
+            // The cluster is claimed (or refused as another organization's) before anything of the organization
+            // is made: a refused cluster must not leave a billed zone behind.
+            clusters.claim(cluster);
             publish(configure(org, cluster, state, record, trail), record, eventId);
         } else if (status == ClusterStatus.DELETED) {
             clusters.remove(cluster, state, trail);
@@ -105,7 +109,9 @@ final class ProvisionerHandler {
                     eventId));
         } else {
             // STOPPED, ERROR, or a status this version does not know: the cluster no longer uses the zone, which
-            // stays until the reaper decides; only the position moves, for the reap fence.
+            // stays until the reaper decides; only the position moves, for the reap fence. Nothing in the cluster
+            // changes, but another organization's cluster is still refused rather than written into this roster.
+            clusters.refuseIfAnothers(cluster);
             state.ifPresent(s -> publish(withClusters(s, ClusterRoster.stopped(s.getClusters(), clusterId,
                     kubeconfigPath)), record, eventId));
         }
@@ -118,7 +124,7 @@ final class ProvisionerHandler {
      * Vault holds the key), ExternalDNS in the cluster, and, when the key or zone changed, the change rolled out to
      * the organization's other running clusters before the keys it replaced are deleted.
      */
-    private OrgDnsState configure(OrgProvisioner.Org org, ClusterProvisioner.Cluster cluster,
+    private OrgDnsState configure(OrgProvisioner.Org org, ClusterRef cluster,
                                   Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
         if (orgs.isReady(state, org)) {
             // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
@@ -167,7 +173,7 @@ final class ProvisionerHandler {
         return withClusters(ready, roster);
     }
 
-    private static OrgDnsState configured(OrgDnsState state, ClusterProvisioner.Cluster cluster, StoredKey key,
+    private static OrgDnsState configured(OrgDnsState state, ClusterRef cluster, StoredKey key,
                                           FleetPolling polling) {
         return withClusters(state, ClusterRoster.configured(state.getClusters(), cluster.clusterId(),
                 cluster.kubeconfigPath(), key.accessKeyId(), state.getZoneId(), polling));

@@ -14,6 +14,7 @@ import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgPartitions;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ops.HealthCheck;
@@ -109,7 +110,9 @@ public final class ProvisionerService implements AutoCloseable {
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
                 config.topics().deadLetterSuffix(), clock, metrics);
-        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(), config.kubernetesRequestTimeout());
+        ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(),
+                new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
+                        config.identity().service()), config.kubernetesRequestTimeout());
         resources.add(clusterClients);
         // The handler asks the consumer how far the lifecycle partitions are done (the reap fence), the fleet asks
         // which command partitions it owns, and the consumer needs the handler: the holder breaks the cycle.

@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.config.VaultSettings;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -90,7 +91,8 @@ final class ProvisionerWorld implements AutoCloseable {
     final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
     /** The service's token holds the shipped least-privilege policy only, so a policy too narrow fails the tests. */
     final String vaultToken = vault.serviceToken(ServicePolicies.PROVISIONER, Map.of(
-            "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX));
+            "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
+            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
     final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;

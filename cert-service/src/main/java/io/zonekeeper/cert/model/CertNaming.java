@@ -69,8 +69,19 @@ public final class CertNaming {
         return certificateName.equals(SERVER) ? serverSecretName : certificateName + "-tls";
     }
 
-    /** The state topic's key for a certificate: one per certificate of a cluster. */
-    public static String stateKey(String clusterId, String certificateName) {
+    /**
+     * The state topic's key for a certificate: one per certificate of an organization's cluster. The organization is
+     * part of it so that two organizations' records can never address one state, even for one cluster id.
+     */
+    public static String stateKey(String orgId, String clusterId, String certificateName) {
+        return orgId + "/" + clusterId + "/" + certificateName;
+    }
+
+    /**
+     * The key releases before the organization was part of it used, {@code <clusterId>/<certificateName>}: the
+     * compacted topic still holds states under it until they are next written.
+     */
+    public static String legacyStateKey(String clusterId, String certificateName) {
         return clusterId + "/" + certificateName;
     }
 

@@ -25,7 +25,8 @@ class CertNamingTest {
         assertThat(naming.certificatePath("org-1", "c-1", "server")).isEqualTo("zonekeeper/tls/org-1/clusters/c-1/server");
         assertThat(naming.secretName("server")).isEqualTo("zonekeeper-tls");
         assertThat(naming.secretName("mysql")).isEqualTo("mysql-tls");
-        assertThat(CertNaming.stateKey("c-1", "mysql")).isEqualTo("c-1/mysql");
+        assertThat(CertNaming.stateKey("org-1", "c-1", "mysql")).isEqualTo("org-1/c-1/mysql");
+        assertThat(CertNaming.legacyStateKey("c-1", "mysql")).isEqualTo("c-1/mysql");
     }
 
     @ParameterizedTest

@@ -3,28 +3,38 @@ package io.zonekeeper.common.config;
 import java.net.URI;
 
 /**
- * Vault's address, how the service logs in, the KV version 2 mount it uses, and the folder of that mount under which
- * the upstream provisioner stores kubeconfigs: the only kubeconfigs the service reads, whatever path an event names
- * (its Vault policy allows no other, so an event naming another path is refused with a reason, not retried).
+ * Vault's address, how the service logs in, the KV version 2 mount it uses, the folder of that mount under which
+ * the upstream provisioner stores kubeconfigs (the only kubeconfigs the service reads, whatever path an event names:
+ * its Vault policy allows no other, so an event naming another path is refused with a reason, not retried), and the
+ * folder where the services record which organization each cluster belongs to (shared by both services, so they
+ * decide ownership the same way).
  */
-public record VaultSettings(URI address, VaultAuthentication authentication, String kvMount, String kubeconfigPrefix) {
+public record VaultSettings(URI address, VaultAuthentication authentication, String kvMount, String kubeconfigPrefix,
+                            String clusterClaimsPrefix) {
 
     public static final String DEFAULT_KUBECONFIG_PREFIX = "clusters";
+    public static final String DEFAULT_CLUSTER_CLAIMS_PREFIX = "zonekeeper/claims";
 
-    /** Token authentication, kubeconfigs under the default prefix. */
+    /** Token authentication, kubeconfigs and claims under the default prefixes. */
     public VaultSettings(URI address, Secret token, String kvMount) {
-        this(address, new VaultAuthentication.Token(token), kvMount, DEFAULT_KUBECONFIG_PREFIX);
+        this(address, new VaultAuthentication.Token(token), kvMount, DEFAULT_KUBECONFIG_PREFIX,
+                DEFAULT_CLUSTER_CLAIMS_PREFIX);
     }
 
     public static VaultSettings read(EnvReader env) {
-        String prefix = env.optional("KUBECONFIG_VAULT_PREFIX", DEFAULT_KUBECONFIG_PREFIX).replaceAll("^/+|/+$", "");
-        if (prefix.isBlank() || prefix.contains("..") || !prefix.matches("[A-Za-z0-9_./-]+")) {
-            env.problem("KUBECONFIG_VAULT_PREFIX must be a relative KV folder such as 'clusters', not '" + prefix + "'");
-        }
         return new VaultSettings(
                 env.requiredUri("VAULT_ADDR"),
                 VaultAuthentication.read(env),
                 env.optional("VAULT_KV_MOUNT", "secret"),
-                prefix);
+                folder(env, "KUBECONFIG_VAULT_PREFIX", DEFAULT_KUBECONFIG_PREFIX),
+                folder(env, "CLUSTER_CLAIMS_VAULT_PREFIX", DEFAULT_CLUSTER_CLAIMS_PREFIX));
+    }
+
+    private static String folder(EnvReader env, String name, String defaultValue) {
+        String prefix = env.optional(name, defaultValue).replaceAll("^/+|/+$", "");
+        if (prefix.isBlank() || prefix.contains("..") || !prefix.matches("[A-Za-z0-9_./-]+")) {
+            env.problem(name + " must be a relative KV folder such as '" + defaultValue + "', not '" + prefix + "'");
+        }
+        return prefix;
     }
 }

@@ -11,6 +11,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.common.vault.VaultSecrets;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.retry.Retry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
@@ -29,12 +33,16 @@ class ClusterClientsTest {
     private final SimulatedCluster cluster = SimulatedCluster.start("acme-prod");
     private final VaultSettings settings = new VaultSettings(vault.endpoint(),
             new io.zonekeeper.common.config.Secret(vault.token()), vault.mount());
-    private final ClusterClients clusters = new ClusterClients(VaultClients.connect(settings).kv(),
-            settings.kubeconfigPrefix(), Duration.ofSeconds(10));
+    private final VaultClients.Connection connection = VaultClients.connect(settings);
+    private final ClusterClients clusters = new ClusterClients(connection.kv(), settings.kubeconfigPrefix(),
+            new ClusterClaims(new VaultSecrets(connection.kv(), new Retry(new RetrySettings(3, Duration.ofMillis(10),
+                    Duration.ofMillis(50), 0.5), new SimpleMeterRegistry())), settings.clusterClaimsPrefix(),
+                    "test-service"), Duration.ofSeconds(10));
 
     @AfterEach
     void stop() {
         clusters.close();
+        connection.close();
         cluster.close();
         vault.close();
     }
@@ -44,8 +52,8 @@ class ClusterClientsTest {
         vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
 
         {
-            KubernetesClient client = clusters.connect(PATH);
-            assertThat(clusters.connect(PATH)).as("cached per kubeconfig").isSameAs(client);
+            KubernetesClient client = clusters.connect(acme(PATH));
+            assertThat(clusters.connect(acme(PATH))).as("cached per kubeconfig").isSameAs(client);
             client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                     .withNewMetadata().withName("zonekeeper").endMetadata().build()).create();
             Secret secret = new SecretBuilder().withNewMetadata().withName("external-dns-aws").withNamespace("zonekeeper")
@@ -82,6 +90,10 @@ class ClusterClientsTest {
         assertThat(cluster.mutatingRequests()).isGreaterThanOrEqualTo(5);
     }
 
+    private static ClusterRef acme(String kubeconfigPath) {
+        return new ClusterRef("acme", "acme-prod", kubeconfigPath);
+    }
+
     private static String base64(String value) {
         return java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -99,8 +111,8 @@ class ClusterClientsTest {
         vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
         try (SimulatedCluster other = SimulatedCluster.start("acme-dev")) {
             vault.write("clusters/acme/dev/kubeconfig", Map.of(ClusterClients.KUBECONFIG_KEY, other.kubeconfig()));
-            KubernetesClient prod = clusters.connect(PATH);
-            KubernetesClient dev = clusters.connect("clusters/acme/dev/kubeconfig");
+            KubernetesClient prod = clusters.connect(acme(PATH));
+            KubernetesClient dev = clusters.connect(new ClusterRef("acme", "acme-dev", "clusters/acme/dev/kubeconfig"));
             assertThat(dev).isNotSameAs(prod);
             assertThat(dev.getKubernetesSerialization()).isSameAs(prod.getKubernetesSerialization());
         }
@@ -108,10 +120,10 @@ class ClusterClientsTest {
 
     @Test
     void aMissingOrUnparseableKubeconfigIsUnusableWithoutQuotingIt() {
-        assertThatThrownBy(() -> clusters.connect("clusters/nobody/kubeconfig"))
+        assertThatThrownBy(() -> clusters.connect(acme("clusters/nobody/kubeconfig")))
                 .isInstanceOf(KubeconfigUnusableException.class).hasMessageContaining("no kubeconfig");
         vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, "token: hunter2\n: : not yaml ["));
-        assertThatThrownBy(() -> clusters.connect(PATH))
+        assertThatThrownBy(() -> clusters.connect(acme(PATH)))
                 .isInstanceOf(KubeconfigUnusableException.class)
                 .hasMessageNotContaining("hunter2");
     }
@@ -121,10 +133,10 @@ class ClusterClientsTest {
         // Say an event names another organization's access key: never read, refused with the reason.
         vault.write("zonekeeper/orgs/other/aws", Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
         vault.resetCounts();
-        assertThatThrownBy(() -> clusters.connect("zonekeeper/orgs/other/aws"))
+        assertThatThrownBy(() -> clusters.connect(acme("zonekeeper/orgs/other/aws")))
                 .isInstanceOf(KubeconfigUnusableException.class)
                 .hasMessageContaining("outside 'clusters/' (KUBECONFIG_VAULT_PREFIX)");
-        assertThatThrownBy(() -> clusters.connect("clustersX/kubeconfig")).isInstanceOf(KubeconfigUnusableException.class);
+        assertThatThrownBy(() -> clusters.connect(acme("clustersX/kubeconfig"))).isInstanceOf(KubeconfigUnusableException.class);
         assertThat(vault.requests("GET")).isZero();
     }
 
@@ -133,7 +145,7 @@ class ClusterClientsTest {
         vault.write(PATH, Map.of(ClusterClients.KUBECONFIG_KEY, cluster.kubeconfig()));
         cluster.stop();
         {
-            KubernetesClient client = clusters.connect(PATH);
+            KubernetesClient client = clusters.connect(acme(PATH));
             assertThatThrownBy(() -> client.secrets().inNamespace("zonekeeper").withName("x").get())
                     .isInstanceOf(KubernetesClientException.class)
                     .satisfies(e -> assertThat(KubernetesErrors.isRetryable(e)).as(describe(e)).isTrue());

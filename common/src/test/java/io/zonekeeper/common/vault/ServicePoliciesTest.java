@@ -30,9 +30,11 @@ class ServicePoliciesTest {
     private final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(),
             "kv-" + UUID.randomUUID().toString().substring(0, 8));
     private final VaultVersionedKeyValueOperations provisioner = kvAs(vault.serviceToken(ServicePolicies.PROVISIONER,
-            Map.of("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs", "KUBECONFIG_VAULT_PREFIX", "clusters")));
+            Map.of("CREDENTIALS_VAULT_PREFIX", "zonekeeper/orgs", "KUBECONFIG_VAULT_PREFIX", "clusters",
+            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX)));
     private final VaultVersionedKeyValueOperations certService = kvAs(vault.serviceToken(ServicePolicies.CERT_SERVICE,
-            Map.of("TLS_VAULT_PREFIX", "zonekeeper/tls", "KUBECONFIG_VAULT_PREFIX", "clusters")));
+            Map.of("TLS_VAULT_PREFIX", "zonekeeper/tls", "KUBECONFIG_VAULT_PREFIX", "clusters",
+            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX)));
 
     ServicePoliciesTest() {
         vault.write(ACCESS_KEY, Map.of("accessKeyId", "AKIAACME", "secretAccessKey", "never-for-the-cert-service"));
@@ -55,6 +57,16 @@ class ServicePoliciesTest {
 
         assertThat(provisioner.get(KUBECONFIG).getRequiredData()).containsKey("kubeconfig");
         assertThat(certService.get(KUBECONFIG).getRequiredData()).containsKey("kubeconfig");
+    }
+
+    @Test
+    void bothServicesClaimReadAndReleaseClustersInTheSharedClaimsFolder() {
+        String claim = VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX + "/clusters/prod-1";
+        provisioner.put(claim, Map.of("orgId", "acme"));
+        assertThat(certService.get(claim).getRequiredData()).containsEntry("orgId", "acme");
+        certService.put(claim, Map.of("orgId", "acme", "holders", java.util.List.of("cert-service")));
+        provisioner.opsForKeyValueMetadata().delete(claim);
+        assertThat(certService.get(claim)).isNull();
     }
 
     @Test

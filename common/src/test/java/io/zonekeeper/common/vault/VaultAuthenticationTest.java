@@ -119,7 +119,7 @@ class VaultAuthenticationTest {
         server.request("POST", "auth/" + path + "/role/provisioner", Map.of("token_policies", List.of(policy)));
         VaultSettings settings = new VaultSettings(vault.endpoint(), new VaultAuthentication.AppRole(path,
                 "not-a-role-id", new io.zonekeeper.common.config.Secret("not-a-secret-id")), vault.mount(),
-                VaultSettings.DEFAULT_KUBECONFIG_PREFIX);
+                VaultSettings.DEFAULT_KUBECONFIG_PREFIX, VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX);
         try (VaultClients.Connection connection = VaultClients.connect(settings)) {
             assertThatThrownBy(() -> connection.kv().get("clusters/prod-1/kubeconfig"))
                     .hasMessageNotContaining("not-a-secret-id")
