@@ -152,6 +152,11 @@ final class CertWorld implements AutoCloseable {
         return service;
     }
 
+    /** The services started and not stopped, oldest first. */
+    List<CertService> services() {
+        return List.copyOf(services);
+    }
+
     void stop(CertService service) {
         service.close();
         services.remove(service);

@@ -192,6 +192,11 @@ final class ProvisionerWorld implements AutoCloseable {
         return service;
     }
 
+    /** The services started and not stopped, oldest first. */
+    List<ProvisionerService> services() {
+        return List.copyOf(services);
+    }
+
     void stop(ProvisionerService service) {
         service.close();
         services.remove(service);
@@ -346,6 +351,14 @@ final class ProvisionerWorld implements AutoCloseable {
             return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().stream()
                     .filter(a -> a.startsWith("--zone-id-filter=")).map(a -> a.substring("--zone-id-filter=".length()))
                     .findFirst().orElseThrow();
+        }
+    }
+
+    /** The zone id the cluster's ExternalDNS is limited to, or null when the cluster has no ExternalDNS. */
+    String zoneFilterInClusterIfAny(String clusterId) {
+        try (var admin = clusters.get(clusterId).adminClient()) {
+            var deployment = admin.apps().deployments().inNamespace("external-dns").withName("external-dns").get();
+            return deployment == null ? null : zoneFilterInCluster(clusterId);
         }
     }
 

@@ -3,6 +3,7 @@ package io.zonekeeper.provisioner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.testkit.aws.IdentityPolicies;
 import io.zonekeeper.schemas.OrgCluster;
@@ -32,12 +33,14 @@ import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 
 /**
- * Randomised interleavings of what a fleet does to organizations — clusters that run, stop and go, renames,
+ * Randomised interleavings of what a fleet does to organizations — clusters that run, stop and go, cluster ids and
+ * kubeconfigs reused across organizations, renames,
  * organizations sharing a name, reaps decided by the rules the reaper uses and arriving whenever they arrive, keys
  * lost from Vault, reconciles, crashes of the service — against the real broker, the AWS emulator behind
  * Route53's rules, Vault and the clusters. After every sequence, the invariants that make it multi-tenant:
  * no policy reaches another organization's zone, no zone in use is reaped, no zone is orphaned or duplicated, no
- * key or user is left over, and every running cluster holds the current key and zone.
+ * key or user is left over, every running cluster holds the current key and zone, and every cluster's ExternalDNS
+ * and roster entry belong to the organization holding the cluster's claim.
  *
  * <p>Each try uses organizations of its own on one shared service, so tries cost seconds. Shrinking is off: one
  * try is a whole world, and the failing sequence with its seed is what a reader needs. The CI form runs a fixed
@@ -53,7 +56,8 @@ class TenantSafetyPropertiesTest {
     private static String group;
     private static final AtomicInteger TRIES = new AtomicInteger();
 
-    sealed interface Step permits Run, Stop, Delete, Rename, Reap, LoseKey, Reconcile, Crash {
+    sealed interface Step permits Run, Stop, Delete, Rename, Reap, LoseKey, Reconcile, Crash, RunAs, Borrow,
+            DeleteAs {
     }
 
     record Run(int org, int cluster) implements Step {
@@ -82,6 +86,18 @@ class TenantSafetyPropertiesTest {
 
     /** The service stops and a new instance of the group takes over. */
     record Crash() implements Step {
+    }
+
+    /** A reused id: the organization runs a cluster with another organization's cluster id (and its kubeconfig). */
+    record RunAs(int org, int owner, int cluster) implements Step {
+    }
+
+    /** The organization runs its own cluster id with another organization's cluster's kubeconfig path. */
+    record Borrow(int org, int cluster, int owner, int ownersCluster) implements Step {
+    }
+
+    /** The organization deletes another organization's cluster. */
+    record DeleteAs(int org, int owner, int cluster) implements Step {
     }
 
     @BeforeContainer
@@ -120,7 +136,10 @@ class TenantSafetyPropertiesTest {
                 Tuple.of(4, step(org.map(Reap::new))),
                 Tuple.of(3, step(org.map(LoseKey::new))),
                 Tuple.of(3, step(org.map(Reconcile::new))),
-                Tuple.of(1, step(Arbitraries.just(new Crash())))
+                Tuple.of(1, step(Arbitraries.just(new Crash()))),
+                Tuple.of(2, step(Combinators.combine(org, org, cluster).as(RunAs::new))),
+                Tuple.of(2, step(Combinators.combine(org, cluster, org, cluster).as(Borrow::new))),
+                Tuple.of(1, step(Combinators.combine(org, org, cluster).as(DeleteAs::new)))
         ).list().ofMinSize(15).ofMaxSize(35);
     }
 
@@ -205,6 +224,19 @@ class TenantSafetyPropertiesTest {
                 }
             } else if (step instanceof Reconcile r) {
                 world.reconcile(orgId(r.org()));
+            } else if (step instanceof RunAs r) {
+                // The reaper counts what the events say, refused or not: the model does too, so reaps stay honest.
+                lastEvent[r.org()] = world.emit(event(r.org(), clusterId(r.owner(), r.cluster()),
+                        clusterId(r.owner(), r.cluster()), ClusterStatus.RUNNING));
+                running.get(r.org()).add(clusterId(r.owner(), r.cluster()));
+            } else if (step instanceof Borrow b) {
+                lastEvent[b.org()] = world.emit(event(b.org(), clusterId(b.org(), b.cluster()),
+                        clusterId(b.owner(), b.ownersCluster()), ClusterStatus.RUNNING));
+                running.get(b.org()).add(clusterId(b.org(), b.cluster()));
+            } else if (step instanceof DeleteAs d) {
+                lastEvent[d.org()] = world.emit(event(d.org(), clusterId(d.owner(), d.cluster()),
+                        clusterId(d.owner(), d.cluster()), ClusterStatus.DELETED));
+                running.get(d.org()).remove(clusterId(d.owner(), d.cluster()));
             } else if (step instanceof Crash) {
                 world.stop(service);
                 service = world.startService(group);
@@ -213,6 +245,56 @@ class TenantSafetyPropertiesTest {
 
         private void emit(int org, int cluster, ClusterStatus status) {
             lastEvent[org] = world.emit(ProvisionerWorld.event(orgId(org), nameOf[org], clusterId(org, cluster), status));
+        }
+
+        /** The organization's event for {@code clusterId}, reaching it through {@code kubeconfigOf}'s kubeconfig. */
+        private ClusterLifecycleEvent event(int org, String clusterId, String kubeconfigOf, ClusterStatus status) {
+            return ClusterLifecycleEvent.newBuilder(ProvisionerWorld.event(orgId(org), nameOf[org], clusterId, status))
+                    .setKubeconfigVaultPath(ProvisionerWorld.kubeconfigPath(kubeconfigOf)).build();
+        }
+
+        /**
+         * Every cluster is its claim holder's alone: its ExternalDNS, if any, serves a zone of the organization holding
+         * the claim of the API server it runs on, and every organization's roster lists only clusters it holds.
+         */
+        private void checkClusterOwners(Map<String, OrgDnsState> states, String sequence) {
+            Map<String, String> zoneOwners = new HashMap<>();
+            var deserializer = new io.zonekeeper.common.serde.AvroDeserializer<>(OrgDnsState.class, world.registry);
+            for (var record : world.readAll(world.orgDnsTopic)) {
+                if (record.value() != null) {
+                    OrgDnsState state = deserializer.deserialize(world.orgDnsTopic, record.value());
+                    if (state.getZoneId() != null) {
+                        zoneOwners.put(state.getZoneId(), state.getOrgId());
+                    }
+                }
+            }
+            for (int org = 0; org < ORGS; org++) {
+                for (int cluster = 0; cluster < CLUSTERS_PER_ORG; cluster++) {
+                    String id = clusterId(org, cluster);
+                    String zone = world.zoneFilterInClusterIfAny(id);
+                    if (zone == null) {
+                        continue;
+                    }
+                    String holder = claimHolder("kubeconfigs/" + ProvisionerWorld.kubeconfigPath(id));
+                    assertThat(holder).as("ExternalDNS in %s runs with a claim: %s", id, sequence).isNotNull();
+                    assertThat(zoneOwners.get(zone)).as("the zone ExternalDNS in %s serves is its holder's: %s", id,
+                            sequence).isEqualTo(holder);
+                }
+            }
+            for (OrgDnsState state : states.values()) {
+                if (state == null) {
+                    continue;
+                }
+                for (OrgCluster cluster : state.getClusters()) {
+                    assertThat(claimHolder("clusters/" + cluster.getClusterId())).as("%s lists %s: %s",
+                            state.getOrgId(), cluster.getClusterId(), sequence).isIn(state.getOrgId(), null);
+                }
+            }
+        }
+
+        private String claimHolder(String path) {
+            return world.vault.read(io.zonekeeper.common.config.VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX + "/" + path)
+                    .map(data -> String.valueOf(data.get("orgId"))).orElse(null);
         }
 
         private void check(List<Step> steps) {
@@ -256,7 +338,9 @@ class TenantSafetyPropertiesTest {
             }
             assertThat(zones.stream().map(HostedZone::name).toList()).as("one zone a name: " + sequence)
                     .doesNotHaveDuplicates();
-            // Refusals are expected (shared names, renames); a dead letter the handlers did not mean is not.
+            checkClusterOwners(states, sequence);
+            // Refusals are expected (shared names, renames, others' clusters); a dead letter the handlers did not
+            // mean is not.
             assertThat(world.deadLetters()).filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8)
                             .startsWith(prefix + "-")).map(TenantSafetyPropertiesTest::reason)
                     .as("dead letters: " + sequence)
