@@ -79,7 +79,7 @@ class RequestsAndBadInputTest {
                 .anySatisfy(r -> assertThat(r).contains("'api.bank.zk.example' is outside the organization's zone acme.zk.example"))
                 .anySatisfy(r -> assertThat(r).contains("outside the organization's zone"))
                 .anySatisfy(r -> assertThat(r).contains("label 'bad_name' must be"))
-                .anySatisfy(r -> assertThat(r).contains("cluster 'c-2' is not a cluster of organization 'org-1'"))
+                .anySatisfy(r -> assertThat(r).contains("cluster 'c-2' belongs to organization 'org-2'"))
                 .anySatisfy(r -> assertThat(r).contains("reserved"));
         await().atMost(Duration.ofSeconds(20)).until(() -> rejections().size() == 5);
         assertThat(rejections()).allSatisfy(a -> {

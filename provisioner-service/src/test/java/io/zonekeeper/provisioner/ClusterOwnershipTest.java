@@ -3,6 +3,7 @@ package io.zonekeeper.provisioner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -82,6 +83,9 @@ class ClusterOwnershipTest {
     @Test
     void theIdIsFreeAgainOnceItsOwnerDeletedTheCluster() {
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.DELETED));
+        // The two organizations' events sit in different partitions: bank's must come after acme's deletion is done.
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.vault.read(
+                VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX + "/clusters/c-1").isEmpty());
         world.emit(ProvisionerWorld.event("org-2", "bank", "c-1", ClusterStatus.RUNNING));
         OrgDnsState bank = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
 
