@@ -33,8 +33,9 @@ class DelegationCoalescingTest {
         for (int o = 0; o < ORGS; o++) {
             world.cluster("c-" + o);
         }
+        world.cluster("c-first");
         world.startService("provisioner-" + world.suffix);
-        world.emit(ProvisionerWorld.event("org-first", "first", "c-0", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-first", "first", "c-first", ClusterStatus.RUNNING));
         world.awaitState("org-first", s -> s.getStatus() == OrgDnsStatus.READY);
         world.aws.rates(new FaultRates(0, 0, 0, 0, Duration.ofMillis(200)));
         world.aws.resetCounts();

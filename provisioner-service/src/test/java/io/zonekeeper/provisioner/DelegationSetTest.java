@@ -125,7 +125,7 @@ class DelegationSetTest {
         // A new instance finds the installation's sets by their references and goes on filling the third.
         world.stop(first);
         world.startService("provisioner-2-" + world.suffix);
-        world.emit(ProvisionerWorld.event("org-7", "org7", "c-1", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-7", "org7", "c-7", ClusterStatus.RUNNING));
         OrgDnsState seventh = world.awaitState("org-7", s -> s.getStatus() == OrgDnsStatus.READY);
         assertThat(zonesPerSet).containsEntry(delegationSetOf(seventh.getZoneId()), 1L);
         assertThat(world.aws.requests("CreateReusableDelegationSet")).isEqualTo(3);
