@@ -1,6 +1,6 @@
 package io.zonekeeper.cert.vault;
 
-import io.zonekeeper.common.vault.VaultErrors;
+import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.common.vault.VaultSecrets;
 import java.util.Map;
 
@@ -21,18 +21,8 @@ public final class NameClaims {
 
     /** The organization holding the name at {@code path}: {@code orgId} if nobody held it, now that it does. */
     public String claim(String path, String orgId) {
-        var held = store.read(path);
-        if (held.isPresent()) {
-            return String.valueOf(held.get().value().get(ORG_ID));
-        }
-        try {
-            store.write(path, Map.of(ORG_ID, orgId), 0);
-            return orgId;
-        } catch (RuntimeException e) {
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                return store.read(path).map(s -> String.valueOf(s.value().get(ORG_ID))).orElseThrow(() -> e);
-            }
-            throw e;
-        }
+        Map<String, Object> holder = store.read(path).map(Stored::value)
+                .orElseGet(() -> store.createIfAbsent(path, Map.of(ORG_ID, orgId)));
+        return String.valueOf(holder.get(ORG_ID));
     }
 }

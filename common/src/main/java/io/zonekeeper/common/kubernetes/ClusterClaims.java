@@ -2,9 +2,7 @@ package io.zonekeeper.common.kubernetes;
 
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.Stored;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.common.vault.VaultSecrets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +65,7 @@ public final class ClusterClaims {
         Optional<Stored<ClusterRecord>> held = readCluster(cluster.clusterId());
         held.ifPresent(h -> refuseIfAnother(h.value(), cluster));
         if (cluster.kubeconfigPath() != null) {
-            refuseIfAnother("kubeconfig at '" + cluster.kubeconfigPath() + "'", kubeconfigPath(cluster.kubeconfigPath()),
-                    cluster);
+            kubeconfigIndex(cluster).checkedFor(cluster);
         }
         return held.isPresent() ? Ownership.OWNED : Ownership.UNCLAIMED;
     }
@@ -79,30 +76,56 @@ public final class ClusterClaims {
      * {@link ClusterClaimedException} when any of the three is another's.
      */
     public void claim(ClusterRef cluster, ApiServerIdentity apiServer) {
-        String kubeconfigIndex = kubeconfigPath(cluster.kubeconfigPath());
-        String apiServerIndex = apiServer == null ? null : apiServerPath(apiServer);
+        Index kubeconfig = kubeconfigIndex(cluster);
+        Index server = apiServer == null ? null : new Index(apiServer.describe(cluster.kubeconfigPath()),
+                apiServerPath(apiServer.digest()));
         for (int race = 0; ; race++) {
             Optional<Stored<ClusterRecord>> held = readCluster(cluster.clusterId());
             held.ifPresent(h -> refuseIfAnother(h.value(), cluster));
-            // The indexes first, read only, so a refusal leaves nothing behind in the usual case.
-            refuseIfAnother("kubeconfig at '" + cluster.kubeconfigPath() + "'", kubeconfigIndex, cluster);
-            if (apiServerIndex != null) {
-                refuseIfAnother(apiServer.describe(cluster.kubeconfigPath()), apiServerIndex, cluster);
-            }
+            // The indexes are read once and checked before anything is written, so a refusal leaves nothing behind
+            // in the usual case; a claim already made costs these three reads and no write.
+            boolean kubeconfigIndexed = kubeconfig.checkedFor(cluster);
+            boolean serverIndexed = server == null || server.checkedFor(cluster);
             ClusterRecord current = held.map(Stored::value).orElse(ClusterRecord.empty(cluster.orgId()));
             ClusterRecord wanted = current.with(holder, cluster.kubeconfigPath(), apiServer);
-            if (!wanted.equals(current)) {
-                // The cluster's record names its indexes before they are written, so a release finds every one.
-                if (!writeOrLose(clusterPath(cluster.clusterId()), wanted.toData(), held.map(Stored::version).orElse(0))) {
-                    raceLost(race, "the claim of cluster " + cluster.clusterId());
-                    continue;
-                }
+            // The cluster's record names its indexes before they are written, so a release finds every one.
+            if (!wanted.equals(current) && !store.writeIfAt(clusterPath(cluster.clusterId()), wanted.toData(),
+                    held.map(Stored::version).orElse(0))) {
+                raceLost(race, "the claim of cluster " + cluster.clusterId());
+                continue;
             }
-            index("kubeconfig at '" + cluster.kubeconfigPath() + "'", kubeconfigIndex, cluster);
-            if (apiServerIndex != null) {
-                index(apiServer.describe(cluster.kubeconfigPath()), apiServerIndex, cluster);
+            if (!kubeconfigIndexed) {
+                kubeconfig.create(cluster);
+            }
+            if (!serverIndexed) {
+                server.create(cluster);
             }
             return;
+        }
+    }
+
+    /** One index record (a kubeconfig path's, an API server's): which cluster of which organization it belongs to. */
+    private final class Index {
+
+        private final String what;
+        private final String path;
+
+        Index(String what, String path) {
+            this.what = what;
+            this.path = path;
+        }
+
+        /** Whether the index already names {@code cluster}; refused when it names another; false when absent. */
+        boolean checkedFor(ClusterRef cluster) {
+            Optional<Map<String, Object>> held = store.read(path).map(Stored::value);
+            held.ifPresent(h -> refuseIfAnother(what, h, cluster));
+            return held.isPresent();
+        }
+
+        /** Written "only if absent": a race lost to the same cluster is a success, to another a refusal. */
+        void create(ClusterRef cluster) {
+            refuseIfAnother(what, store.createIfAbsent(path, Map.of(ORG_ID, cluster.orgId(),
+                    CLUSTER_ID, cluster.clusterId())), cluster);
         }
     }
 
@@ -120,7 +143,7 @@ public final class ClusterClaims {
             ClusterRecord record = held.get().value();
             ClusterRecord without = record.without(holder);
             if (!without.holders().isEmpty()) {
-                if (without.equals(record) || writeOrLose(clusterPath(cluster.clusterId()), without.toData(),
+                if (without.equals(record) || store.writeIfAt(clusterPath(cluster.clusterId()), without.toData(),
                         held.get().version())) {
                     return;
                 }
@@ -132,7 +155,7 @@ public final class ClusterClaims {
                 unindex(kubeconfigPath(path), cluster);
             }
             for (String identity : record.apiServers()) {
-                unindex(prefix + "/apiservers/" + identity, cluster);
+                unindex(apiServerPath(identity), cluster);
             }
             store.destroy(clusterPath(cluster.clusterId()));
             return;
@@ -147,10 +170,6 @@ public final class ClusterClaims {
         }
     }
 
-    private void refuseIfAnother(String what, String indexPath, ClusterRef cluster) {
-        store.read(indexPath).map(Stored::value).ifPresent(held -> refuseIfAnother(what, held, cluster));
-    }
-
     private static void refuseIfAnother(String what, Map<String, Object> held, ClusterRef cluster) {
         String orgId = String.valueOf(held.get(ORG_ID));
         String clusterId = String.valueOf(held.get(CLUSTER_ID));
@@ -161,33 +180,9 @@ public final class ClusterClaims {
         }
     }
 
-    /** Writes the index "only if absent"; a race lost to the same cluster is a success, to another a refusal. */
-    private void index(String what, String indexPath, ClusterRef cluster) {
-        Optional<Stored<Map<String, Object>>> held = store.read(indexPath);
-        if (held.isPresent()) {
-            refuseIfAnother(what, held.get().value(), cluster);
-            return;
-        }
-        if (!writeOrLose(indexPath, Map.of(ORG_ID, cluster.orgId(), CLUSTER_ID, cluster.clusterId()), 0)) {
-            store.read(indexPath).ifPresent(raced -> refuseIfAnother(what, raced.value(), cluster));
-        }
-    }
-
     private void unindex(String indexPath, ClusterRef cluster) {
         store.read(indexPath).filter(held -> cluster.orgId().equals(held.value().get(ORG_ID))
                 && cluster.clusterId().equals(held.value().get(CLUSTER_ID))).ifPresent(held -> store.destroy(indexPath));
-    }
-
-    private boolean writeOrLose(String path, Map<String, Object> data, int expectedVersion) {
-        try {
-            store.write(path, data, expectedVersion);
-            return true;
-        } catch (RuntimeException e) {
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     private static void raceLost(int race, String what) {
@@ -209,8 +204,12 @@ public final class ClusterClaims {
         return prefix + "/kubeconfigs/" + kubeconfigVaultPath;
     }
 
-    private String apiServerPath(ApiServerIdentity identity) {
-        return prefix + "/apiservers/" + identity.digest();
+    private String apiServerPath(String digest) {
+        return prefix + "/apiservers/" + digest;
+    }
+
+    private Index kubeconfigIndex(ClusterRef cluster) {
+        return new Index("kubeconfig at '" + cluster.kubeconfigPath() + "'", kubeconfigPath(cluster.kubeconfigPath()));
     }
 
     /** A cluster's claim as Vault holds it; sets are sorted so an unchanged claim compares equal and is not written. */
@@ -264,7 +263,6 @@ public final class ClusterClaims {
 
     /** For tests and operators: the services still holding the cluster id. */
     public List<String> holdersOf(String clusterId) {
-        return readCluster(clusterId).map(s -> new ArrayList<>(s.value().holders())).map(List::copyOf)
-                .orElse(List.of());
+        return readCluster(clusterId).map(s -> List.copyOf(s.value().holders())).orElse(List.of());
     }
 }

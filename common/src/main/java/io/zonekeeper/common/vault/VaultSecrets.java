@@ -1,6 +1,7 @@
 package io.zonekeeper.common.vault;
 
 import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -42,6 +43,35 @@ public final class VaultSecrets {
     public int write(String path, Map<String, Object> data, int expectedVersion) {
         return call("write " + path, () -> kv.put(path, Versioned.create(data, Versioned.Version.from(expectedVersion))))
                 .getVersion().getVersion();
+    }
+
+    /**
+     * Writes if the secret is still at {@code expectedVersion} (0: must not exist); false, and nothing written, when
+     * someone else wrote it first. For callers that read again and decide anew after a lost race.
+     */
+    public boolean writeIfAt(String path, Map<String, Object> data, int expectedVersion) {
+        try {
+            write(path, data, expectedVersion);
+            return true;
+        } catch (RuntimeException e) {
+            if (VaultErrors.isCheckAndSetConflict(e)) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Writes {@code data} if the path holds nothing yet, and returns what it holds afterwards: {@code data}, or what
+     * another writer put there first. Of any number of racing writers, exactly one's data stays: a claim.
+     */
+    public Map<String, Object> createIfAbsent(String path, Map<String, Object> data) {
+        if (writeIfAt(path, data, 0)) {
+            return data;
+        }
+        // Lost the race: the winner's record is there (unless it was destroyed since, which a retry sorts out).
+        return read(path).map(Stored::value).orElseThrow(() -> new TransientFailureException(
+                "vault create " + path, 1, new IllegalStateException("written by another and gone again")));
     }
 
     /** Deletes every version and the metadata of the secret. */

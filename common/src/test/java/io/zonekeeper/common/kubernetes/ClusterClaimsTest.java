@@ -83,6 +83,7 @@ class ClusterClaimsTest {
         vault.resetCounts();
         provisioner.claim(acme("c-1", "clusters/c-1/kubeconfig"), ACME_SERVER);
         assertThat(vault.requests("POST") + vault.requests("PUT")).isZero();
+        assertThat(vault.requests("GET")).as("the cluster's record and its two indexes, each read once").isEqualTo(3);
     }
 
     @Test
