@@ -6,7 +6,6 @@ import io.zonekeeper.cert.model.Certificates;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.InvalidEventException;
-import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.schemas.AuditAction;
@@ -16,7 +15,10 @@ import io.zonekeeper.schemas.TlsStatus;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -108,20 +110,18 @@ final class CertReconciler {
     /**
      * A cluster was deleted: the organization's certificates of it leave Vault and the cluster, their states are
      * tombstoned, and the cert service lets go of the cluster's claim. The cluster itself is touched only when the
-     * organization owns it (it holds the claim, or, from before claims, its states name the cluster), through the
-     * kubeconfig its states know; another organization's cluster is refused before anything is done.
+     * organization owns it: through every kubeconfig its claim lists and (from before claims) every one its states
+     * know; another organization's cluster is refused before anything is done.
      */
     void clusterDeleted(Cluster cluster, AuditTrail trail) {
-        ClusterClaims.Ownership ownership = certificates.ownership(cluster.ref());
         List<ClusterTlsState> held = states.ofCluster(cluster.org().orgId(), cluster.clusterId());
+        Set<String> reachedThrough = new LinkedHashSet<>();
+        held.stream().map(ClusterTlsState::getKubeconfigVaultPath).filter(Objects::nonNull).forEach(reachedThrough::add);
+        reachedThrough.addAll(certificates.ownership(cluster.ref()).kubeconfigs());
         List<String> names = new ArrayList<>(List.of(CertNaming.SERVER));
         held.stream().map(ClusterTlsState::getCertificateName).filter(n -> !names.contains(n)).forEach(names::add);
-        String kubeconfigPath = ownership == ClusterClaims.Ownership.OWNED || !held.isEmpty()
-                ? held.stream().map(ClusterTlsState::getKubeconfigVaultPath).filter(java.util.Objects::nonNull)
-                        .findFirst().orElse(cluster.kubeconfigPath())
-                : null;
         for (String name : names) {
-            certificates.remove(cluster.org().orgId(), cluster.clusterId(), name, kubeconfigPath, trail);
+            certificates.remove(cluster.org().orgId(), cluster.clusterId(), name, reachedThrough, trail);
             states.forget(cluster.org().orgId(), cluster.clusterId(), name);
         }
         certificates.release(cluster.ref());

@@ -28,6 +28,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -151,26 +152,27 @@ final class ClusterCertificates {
     }
 
     /**
-     * Removes one certificate from Vault and, if the cluster can still be reached, from the cluster. A cluster
-     * that cannot be reached counts as gone: its Secret went with it.
+     * Removes one certificate from Vault and, where the cluster can still be reached through them, from the cluster
+     * through each of {@code kubeconfigPaths} (none: Vault only). A cluster that cannot be reached counts as gone: its
+     * Secret went with it.
      */
-    void remove(String orgId, String clusterId, String certificateName, String kubeconfigPath, AuditTrail trail) {
+    void remove(String orgId, String clusterId, String certificateName, Collection<String> kubeconfigPaths,
+                AuditTrail trail) {
         String path = naming.certificatePath(orgId, clusterId, certificateName);
         if (vault.read(path).isPresent()) {
             vault.destroy(path);
             trail.record(AuditAction.DELETED, ResourceType.CERTIFICATE, path, "cluster deleted", Map.of());
         }
-        if (kubeconfigPath == null) {
-            return;
-        }
         String secretName = naming.secretName(certificateName);
-        try {
-            trail.record(secrets.delete(clusters.connect(new ClusterRef(orgId, clusterId, kubeconfigPath)), secretName),
-                    ResourceType.TLS_SECRET,
-                    secrets.namespace() + "/" + secretName, "cluster deleted", Map.of());
-        } catch (KubeconfigUnusableException | TransientFailureException gone) {
-            trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
-                    "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
+        for (String kubeconfigPath : kubeconfigPaths) {
+            try {
+                trail.record(secrets.delete(clusters.connect(new ClusterRef(orgId, clusterId, kubeconfigPath)),
+                        secretName), ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                        "cluster deleted", Map.of());
+            } catch (KubeconfigUnusableException | TransientFailureException gone) {
+                trail.record(AuditAction.DELETED, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
+                        "cluster unreachable, counted as gone: " + gone.getMessage(), Map.of());
+            }
         }
     }
 

@@ -3,7 +3,6 @@ package io.zonekeeper.provisioner;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kubernetes.ClusterClaimedException;
-import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
@@ -22,6 +21,8 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -129,22 +130,23 @@ final class ClusterProvisioner {
     /**
      * The cluster is gone: stop its ExternalDNS first (so it cannot recreate what is deleted next), then delete
      * the records it owned, then let go of the cluster's claim. Only a cluster the organization owns is touched: one
-     * it holds the claim of, or (claimed before claims existed) one its state lists, reached through the kubeconfig
-     * the state knows. An organization with no state and no claim owns nothing, and another organization's cluster
-     * is refused before anything is done. An unreachable cluster counts as gone.
+     * it holds the claim of, through every kubeconfig the claim lists (a cluster whose kubeconfig moved to another
+     * server left an ExternalDNS behind the old one), or (claimed before claims existed) one its state lists, through
+     * the kubeconfig the state knows. An organization with no state and no claim owns nothing, and another
+     * organization's cluster is refused before anything is done. An unreachable cluster counts as gone.
      */
     void remove(ClusterRef cluster, Optional<OrgDnsState> state, AuditTrail audit) {
-        ClusterClaims.Ownership ownership = clusters.ownership(cluster);
-        Optional<OrgCluster> known = state.flatMap(s -> s.getClusters().stream()
-                .filter(c -> c.getClusterId().equals(cluster.clusterId())).findFirst());
-        if (ownership == ClusterClaims.Ownership.OWNED || known.isPresent()) {
-            ClusterRef owned = known.map(k -> new ClusterRef(cluster.orgId(), cluster.clusterId(),
-                    k.getKubeconfigVaultPath())).orElse(cluster);
+        Set<String> reachedThrough = new LinkedHashSet<>();
+        state.flatMap(s -> s.getClusters().stream().filter(c -> c.getClusterId().equals(cluster.clusterId()))
+                .findFirst()).ifPresent(known -> reachedThrough.add(known.getKubeconfigVaultPath()));
+        reachedThrough.addAll(clusters.ownership(cluster).kubeconfigs());
+        for (String kubeconfigPath : reachedThrough) {
             try {
-                int removed = externalDns.remove(clusters.connect(owned));
+                int removed = externalDns.remove(clusters.connect(new ClusterRef(cluster.orgId(), cluster.clusterId(),
+                        kubeconfigPath)));
                 if (removed > 0) {
                     audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(), null,
-                            Map.of("objects", Integer.toString(removed)));
+                            Map.of("objects", Integer.toString(removed), "kubeconfig", kubeconfigPath));
                 }
             } catch (KubeconfigUnusableException | TransientFailureException gone) {
                 audit.record(AuditAction.DELETED, ResourceType.EXTERNAL_DNS, cluster.clusterId(),

@@ -112,8 +112,8 @@ final class ProvisionerHandler {
             // stays until the reaper decides; only the position moves, for the reap fence. Nothing in the cluster
             // changes, but another organization's cluster is still refused rather than written into this roster.
             clusters.refuseIfAnothers(cluster);
-            state.ifPresent(s -> publish(withClusters(s, ClusterRoster.stopped(s.getClusters(), clusterId,
-                    kubeconfigPath)), record, eventId));
+            state.ifPresent(s -> publish(withClusters(s, ClusterRoster.stopped(s.getClusters(), clusterId)), record,
+                    eventId));
         }
         trail.awaitDurable();
         return Outcome.DONE;

@@ -30,8 +30,16 @@ import java.util.TreeSet;
  */
 public final class ClusterClaims {
 
-    /** Whether the organization holds the cluster, or nobody does (it was never used, or has been released). */
-    public enum Ownership { OWNED, UNCLAIMED }
+    /**
+     * What the organization holds of a cluster: the kubeconfig paths it was reached through (every one the claim
+     * lists, so a deletion can clean up behind each), or none when nobody holds it (never used, or released).
+     */
+    public record Ownership(List<String> kubeconfigs) {
+
+        public boolean owned() {
+            return !kubeconfigs.isEmpty();
+        }
+    }
 
     private static final String ORG_ID = "orgId";
     private static final String CLUSTER_ID = "clusterId";
@@ -56,7 +64,7 @@ public final class ClusterClaims {
     }
 
     /**
-     * Whether {@code cluster} is its organization's: {@link Ownership#OWNED} or {@link Ownership#UNCLAIMED}, or a
+     * What {@code cluster}'s organization holds of it (nothing when nobody holds it), or a
      * {@link ClusterClaimedException} when another organization (or, for the kubeconfig, another cluster) holds it.
      * Writes nothing: for records that do not use the cluster (it stopped, it was deleted, a request for it). A
      * null kubeconfig path checks the cluster id only.
@@ -67,7 +75,7 @@ public final class ClusterClaims {
         if (cluster.kubeconfigPath() != null) {
             kubeconfigIndex(cluster).checkedFor(cluster);
         }
-        return held.isPresent() ? Ownership.OWNED : Ownership.UNCLAIMED;
+        return new Ownership(held.map(h -> List.copyOf(h.value().kubeconfigs())).orElse(List.of()));
     }
 
     /**

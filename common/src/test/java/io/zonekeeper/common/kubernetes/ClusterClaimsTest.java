@@ -71,10 +71,10 @@ class ClusterClaimsTest {
         assertThat(provisioner.ownerOf("c-1")).contains("acme");
         assertThatThrownBy(() -> certService.ownership(new ClusterRef("bank", "c-1", null)))
                 .isInstanceOf(ClusterClaimedException.class);
-        assertThat(certService.ownership(acme("c-1", "clusters/c-1/kubeconfig")))
-                .isEqualTo(ClusterClaims.Ownership.OWNED);
-        assertThat(certService.ownership(new ClusterRef("bank", "bank-9", "clusters/bank-9/kubeconfig")))
-                .isEqualTo(ClusterClaims.Ownership.UNCLAIMED);
+        assertThat(certService.ownership(acme("c-1", "clusters/c-1/kubeconfig")).kubeconfigs())
+                .containsExactly("clusters/c-1/kubeconfig");
+        assertThat(certService.ownership(new ClusterRef("bank", "bank-9", "clusters/bank-9/kubeconfig")).owned())
+                .isFalse();
     }
 
     @Test

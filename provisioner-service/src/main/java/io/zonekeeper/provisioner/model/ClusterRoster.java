@@ -21,11 +21,15 @@ public final class ClusterRoster {
                 polling.intervalSeconds()));
     }
 
-    /** The cluster no longer runs (STOPPED, ERROR): it keeps what it has and is brought up to date when it runs. */
-    public static List<OrgCluster> stopped(List<OrgCluster> roster, String clusterId, String kubeconfigVaultPath) {
+    /**
+     * The cluster no longer runs (STOPPED, ERROR): it keeps what it has, and the kubeconfig it was reached through,
+     * and is brought up to date when it runs. A cluster the roster does not know is not added: nothing of the
+     * organization's is in it, and a stop must not make the organization look like the owner of a cluster another
+     * organization may run first.
+     */
+    public static List<OrgCluster> stopped(List<OrgCluster> roster, String clusterId) {
         OrgCluster known = find(roster, clusterId);
-        return with(roster, known == null ? new OrgCluster(clusterId, kubeconfigVaultPath, false, null, null, null, null)
-                : OrgCluster.newBuilder(known).setRunning(false).setKubeconfigVaultPath(kubeconfigVaultPath).build());
+        return known == null ? roster : with(roster, OrgCluster.newBuilder(known).setRunning(false).build());
     }
 
     public static List<OrgCluster> deleted(List<OrgCluster> roster, String clusterId) {

@@ -24,7 +24,7 @@ class ClusterRosterTest {
     @Test
     void aStoppedClusterKeepsWhatItHasAndIsNeverBehind() {
         var roster = ClusterRoster.configured(List.of(), "c-1", "k/c-1", "K1", "Z1", ONE_MINUTE);
-        roster = ClusterRoster.stopped(roster, "c-1", "k/c-1");
+        roster = ClusterRoster.stopped(roster, "c-1");
 
         assertThat(roster.get(0).getRunning()).isFalse();
         assertThat(roster.get(0).getAccessKeyId()).isEqualTo("K1");
@@ -33,11 +33,11 @@ class ClusterRosterTest {
     }
 
     @Test
-    void aClusterFirstSeenStoppedHasNothingYet() {
-        var roster = ClusterRoster.stopped(List.of(), "c-9", "k/c-9");
+    void aClusterFirstSeenStoppedIsNotAddedForNothingOfTheOrganizationsIsInIt() {
+        var known = ClusterRoster.configured(List.of(), "c-1", "k/c-1", "K1", "Z1", ONE_MINUTE);
 
-        assertThat(roster.get(0).getAccessKeyId()).isNull();
-        assertThat(roster.get(0).getRunning()).isFalse();
+        assertThat(ClusterRoster.stopped(List.of(), "c-9")).isEmpty();
+        assertThat(ClusterRoster.stopped(known, "c-9")).isEqualTo(known);
     }
 
     @Test
