@@ -1,21 +1,37 @@
 package io.zonekeeper.common.config;
 
+import io.zonekeeper.common.serde.CompatibilityLevels;
 import java.util.Map;
 
 /**
- * Where the brokers and the schema registry are, and any further client properties (security, timeouts)
- * passed through as {@code KAFKA_CLIENT_<PROPERTY>} variables.
+ * Where the brokers and the schema registry are, any further client properties (security, timeouts) passed through
+ * as {@code KAFKA_CLIENT_<PROPERTY>} variables, and what the service may do about its subjects' compatibility levels
+ * ({@code SCHEMA_COMPATIBILITY}: {@code set} or {@code check}; see {@link CompatibilityLevels}).
  */
-public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientProperties) {
+public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientProperties,
+                            CompatibilityLevels.Mode schemaCompatibility) {
 
     public KafkaSettings {
         clientProperties = Map.copyOf(clientProperties);
     }
 
+    /** Settings for tools and tests: compatibility levels are set, as a service does by default. */
+    public KafkaSettings(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientProperties) {
+        this(bootstrapServers, schemaRegistryUrl, clientProperties, CompatibilityLevels.Mode.SET);
+    }
+
     public static KafkaSettings read(EnvReader env) {
+        String mode = env.optional("SCHEMA_COMPATIBILITY", "set");
+        CompatibilityLevels.Mode parsed = CompatibilityLevels.Mode.SET;
+        try {
+            parsed = CompatibilityLevels.Mode.parse(mode);
+        } catch (IllegalArgumentException e) {
+            env.problem("SCHEMA_COMPATIBILITY must be 'set' or 'check', not '" + mode + "'");
+        }
         return new KafkaSettings(
                 env.required("KAFKA_BOOTSTRAP_SERVERS"),
                 env.required("SCHEMA_REGISTRY_URL"),
-                env.prefixed("KAFKA_CLIENT_"));
+                env.prefixed("KAFKA_CLIENT_"),
+                parsed);
     }
 }

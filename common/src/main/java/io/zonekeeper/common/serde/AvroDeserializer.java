@@ -49,6 +49,11 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
                                 + " (writer schema id " + framed.schemaId() + ")");
             }
             return record;
+        } catch (IllegalArgumentException e) {
+            // A logical type's conversion refused the value (a uuid field holding something else): say which field.
+            throw new AvroSerdeException(AvroSerdeException.Problem.UNDECODABLE_PAYLOAD, "payload does not decode as "
+                    + type.getSimpleName() + " with writer schema id " + framed.schemaId() + ": "
+                    + LogicalValues.describeFailure(reader.getSchema(), readerSchema, framed), e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
                  | ClassCastException e) {
             throw new AvroSerdeException(AvroSerdeException.Problem.UNDECODABLE_PAYLOAD, "payload does not decode as "
@@ -69,7 +74,9 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
             throw new AvroSerdeException(AvroSerdeException.Problem.INCOMPATIBLE_SCHEMA, "writer schema id "
                     + schemaId + " (" + writer.getFullName() + ") cannot be read as " + readerSchema.getFullName()
-                    + ": " + compatibility.getResult().getIncompatibilities().size() + " incompatibilities");
+                    + ": " + compatibility.getResult().getIncompatibilities().stream()
+                    .map(i -> i.getType() + " '" + i.getMessage() + "' at " + i.getLocation())
+                    .collect(java.util.stream.Collectors.joining("; ")));
         }
         return new SpecificDatumReader<>(writer, readerSchema);
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.schemas.Contracts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -61,6 +62,35 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return schema;
     }
 
+    @Override
+    public String compatibility(String subject) {
+        try {
+            JsonNode own = call("get config of " + subject, HttpRequest.newBuilder(baseUri.resolve("config/"
+                    + encode(subject))).GET());
+            return level(own);
+        } catch (SchemaNotFoundException noneOfItsOwn) {
+            // Confluent answers 40408 for a subject without a level of its own; Apicurio answers with the global one.
+            return level(call("get global config", HttpRequest.newBuilder(baseUri.resolve("config")).GET()));
+        }
+    }
+
+    @Override
+    public void setCompatibility(String subject, String level) {
+        try {
+            byte[] body = JSON.writeValueAsBytes(Map.of("compatibility", level));
+            call("set config of " + subject, HttpRequest.newBuilder(baseUri.resolve("config/" + encode(subject)))
+                    .header("Content-Type", CONTENT_TYPE).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode a config request", e);
+        }
+    }
+
+    /** {@code compatibilityLevel} in GET answers, {@code compatibility} in PUT answers. */
+    private static String level(JsonNode config) {
+        return config.hasNonNull("compatibilityLevel") ? config.get("compatibilityLevel").asText()
+                : config.path("compatibility").asText("BACKWARD");
+    }
+
     private interface IdLookup {
         JsonNode run();
     }
@@ -79,7 +109,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private JsonNode post(String path, Schema schema) {
         try {
-            byte[] body = JSON.writeValueAsBytes(Map.of("schema", schema.toString()));
+            // The shipped .avsc's own text, so the registry holds what a client of any language using the file
+            // registers or looks up (see Contracts.shippedText); any other schema as Avro prints it.
+            String text = Contracts.shippedText(schema).orElseGet(schema::toString);
+            byte[] body = JSON.writeValueAsBytes(Map.of("schema", text));
             return call("POST " + path, HttpRequest.newBuilder(baseUri.resolve(path))
                     .header("Content-Type", CONTENT_TYPE)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)));

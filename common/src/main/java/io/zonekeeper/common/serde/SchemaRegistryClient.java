@@ -16,4 +16,13 @@ public interface SchemaRegistryClient {
 
     /** The schema with this id; {@link SchemaNotFoundException} if the registry does not know it. */
     Schema schemaById(int id);
+
+    /**
+     * The compatibility level the registry applies to new versions of {@code subject}: the subject's own, or the
+     * registry's global one when the subject has none ({@code BACKWARD}, {@code FULL_TRANSITIVE}...).
+     */
+    String compatibility(String subject);
+
+    /** Sets {@code subject}'s own compatibility level; {@link AvroSerdeException} if the registry refuses. */
+    void setCompatibility(String subject, String level);
 }

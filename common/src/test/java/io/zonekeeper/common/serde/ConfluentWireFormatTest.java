@@ -41,6 +41,16 @@ class ConfluentWireFormatTest {
             }
             return schema;
         }
+
+        @Override
+        public String compatibility(String subject) {
+            return "FULL_TRANSITIVE";
+        }
+
+        @Override
+        public void setCompatibility(String subject, String level) {
+            throw new AssertionError("the wire format needs no compatibility level");
+        }
     }
 
     private static final byte[] FIXTURE_WITHOUT_REAP = bytes(
