@@ -8,7 +8,8 @@ import java.time.Duration;
 
 /**
  * Resolves a {@code schema.registry.url} (HTTP or HTTPS; the first of a comma-separated list) to a client. Tests reach
- * the registry the same way, through testkit's stand-in server: there is no in-process shortcut in service code.
+ * the registry the same way, through a real registry (testkit's Apicurio Registry): there is no in-process shortcut in
+ * service code.
  */
 public final class SchemaRegistries {
 

@@ -13,7 +13,7 @@ import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ResourceType;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -21,13 +21,12 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class AuditPublisherTest {
 
-    private static SchemaRegistryStandIn registryServer;
+    private static ApicurioRegistry registryServer;
     private static SchemaRegistryClient registry;
     private final MockProducer<byte[], byte[]> producer =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
@@ -37,14 +36,10 @@ class AuditPublisherTest {
 
     @BeforeAll
     static void startRegistry() {
-        registryServer = SchemaRegistryStandIn.start();
+        registryServer = ApicurioRegistry.shared();
         registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
     }
 
-    @AfterAll
-    static void stopRegistry() {
-        registryServer.close();
-    }
 
     @Test
     void publishesOneEventKeyedByOrganizationWithWhoAndWhen() {

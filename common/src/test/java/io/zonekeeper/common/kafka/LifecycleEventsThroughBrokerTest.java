@@ -16,7 +16,7 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +29,6 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +36,13 @@ import org.junit.jupiter.api.Test;
 class LifecycleEventsThroughBrokerTest {
 
     private static final KafkaBroker KAFKA = SharedKafka.get();
-    private static SchemaRegistryStandIn registryServer;
+    private static ApicurioRegistry registryServer;
     private static SchemaRegistryClient registry;
     private static KafkaClients clients;
 
     @BeforeAll
     static void start() {
-        registryServer = SchemaRegistryStandIn.start();
+        registryServer = ApicurioRegistry.shared();
         Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
                 new SimpleMeterRegistry());
         registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(), retry);
@@ -51,10 +50,6 @@ class LifecycleEventsThroughBrokerTest {
                 Map.of()), new ServiceIdentity("test", "local"));
     }
 
-    @AfterAll
-    static void stop() {
-        registryServer.close();
-    }
 
     @Test
     void anEventGoesThroughTheBrokerAndComesBackEqual() {

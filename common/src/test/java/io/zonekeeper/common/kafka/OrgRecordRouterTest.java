@@ -25,7 +25,7 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.ResourceType;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,7 +36,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +44,7 @@ class OrgRecordRouterTest {
     private static final String LIFECYCLE = "lifecycle";
     private static final String COMMANDS = "commands";
 
-    private static SchemaRegistryStandIn registryServer;
+    private static ApicurioRegistry registryServer;
     private static SchemaRegistryClient registry;
 
     private final MockProducer<byte[], byte[]> producer =
@@ -54,14 +53,10 @@ class OrgRecordRouterTest {
 
     @BeforeAll
     static void startRegistry() {
-        registryServer = SchemaRegistryStandIn.start();
+        registryServer = ApicurioRegistry.shared();
         registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
     }
 
-    @AfterAll
-    static void stopRegistry() {
-        registryServer.close();
-    }
 
     private OrgRecordRouter router(RuntimeException thrownByLifecycle) {
         var identity = new ServiceIdentity("test-service", "pod-1");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.zonekeeper.schemas.OrgClusters;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -15,18 +15,14 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SchemaEvolutionTest {
 
-    private final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    private final ApicurioRegistry registryServer = ApicurioRegistry.shared();
     private final SchemaRegistryClient registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
-
-    @AfterEach
-    void stopRegistry() {
-        registryServer.close();
-    }
+    /** This test's own topic: the registry is shared by the JVM's tests. */
+    private final String topic = "org.clusters.v1-" + java.util.UUID.randomUUID();
 
     @Test
     void readsRecordsWrittenWithAnOlderSchemaThatLackedAField() throws IOException {
@@ -37,7 +33,7 @@ class SchemaEvolutionTest {
                   {"name":"runningClusters","type":"int"},
                   {"name":"clusterIds","type":{"type":"array","items":"string"}},
                   {"name":"lastChangedAt","type":{"type":"long","logicalType":"timestamp-millis"}}]}""");
-        int id = registry.register("org.clusters.v1-value", older);
+        int id = registry.register(topic + "-value", older);
         GenericRecord record = new GenericData.Record(older);
         record.put("orgId", "o1");
         record.put("orgName", "acme");
@@ -46,7 +42,7 @@ class SchemaEvolutionTest {
         record.put("lastChangedAt", 5000L);
 
         OrgClusters read = new AvroDeserializer<>(OrgClusters.class, registry)
-                .deserialize("org.clusters.v1", ConfluentWire.frame(id, encode(older, record)));
+                .deserialize(topic, ConfluentWire.frame(id, encode(older, record)));
 
         assertThat(read.getClusterIds()).containsExactly("c1");
         assertThat(read.getLastChangedAt()).isEqualTo(Instant.ofEpochMilli(5000));
@@ -58,12 +54,12 @@ class SchemaEvolutionTest {
         Schema unrelated = new Schema.Parser().parse("""
                 {"type":"record","name":"OrgClusters","namespace":"io.zonekeeper.schemas","fields":[
                   {"name":"orgId","type":"int"}]}""");
-        int id = registry.register("org.clusters.v1-value", unrelated);
+        int id = registry.register(topic + "-value", unrelated);
         GenericRecord record = new GenericData.Record(unrelated);
         record.put("orgId", 7);
         byte[] bytes = ConfluentWire.frame(id, encode(unrelated, record));
 
-        assertThatThrownBy(() -> new AvroDeserializer<>(OrgClusters.class, registry).deserialize("org.clusters.v1", bytes))
+        assertThatThrownBy(() -> new AvroDeserializer<>(OrgClusters.class, registry).deserialize(topic, bytes))
                 .isInstanceOfSatisfying(AvroSerdeException.class,
                         e -> assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.INCOMPATIBLE_SCHEMA));
     }
@@ -78,10 +74,10 @@ class SchemaEvolutionTest {
     @Test
     void serializerRegistersUnderTheTopicNameStrategySubject() {
         var record = ConfluentWireFormatTest.orgClusters(1, List.of("c1"), null);
-        byte[] value = new AvroSerializer<OrgClusters>(registry, false, true).serialize("org.clusters.v1", record);
+        byte[] value = new AvroSerializer<OrgClusters>(registry, false, true).serialize(topic, record);
         int id = ConfluentWire.unframe(value).schemaId();
-        assertThat(registry.idOf("org.clusters.v1-value", OrgClusters.getClassSchema())).isEqualTo(id);
-        assertThatThrownBy(() -> registry.idOf("org.clusters.v1-key", OrgClusters.getClassSchema()))
+        assertThat(registry.idOf(topic + "-value", OrgClusters.getClassSchema())).isEqualTo(id);
+        assertThatThrownBy(() -> registry.idOf(topic + "-key", OrgClusters.getClassSchema()))
                 .isInstanceOf(SchemaNotFoundException.class);
     }
 
@@ -89,9 +85,9 @@ class SchemaEvolutionTest {
     void serializerWithoutAutoRegistrationNeedsTheSchemaRegisteredFirst() {
         var record = ConfluentWireFormatTest.orgClusters(1, List.of("c1"), null);
         var strict = new AvroSerializer<OrgClusters>(registry, false, false);
-        assertThatThrownBy(() -> strict.serialize("org.clusters.v1", record)).isInstanceOf(SchemaNotFoundException.class);
-        registry.register("org.clusters.v1-value", OrgClusters.getClassSchema());
-        assertThat(strict.serialize("org.clusters.v1", record)).isNotEmpty();
+        assertThatThrownBy(() -> strict.serialize(topic, record)).isInstanceOf(SchemaNotFoundException.class);
+        registry.register(topic + "-value", OrgClusters.getClassSchema());
+        assertThat(strict.serialize(topic, record)).isNotEmpty();
     }
 
     private static byte[] encode(Schema schema, GenericRecord record) throws IOException {
