@@ -5,6 +5,8 @@ import io.zonekeeper.cert.model.KeyAlgorithm;
 import io.zonekeeper.cert.model.RenewalPolicy;
 import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.config.IngressSettings;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
@@ -17,6 +19,8 @@ import java.time.Duration;
 public record CertConfig(
         ServiceIdentity identity,
         KafkaSettings kafka,
+        IngressSettings ingress,
+        LifecycleEventRules eventRules,
         VaultSettings vault,
         RetrySettings retry,
         OpsSettings ops,
@@ -58,15 +62,18 @@ public record CertConfig(
                     + rotateBefore.plus(trustPropagation.multipliedBy(2)) + "), or a new CA would be due for rotation"
                     + " before its own rotation finished");
         }
+        IngressSettings ingress = IngressSettings.read(env);
         var config = new CertConfig(
                 ServiceIdentity.read(env, SERVICE),
                 KafkaSettings.read(env),
+                ingress,
+                LifecycleEventRules.read(env),
                 VaultSettings.read(env),
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
-                        env.optional("CERT_REQUESTS_TOPIC", TopicNames.CERT_REQUESTS),
+                        ingress.lifecycleByOrg(),
+                        ingress.requestsByOrg(),
                         env.optional("CERT_COMMANDS_TOPIC", TopicNames.CERT_COMMANDS),
                         env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
                         env.optional("TLS_STATE_TOPIC", TopicNames.CLUSTER_TLS),

@@ -11,7 +11,9 @@ import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import java.time.Clock;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.OrgAction;
@@ -38,9 +40,13 @@ final class CertHandler {
     private final CertificateStates states;
     private final CertReconciler reconciler;
     private final AuditPublisher audit;
+    private final LifecycleEventRules rules;
+    private final Clock clock;
 
     CertHandler(CertConfig.Topics topics, CertNaming naming, CertificateStates states, CertReconciler reconciler,
-                AuditPublisher audit) {
+                AuditPublisher audit, LifecycleEventRules rules, Clock clock) {
+        this.rules = rules;
+        this.clock = clock;
         this.topics = topics;
         this.naming = naming;
         this.states = states;
@@ -67,6 +73,7 @@ final class CertHandler {
     }
 
     private Outcome lifecycle(ClusterLifecycleEvent event, String orgId, ConsumerRecord<byte[], byte[]> record) {
+        rules.check(orgId, event, clock);
         var org = new OrgAuthorities.Org(orgId, Identifiers.orgName(event.getOrgName()));
         String clusterId = Identifiers.clusterId(event.getClusterId());
         String clusterName = Identifiers.clusterName(event.getClusterName());

@@ -10,6 +10,7 @@ import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.dlq.Rejections;
+import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
@@ -24,6 +25,7 @@ import io.zonekeeper.common.ops.ServiceMetrics;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.CompatibilityLevels;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
@@ -45,6 +47,7 @@ import org.apache.kafka.clients.producer.Producer;
 public final class CertService implements AutoCloseable {
 
     private final Resources resources = new Resources();
+    private final Ingress ingress;
     private final PrometheusMeterRegistry metrics;
     private final KeyedParallelConsumer consumer;
     private final RenewalSchedule schedule;
@@ -57,10 +60,14 @@ public final class CertService implements AutoCloseable {
         Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
+                List.of(config.ingress().lifecycle(), config.ingress().requests(), config.topics().commands(),
+                        config.topics().orgCommands(), config.topics().tlsState(), config.topics().audit()));
         KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
         Producer<byte[], byte[]> producer = kafka.producer();
         resources.add(producer);
         resources.add(ServiceMetrics.bind(producer, metrics));
+        ingress = resources.add(kafka.ingress(config.ingress().group(), config.ingress().lifecycleAndRequestRoutes(), Duration.ofSeconds(1)));
 
         var vaultConnection = VaultClients.connect(config.vault());
         resources.add(vaultConnection);
@@ -95,7 +102,8 @@ public final class CertService implements AutoCloseable {
                 metrics);
         CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
                 clock);
-        CertHandler handler = new CertHandler(config.topics(), naming, states, reconciler, audit);
+        CertHandler handler = new CertHandler(config.topics(), naming, states, reconciler, audit,
+                config.eventRules(), clock);
         OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
 
         var consumerConfig = kafka.consumerConfig(config.consumerGroup());
@@ -118,12 +126,13 @@ public final class CertService implements AutoCloseable {
                 .mapToLong(notAfter -> Duration.between(clock.instant(), notAfter).toSeconds())
                 .min().orElse(-1));
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
-                time.health()));
+                HealthCheck.of("ingress", ingress::running), compatibility, time.health()));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */
     public static CertService start(CertConfig config, ServiceClock clock) {
         CertService service = new CertService(config, clock);
+        service.ingress.start("cert-ingress");
         service.consumer.start("cert-consumer");
         service.schedule.start();
         service.ops.start();

@@ -25,11 +25,12 @@ import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.testkit.time.SettableClock;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
@@ -67,7 +68,7 @@ final class CertWorld implements AutoCloseable {
     static final String NAMESPACE = "zonekeeper";
 
     final KafkaBroker kafka = SharedKafka.get();
-    final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    final ApicurioRegistry registryServer = ApicurioRegistry.shared();
     /** Starts the day before a leap day, far from the real date: no test here may depend on the day it runs. */
     final SettableClock clock = new SettableClock(Instant.parse("2028-02-28T21:07:00Z"));
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -77,8 +78,10 @@ final class CertWorld implements AutoCloseable {
     final String vaultToken = vault.serviceToken(ServicePolicies.CERT_SERVICE, Map.of(
             "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
             "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
-    final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
-    final String requestsTopic = "cert.requests.v1-" + suffix;
+    /** The upstream's topics, their by-organization copies the service reads, and the ingress group. */
+    final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
+    final String lifecycleTopic = ingress.lifecycle();
+    final String requestsTopic = ingress.requests();
     final String commandsTopic = "cert.commands.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String tlsTopic = "cluster.tls.v1-" + suffix;
@@ -92,7 +95,7 @@ final class CertWorld implements AutoCloseable {
     private final Map<String, String> extraEnv = new HashMap<>();
 
     CertWorld() {
-        for (String topic : List.of(lifecycleTopic, requestsTopic, commandsTopic, orgCommandsTopic)) {
+        for (String topic : List.of(commandsTopic, orgCommandsTopic)) {
             kafka.createTopic(topic, 3, false);
             kafka.createTopic(topic + ".dlq", 1, false);
         }
@@ -124,8 +127,7 @@ final class CertWorld implements AutoCloseable {
         env.put("TLS_VAULT_PREFIX", TLS_VAULT_PREFIX);
         env.put("VAULT_KV_MOUNT", vault.mount());
         env.put("BASE_DOMAIN", BASE_DOMAIN);
-        env.put("LIFECYCLE_TOPIC", lifecycleTopic);
-        env.put("CERT_REQUESTS_TOPIC", requestsTopic);
+        env.putAll(ingress.env());
         env.put("CERT_COMMANDS_TOPIC", commandsTopic);
         env.put("ORG_COMMANDS_TOPIC", orgCommandsTopic);
         env.put("TLS_STATE_TOPIC", tlsTopic);
@@ -265,7 +267,20 @@ final class CertWorld implements AutoCloseable {
     }
 
     /** Waits until the consumer group has committed every record of the topic: all of them were applied. */
+    /**
+     * Waits until the group has committed every record of {@code topic}; for an upstream topic, until the ingress has
+     * forwarded all of it and the group has committed all of its by-organization copy.
+     */
     void awaitConsumed(String group, String topic) {
+        if (topic.equals(lifecycleTopic) || topic.equals(requestsTopic)) {
+            awaitCommitted(ingress.group(), topic);
+            awaitCommitted(group, topic.equals(lifecycleTopic) ? ingress.lifecycleByOrg() : ingress.requestsByOrg());
+        } else {
+            awaitCommitted(group, topic);
+        }
+    }
+
+    private void awaitCommitted(String group, String topic) {
         try (var admin = clients.admin(); var consumer = clients.consumer("end-reader-" + UUID.randomUUID())) {
             var partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -327,6 +342,5 @@ final class CertWorld implements AutoCloseable {
         producer.close();
         simulated.close();
         vault.close();
-        registryServer.close();
     }
 }

@@ -98,16 +98,23 @@ class RequestsAndBadInputTest {
         world.emit(world.event("org-1", "acme", "c-9", "prod/x", ClusterStatus.RUNNING));
         var wrongKey = world.event("org-1", "acme", "c-1", "prod", ClusterStatus.RUNNING);
         world.send(world.lifecycleTopic, "org-2", wrongKey);
+        // The reaper dead-lettered these and this service applied them; one validation in all three now.
+        world.emit(io.zonekeeper.schemas.ClusterLifecycleEvent.newBuilder(world.event("org-1", "acme", "c-1", "prod",
+                ClusterStatus.STOPPED)).setOccurredAt(world.clock.instant().plus(java.time.Duration.ofHours(2))).build());
+        world.emit(io.zonekeeper.schemas.ClusterLifecycleEvent.newBuilder(world.event("org-1", "acme", "c-1", "prod",
+                ClusterStatus.RUNNING)).setKubeconfigVaultPath("zonekeeper/tls/org-1/ca").build());
         world.cluster("c-3");
         world.emit(world.event("org-1", "acme", "c-3", "dev", ClusterStatus.RUNNING));
 
         world.awaitState("c-3", "server", s -> true);
-        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 4);
+        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(world.lifecycleTopic, 6);
         assertThat(dead).map(RequestsAndBadInputTest::reason)
                 .anySatisfy(r -> assertThat(r).startsWith("undecodable record"))
                 .anySatisfy(r -> assertThat(r).contains("'not.a.label' is not a single DNS label"))
                 .anySatisfy(r -> assertThat(r).contains("cluster name 'prod/x' is not a single DNS label"))
-                .anySatisfy(r -> assertThat(r).contains("record key 'org-2' is not the organization id 'org-1'"));
+                .anySatisfy(r -> assertThat(r).contains("record key 'org-2' is not the organization id 'org-1'"))
+                .anySatisfy(r -> assertThat(r).startsWith("occurredAt: ").contains("ahead of this service's clock"))
+                .anySatisfy(r -> assertThat(r).startsWith("kubeconfigVaultPath: 'zonekeeper/tls/org-1/ca' is outside"));
     }
 
     /** The CA permits only the organization's first name: a new name is refused, not signed into failure. */

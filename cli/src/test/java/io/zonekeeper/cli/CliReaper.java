@@ -6,9 +6,10 @@ import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.reaper.ReaperConfig;
 import io.zonekeeper.reaper.ReaperService;
+import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,28 +29,32 @@ final class CliReaper implements AutoCloseable {
 
     private static final KafkaBroker KAFKA = SharedKafka.get();
 
-    private final SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
+    private final ApicurioRegistry registry = ApicurioRegistry.shared();
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final KafkaProducer<byte[], byte[]> producer;
     private final ReaperService reaper;
-    final String lifecycleTopic = "lifecycle-" + suffix;
+    private final IngressTopics ingress = IngressTopics.create(KAFKA, suffix, 3);
+    /** The upstream's lifecycle topic: the reaper reads it through its ingress. */
+    final String lifecycleTopic = ingress.lifecycle();
     final String zonesTopic = "dns-" + suffix;
 
     CliReaper(ServiceClock clock) {
-        for (String topic : List.of(lifecycleTopic, "reap-" + suffix, "audit-" + suffix, lifecycleTopic + ".dlq")) {
+        for (String topic : List.of("reap-" + suffix, "audit-" + suffix)) {
             KAFKA.createTopic(topic, 3, false);
         }
         KAFKA.createTopic(zonesTopic, 3, true);
         KAFKA.createTopic("clusters-" + suffix, 3, true);
         try {
-            reaper = ReaperService.start(ReaperConfig.read(new EnvReader(Map.ofEntries(
+            Map<String, String> env = new java.util.HashMap<>(ingress.env());
+            env.putAll(Map.ofEntries(
                     Map.entry("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers()),
                     Map.entry("SCHEMA_REGISTRY_URL", registry.endpoint().toString()),
-                    Map.entry("LIFECYCLE_TOPIC", lifecycleTopic), Map.entry("ORG_DNS_TOPIC", zonesTopic),
+                    Map.entry("ORG_DNS_TOPIC", zonesTopic),
                     Map.entry("ORG_CLUSTERS_TOPIC", "clusters-" + suffix), Map.entry("REAP_TOPIC", "reap-" + suffix),
                     Map.entry("AUDIT_TOPIC", "audit-" + suffix), Map.entry("APPLICATION_ID", "reaper-" + suffix),
                     Map.entry("STATE_DIR", Files.createTempDirectory("reaper").toString()), Map.entry("HTTP_PORT", "0"),
-                    Map.entry("QUERY_ADVERTISED_HOST", "127.0.0.1")))), clock);
+                    Map.entry("QUERY_ADVERTISED_HOST", "127.0.0.1")));
+            reaper = ReaperService.start(ReaperConfig.read(new EnvReader(env)), clock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -81,6 +86,5 @@ final class CliReaper implements AutoCloseable {
     public void close() {
         producer.close();
         reaper.close();
-        registry.close();
     }
 }

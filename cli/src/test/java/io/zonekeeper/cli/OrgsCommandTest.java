@@ -31,7 +31,7 @@ class OrgsCommandTest {
             reaper.send(reaper.lifecycleTopic, org, ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID())
                     .setOccurredAt(Instant.now()).setOrgId(org).setOrgName(org.replace("-", ""))
                     .setClusterId(org + "-c1").setClusterName("c1").setStatus(ClusterStatus.RUNNING)
-                    .setCloud("amazon").setRegion("eu-west-1").setKubeconfigVaultPath("k").build());
+                    .setCloud("amazon").setRegion("eu-west-1").setKubeconfigVaultPath("clusters/k").build());
         }
         String url = reaper.url();
         await().atMost(Duration.ofSeconds(60)).until(() -> zk("orgs", "--reaper", url)[1].contains("2 organization(s)"));

@@ -87,7 +87,7 @@ class ReapsCommandTest {
         reaper.send(reaper.lifecycleTopic, org, ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID())
                 .setOccurredAt(at).setOrgId(org).setOrgName(org.replace("-", "")).setClusterId(org + "-c1")
                 .setClusterName("c1").setStatus(status).setCloud("amazon").setRegion("eu-west-1")
-                .setKubeconfigVaultPath("k").build());
+                .setKubeconfigVaultPath("clusters/k").build());
     }
 
     private static String[] zk(String... args) {

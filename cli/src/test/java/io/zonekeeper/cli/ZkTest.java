@@ -15,7 +15,7 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -42,14 +42,13 @@ import org.junit.jupiter.api.Test;
 class ZkTest {
 
     private static final KafkaBroker KAFKA = SharedKafka.get();
-    private final SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
+    private final ApicurioRegistry registry = ApicurioRegistry.shared();
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
     private final KafkaProducer<byte[], byte[]> producer = producer();
 
     @AfterEach
     void close() {
         producer.close();
-        registry.close();
     }
 
     /** What one zk invocation printed and returned. */

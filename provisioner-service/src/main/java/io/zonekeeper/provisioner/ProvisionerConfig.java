@@ -3,6 +3,8 @@ package io.zonekeeper.provisioner;
 import io.zonekeeper.common.config.AwsSettings;
 import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.config.IngressSettings;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
@@ -21,6 +23,8 @@ import java.util.Set;
 public record ProvisionerConfig(
         ServiceIdentity identity,
         KafkaSettings kafka,
+        IngressSettings ingress,
+        LifecycleEventRules eventRules,
         VaultSettings vault,
         AwsSettings aws,
         RetrySettings retry,
@@ -82,15 +86,18 @@ public record ProvisionerConfig(
         double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000);
         int route53Burst = env.integer("ROUTE53_BURST", 50, 1, 100_000);
         double share = env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95);
+        IngressSettings ingress = IngressSettings.read(env);
         var config = new ProvisionerConfig(
                 ServiceIdentity.read(env, SERVICE),
                 KafkaSettings.read(env),
+                ingress,
+                LifecycleEventRules.read(env),
                 VaultSettings.read(env),
                 AwsSettings.read(env),
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
+                        ingress.lifecycleByOrg(),
                         env.optional("REAP_TOPIC", TopicNames.REAP),
                         env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
                         env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),

@@ -4,11 +4,13 @@ import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.retry.RejectedRecordException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.AccountQuotaException;
 import io.zonekeeper.provisioner.aws.UserQuotaException;
@@ -52,10 +54,12 @@ final class ProvisionerHandler {
     private final AuditPublisher audit;
     private final ToLongFunction<TopicPartition> lifecycleCompletedUpTo;
     private final Clock clock;
+    private final LifecycleEventRules rules;
 
     ProvisionerHandler(ProvisionerConfig.Topics topics, StateTopic<OrgDnsState> states, OrgProvisioner orgs,
                        ClusterProvisioner clusters, ReapExecutor reaps, AuditPublisher audit,
-                       ToLongFunction<TopicPartition> lifecycleCompletedUpTo, Clock clock) {
+                       ToLongFunction<TopicPartition> lifecycleCompletedUpTo, LifecycleEventRules rules, Clock clock) {
+        this.rules = rules;
         this.topics = topics;
         this.states = states;
         this.orgs = orgs;
@@ -82,6 +86,7 @@ final class ProvisionerHandler {
     }
 
     private Outcome lifecycle(ClusterLifecycleEvent event, String orgId, ConsumerRecord<byte[], byte[]> record) {
+        rules.check(orgId, event, clock);
         String orgName = Identifiers.orgName(event.getOrgName());
         String clusterId = Identifiers.clusterId(event.getClusterId());
         var org = new OrgProvisioner.Org(orgId, orgName);
@@ -102,7 +107,7 @@ final class ProvisionerHandler {
             // The cluster is claimed (or refused as another organization's) before anything of the organization
             // is made: a refused cluster must not leave a billed zone behind.
             clusters.claim(cluster);
-            publish(configure(org, cluster, state, record, trail), record, eventId);
+            publish(configure(org, cluster, state, record, eventId, trail), record, eventId);
         } else if (status == ClusterStatus.DELETED) {
             clusters.remove(cluster, state, trail);
             state.ifPresent(s -> publish(withClusters(s, ClusterRoster.deleted(s.getClusters(), clusterId)), record,
@@ -125,7 +130,8 @@ final class ProvisionerHandler {
      * the organization's other running clusters before the keys it replaced are deleted.
      */
     private OrgDnsState configure(OrgProvisioner.Org org, ClusterRef cluster,
-                                  Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
+                                  Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, String eventId,
+                                  AuditTrail trail) {
         if (orgs.isReady(state, org)) {
             // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
             Optional<StoredKey> key = currentKey(state.get());
@@ -137,12 +143,20 @@ final class ProvisionerHandler {
         }
         OrgProvisioner.Provisioned provisioned = ensureOwned(org, state, record, trail);
         OrgDnsState ready = provisioned.state();
-        StoredKey key = clusters.storedKey(ready).orElseThrow(() -> new TransientFailureException(
-                "vault read of the key just stored", 1, new IllegalStateException("not visible yet")));
-        FleetPolling polling = clusters.polling();
-        clusters.ensure(cluster, ready, key, polling, trail);
-        OrgDnsState withThis = configured(ready, cluster, key, polling);
-        return rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail);
+        try {
+            StoredKey key = clusters.storedKey(ready).orElseThrow(() -> new TransientFailureException(
+                    "vault read of the key just stored", 1, new IllegalStateException("not visible yet")));
+            FleetPolling polling = clusters.polling();
+            clusters.ensure(cluster, ready, key, polling, trail);
+            OrgDnsState withThis = configured(ready, cluster, key, polling);
+            return rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail);
+        } catch (RejectedRecordException refused) {
+            // The organization's resources exist now, whatever became of this cluster: they go into its state before
+            // the event is dead-lettered, so the reaper sees the zone and can reap it once no cluster uses it.
+            trail.awaitDurable();
+            publish(ready, record, eventId);
+            throw refused;
+        }
     }
 
     /**

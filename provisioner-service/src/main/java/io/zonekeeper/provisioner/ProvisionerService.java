@@ -9,6 +9,7 @@ import io.zonekeeper.common.aws.RateLimitingInterceptor;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.kafka.Delivery;
+import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgPartitions;
@@ -25,6 +26,7 @@ import io.zonekeeper.common.ratelimit.ApiRateLimiter;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.CompatibilityLevels;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
@@ -63,6 +65,7 @@ public final class ProvisionerService implements AutoCloseable {
     private final KeyedParallelConsumer consumer;
     private final OpsServer ops;
     private final ExternalDnsFleet fleet;
+    private final Ingress ingress;
 
     private ProvisionerService(ProvisionerConfig config, ServiceClock time) {
         metrics = ServiceMetrics.prometheus(config.identity());
@@ -70,10 +73,15 @@ public final class ProvisionerService implements AutoCloseable {
         Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        // What it writes (its state, audit events, its own commands) and what others write for it to read.
+        CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
+                List.of(config.ingress().lifecycle(), config.topics().reap(), config.topics().orgCommands(),
+                        config.topics().orgDns(), config.topics().audit()));
         KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
         Producer<byte[], byte[]> producer = kafka.producer();
         resources.add(producer);
         resources.add(ServiceMetrics.bind(producer, metrics));
+        ingress = resources.add(kafka.ingress(config.ingress().group(), config.ingress().lifecycleRoute(), Duration.ofSeconds(1)));
 
         ApiRateLimiter route53Limits = new ApiRateLimiter("route53", config.rateLimits().route53(),
                 config.rateLimits().route53Operations(), metrics);
@@ -143,7 +151,7 @@ public final class ProvisionerService implements AutoCloseable {
                         config.adoptUnownedZones()),
                 clusters,
                 new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock),
-                audit, tp -> self[0].completedUpTo(tp), clock);
+                audit, tp -> self[0].completedUpTo(tp), config.eventRules(), clock);
         OrgRecordRouter router = new OrgRecordRouter(handler.routes(), registry, new Rejections(deadLetters, audit));
         consumer = new KeyedParallelConsumer(records, router.topics(), router, router::rejectUnexpected,
                 KeyedParallelConsumer.Settings.of(config.workers(), config.shutdownGrace(),
@@ -151,12 +159,13 @@ public final class ProvisionerService implements AutoCloseable {
         self[0] = consumer;
 
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
-                time.health()));
+                HealthCheck.of("ingress", ingress::running), compatibility, time.health()));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */
     public static ProvisionerService start(ProvisionerConfig config, ServiceClock clock) {
         ProvisionerService service = new ProvisionerService(config, clock);
+        service.ingress.start("provisioner-ingress");
         service.consumer.start("provisioner-consumer");
         service.fleet.start();
         service.ops.start();

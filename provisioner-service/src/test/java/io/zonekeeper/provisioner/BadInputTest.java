@@ -10,7 +10,13 @@ import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.Contracts;
 import io.zonekeeper.schemas.OrgDnsStatus;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.EncoderFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -50,11 +56,18 @@ class BadInputTest {
         world.emit(missingKubeconfig);
         world.sendRaw(world.lifecycleTopic, "someone-else", serializer.serialize(world.lifecycleTopic,
                 ProvisionerWorld.event("org-w", "wcorp", "w-1", ClusterStatus.RUNNING)));
+        // What the reaper used to dead-letter and this service applied (or failed on unexpectedly): one validation
+        // now, before anything is made, in all three.
+        world.emit(ClusterLifecycleEvent.newBuilder(ProvisionerWorld.event("org-f", "fcorp", "good-1",
+                ClusterStatus.RUNNING)).setOccurredAt(ProvisionerWorld.CLOCK.now().plus(Duration.ofHours(3))).build());
+        world.sendRaw(world.lifecycleTopic, "org-u", withEventId(world, "org-u", "not-a-uuid"));
+        world.emit(ClusterLifecycleEvent.newBuilder(ProvisionerWorld.event("org-k", "kcorp", "good-1",
+                ClusterStatus.RUNNING)).setKubeconfigVaultPath("secret/zonekeeper/orgs/org-1").build());
         world.emit(ProvisionerWorld.event("org-2", "globex", "good-2", ClusterStatus.RUNNING));
 
         world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
         world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
-        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 7);
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 10);
 
         Map<String, String> reasons = world.deadLetters().stream().collect(Collectors.toMap(
                 r -> r.offset() + "@" + r.headers().lastHeader(DeadLetterPublisher.SOURCE_OFFSET) , BadInputTest::reason));
@@ -65,13 +78,17 @@ class BadInputTest {
                 .anySatisfy(r -> assertThat(r).contains("'not.a.label' is not a single DNS label"))
                 .anySatisfy(r -> assertThat(r).contains("cluster id 'bad/cluster' is unusable"))
                 .anySatisfy(r -> assertThat(r).contains("no kubeconfig at Vault path 'clusters/ghost/kubeconfig'"))
-                .anySatisfy(r -> assertThat(r).contains("record key 'someone-else' is not the organization id"));
+                .anySatisfy(r -> assertThat(r).contains("record key 'someone-else' is not the organization id"))
+                .anySatisfy(r -> assertThat(r).startsWith("occurredAt: ").contains("ahead of this service's clock"))
+                .anySatisfy(r -> assertThat(r).contains("field 'eventId' is not a UUID: 'not-a-uuid'"))
+                .anySatisfy(r -> assertThat(r).startsWith("kubeconfigVaultPath: 'secret/zonekeeper/orgs/org-1' is outside"))
+                .noneSatisfy(r -> assertThat(r).containsIgnoringCase("unexpected"));
         for (ConsumerRecord<byte[], byte[]> dead : world.deadLetters()) {
             assertThat(header(dead, DeadLetterPublisher.SOURCE_TOPIC)).isEqualTo(world.lifecycleTopic);
             assertThat(header(dead, DeadLetterPublisher.SERVICE)).isEqualTo(ProvisionerConfig.SERVICE);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> world.audits().stream()
-                .filter(a -> a.getAction() == AuditAction.REJECTED).count() == 7);
+                .filter(a -> a.getAction() == AuditAction.REJECTED).count() == 10);
         assertThat(world.orgStates()).containsOnlyKeys("org-1", "org-2");
     }
 
@@ -98,6 +115,48 @@ class BadInputTest {
         assertThat(world.audits().stream().filter(e -> "org-a".equals(e.getOrgId())).count()).isEqualTo(auditsOfA);
         assertThat(world.audits()).filteredOn(e -> e.getAction() == AuditAction.REJECTED)
                 .extracting(AuditEvent::getOrgId).containsExactly("org-ba");
+    }
+
+    @Test
+    void aKubeconfigNotYetInVaultMakesNothingAndTheSameEventSentAgainLaterWorks() {
+        world.startService("provisioner-" + world.suffix);
+        world.aws.resetCounts();
+        var early = ProvisionerWorld.event("org-n", "newcorp", "later-1", ClusterStatus.RUNNING);
+        world.emit(early);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 1);
+        assertThat(reason(world.deadLetters().get(0))).contains("no kubeconfig at Vault path 'clusters/later-1/kubeconfig'");
+        // Nothing billed that nothing would reap: no zone, user or key, and no state the reaper would wait on.
+        assertThat(world.mutatingAwsCalls()).isZero();
+        assertThat(world.orgStates()).doesNotContainKey("org-n");
+
+        world.cluster("later-1");
+        world.emit(ClusterLifecycleEvent.newBuilder(early).setEventId(java.util.UUID.randomUUID()).build());
+        world.awaitState("org-n", s -> s.getStatus() == OrgDnsStatus.READY);
+    }
+
+    /** A lifecycle event as a producer without Avro's uuid conversion could write it: any string as its event id. */
+    static byte[] withEventId(ProvisionerWorld world, String orgId, String eventId) {
+        Schema schema = new Schema.Parser().parse(Contracts.shippedText(ClusterLifecycleEvent.getClassSchema())
+                .orElseThrow());
+        GenericRecord record = new GenericData.Record(schema);
+        ClusterLifecycleEvent valid = ProvisionerWorld.event(orgId, "ucorp", "good-1", ClusterStatus.RUNNING);
+        for (Schema.Field field : schema.getFields()) {
+            Object value = valid.get(field.name());
+            record.put(field.name(), value instanceof Enum<?> e ? new GenericData.EnumSymbol(field.schema(), e.name())
+                    : value instanceof java.time.Instant t ? t.toEpochMilli() : value);
+        }
+        record.put("eventId", eventId);
+        try {
+            var out = new java.io.ByteArrayOutputStream();
+            var encoder = EncoderFactory.get().binaryEncoder(out, null);
+            new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+            encoder.flush();
+            int id = world.registry.register(world.lifecycleTopic + "-value", schema);
+            return ConfluentWire.frame(id, out.toByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String reason(ConsumerRecord<byte[], byte[]> record) {

@@ -45,7 +45,7 @@ class DelegationSetTest {
         assertThat(set).isNotBlank();
         assertThat(delegationSetOf(bank.getZoneId())).isEqualTo(set);
         var stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() == stopped.offset());
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() == world.lifecyclePosition(stopped).getOffset());
         world.reap("org-1", "acme", acme.getZoneId(), stopped);
         world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
@@ -114,7 +114,7 @@ class DelegationSetTest {
                 .findFirst().orElseThrow();
         var stopped = world.emit(ProvisionerWorld.event(leaving.getOrgId(), leaving.getOrgName(),
                 "c-" + leaving.getOrgId().substring(4), ClusterStatus.STOPPED));
-        world.awaitState(leaving.getOrgId(), s -> s.getLastLifecycleOffset() == stopped.offset());
+        world.awaitState(leaving.getOrgId(), s -> s.getLastLifecycleOffset() == world.lifecyclePosition(stopped).getOffset());
         world.reap(leaving.getOrgId(), leaving.getOrgName(), leaving.getZoneId(), stopped);
         world.awaitState(leaving.getOrgId(), s -> s.getStatus() == OrgDnsStatus.DELETED);
         sleep(Duration.ofMillis(1_100));

@@ -8,6 +8,7 @@ import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -28,11 +29,12 @@ import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.faults.Route53Authorizer;
 import io.zonekeeper.testkit.faults.Route53Enforcement;
+import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.kubernetes.KubeApiServer;
@@ -77,7 +79,7 @@ final class ProvisionerWorld implements AutoCloseable {
 
     final KafkaBroker kafka = SharedKafka.get();
     final MotoServer moto = MotoServer.shared();
-    final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    final ApicurioRegistry registryServer = ApicurioRegistry.shared();
     final FaultProxy aws;
     /** IAM for Route53 calls signed with an organization's key (ExternalDNS's); Zonekeeper's own key passes. */
     final Route53Authorizer authorizer;
@@ -93,7 +95,9 @@ final class ProvisionerWorld implements AutoCloseable {
     final String vaultToken = vault.serviceToken(ServicePolicies.PROVISIONER, Map.of(
             "CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX, "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
             "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
-    final String lifecycleTopic = "cluster.lifecycle.v1-" + suffix;
+    /** The upstream's lifecycle topic, its by-organization copy the provisioner reads, and the ingress group. */
+    final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
+    final String lifecycleTopic = ingress.lifecycle();
     final String reapTopic = "zone.reap.v1-" + suffix;
     final String orgCommandsTopic = "org.commands.v1-" + suffix;
     final String orgDnsTopic = "org.dns.v1-" + suffix;
@@ -123,7 +127,7 @@ final class ProvisionerWorld implements AutoCloseable {
                 .credentialsProvider(credentials).build();
         parentZoneId = route53.createHostedZone(r -> r.name(BASE_DOMAIN + ".").callerReference("parent-" + suffix))
                 .hostedZone().id().replace("/hostedzone/", "");
-        for (String topic : List.of(lifecycleTopic, reapTopic, orgCommandsTopic)) {
+        for (String topic : List.of(reapTopic, orgCommandsTopic)) {
             kafka.createTopic(topic, 3, false);
             kafka.createTopic(topic + ".dlq", 1, false);
         }
@@ -159,7 +163,7 @@ final class ProvisionerWorld implements AutoCloseable {
         env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
         env.put("BASE_DOMAIN", BASE_DOMAIN);
         env.put("PARENT_ZONE_ID", parentZoneId);
-        env.put("LIFECYCLE_TOPIC", lifecycleTopic);
+        env.putAll(ingress.env());
         env.put("REAP_TOPIC", reapTopic);
         env.put("ORG_COMMANDS_TOPIC", orgCommandsTopic);
         env.put("ORG_DNS_TOPIC", orgDnsTopic);
@@ -251,10 +255,32 @@ final class ProvisionerWorld implements AutoCloseable {
                 .setReason(ReapReason.FREE_WINDOW)
                 .setDecidedAt(CLOCK.now())
                 .setDueAt(CLOCK.now())
-                .setLifecyclePosition(new LifecyclePosition(decidedAt.partition(), decidedAt.offset()))
+                .setLifecyclePosition(lifecyclePosition(decidedAt))
                 .build();
         return sendRaw(reapTopic, orgId, new AvroSerializer<ZoneReapCommand>(registry, false, true).serialize(reapTopic,
                 command));
+    }
+
+    /** Where the reaper would have seen the upstream's record: its position in the by-organization topic. */
+    LifecyclePosition lifecyclePosition(RecordMetadata upstream) {
+        if (services.isEmpty()) {
+            forwardUpstream();
+        }
+        IngressTopics.Position forwarded = ingress.forwarded(kafka, upstream.partition(), upstream.offset());
+        return new LifecyclePosition(forwarded.partition(), forwarded.offset());
+    }
+
+    /**
+     * Forwards what the upstream wrote into the by-organization topic while no service runs (a test that sends a
+     * reap command before the service starts needs the position the events will have), with the ingress a service
+     * runs, in the same group: a service started later goes on from there.
+     */
+    void forwardUpstream() {
+        try (Ingress forwarding = clients.ingress(ingress.group(), List.of(new Ingress.Route(lifecycleTopic,
+                ingress.lifecycleByOrg())), Duration.ofMillis(100))) {
+            forwarding.start("test-ingress");
+            awaitCommitted(ingress.group(), List.of(lifecycleTopic));
+        }
     }
 
     /** Writes a state record as the service would, for a world a test builds by hand (stop the service first). */
@@ -313,13 +339,18 @@ final class ProvisionerWorld implements AutoCloseable {
     }
 
     /**
-     * Waits until the group has committed every record of the lifecycle, reap and command topics: all applied,
-     * refused or dead-lettered.
+     * Waits until the ingress has forwarded every upstream lifecycle event, then until the group has committed every
+     * record of the by-organization lifecycle, reap and command topics: all applied, refused or dead-lettered.
      */
     void awaitQuiet(String group) {
+        awaitCommitted(ingress.group(), List.of(lifecycleTopic));
+        awaitCommitted(group, List.of(ingress.lifecycleByOrg(), reapTopic, orgCommandsTopic));
+    }
+
+    private void awaitCommitted(String group, List<String> topics) {
         try (var admin = clients.admin(); var consumer = clients.consumer("end-reader-" + UUID.randomUUID())) {
             List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(lifecycleTopic, reapTopic, orgCommandsTopic)) {
+            for (String topic : topics) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(
                         new org.apache.kafka.common.TopicPartition(topic, p.partition())));
             }
@@ -431,6 +462,5 @@ final class ProvisionerWorld implements AutoCloseable {
         aws.close();
         authorizer.close();
         vault.close();
-        registryServer.close();
     }
 }

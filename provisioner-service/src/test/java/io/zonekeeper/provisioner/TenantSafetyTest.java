@@ -219,7 +219,7 @@ class TenantSafetyTest {
 
         // Once the zone is reaped, the organization's next zone has the new name.
         var stopped = world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.STOPPED));
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() == stopped.offset());
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() == world.lifecyclePosition(stopped).getOffset());
         world.reap("org-1", "acme", first.getZoneId(), stopped);
         world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
         world.emit(ProvisionerWorld.event("org-1", "acme-renamed", "c-1", ClusterStatus.RUNNING));

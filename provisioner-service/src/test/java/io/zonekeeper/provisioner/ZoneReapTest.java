@@ -48,7 +48,7 @@ class ZoneReapTest {
 
     private RecordMetadata stopAndAwait() {
         var stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == stopped.offset());
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == world.lifecyclePosition(stopped).getOffset());
         return stopped;
     }
 
@@ -200,7 +200,7 @@ class ZoneReapTest {
         OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
         var stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
         var back = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == back.offset());
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == world.lifecyclePosition(back).getOffset());
 
         world.reap("org-1", "acme", ready.getZoneId(), stopped);
 
@@ -243,7 +243,7 @@ class ZoneReapTest {
         world.reap("org-1", "acme", "ZPLACEHOLDER", stopped);
         world.startService("provisioner-" + world.suffix);
 
-        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == back.offset());
+        world.awaitState("org-1", s -> s.getLastLifecycleOffset() != null && s.getLastLifecycleOffset() == world.lifecyclePosition(back).getOffset());
         await().atMost(Duration.ofSeconds(30)).until(() -> world.audits().stream()
                 .anyMatch(a -> a.getAction() == AuditAction.REAP_REFUSED));
         // Judged against the organization's state, so the lifecycle events before it had been applied: had it run
@@ -261,7 +261,7 @@ class ZoneReapTest {
         for (int generation = 1; generation <= 3; generation++) {
             var running = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
             OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY
-                    && s.getLastLifecycleOffset() == running.offset());
+                    && s.getLastLifecycleOffset() == world.lifecyclePosition(running).getOffset());
             assertThat(ready.getZoneGeneration()).isEqualTo(generation);
             zoneIds.add(ready.getZoneId());
             var stopped = stopAndAwait();

@@ -1,6 +1,8 @@
 package io.zonekeeper.reaper;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.config.IngressSettings;
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
@@ -12,6 +14,8 @@ import java.time.Duration;
 public record ReaperConfig(
         ServiceIdentity identity,
         KafkaSettings kafka,
+        IngressSettings ingress,
+        LifecycleEventRules eventRules,
         RetrySettings retry,
         OpsSettings ops,
         Topics topics,
@@ -21,7 +25,6 @@ public record ReaperConfig(
         int standbyReplicas,
         Reaping reaping,
         Duration punctuateEvery,
-        Duration maxClockSkew,
         String queryAdvertisedHost) {
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
@@ -52,13 +55,16 @@ public record ReaperConfig(
         double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000)
                 * (1 - env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95));
         double iamRate = env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000);
+        IngressSettings ingress = IngressSettings.read(env);
         var config = new ReaperConfig(
                 ServiceIdentity.read(env, SERVICE),
                 KafkaSettings.read(env),
+                ingress,
+                LifecycleEventRules.read(env),
                 RetrySettings.read(env),
                 OpsSettings.read(env),
                 new Topics(
-                        env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
+                        ingress.lifecycleByOrg(),
                         env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
                         env.optional("ORG_CLUSTERS_TOPIC", TopicNames.ORG_CLUSTERS),
                         env.optional("REAP_TOPIC", TopicNames.REAP),
@@ -71,7 +77,6 @@ public record ReaperConfig(
                         monthEndMargin.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofMinutes(15) : monthEndMargin,
                         route53Rate, iamRate),
                 env.duration("PUNCTUATE_EVERY", Duration.ofMinutes(1)),
-                env.duration("MAX_CLOCK_SKEW", Duration.ofHours(1)),
                 env.optional("QUERY_ADVERTISED_HOST", ServiceIdentity.hostName()));
         env.validate();
         return config;

@@ -3,12 +3,14 @@ package io.zonekeeper.reaper;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
 import io.zonekeeper.common.ops.ServiceMetrics;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.CompatibilityLevels;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -36,16 +38,21 @@ public final class ReaperService implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private final OpsServer ops;
+    private final Ingress ingress;
 
     private ReaperService(ReaperConfig config, ServiceClock clock) {
         metrics = ServiceMetrics.prometheus(config.identity());
         clock.bindTo(metrics);
         var registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), new Retry(config.retry(), metrics));
+        CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
+                List.of(config.ingress().lifecycle(), config.topics().orgDns(), config.topics().orgClusters(),
+                        config.topics().reap(), config.topics().audit()));
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
                 AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
         KafkaClients kafka = new KafkaClients(config.kafka(), config.identity());
         deadLetterProducer = kafka.producer();
+        ingress = kafka.ingress(config.ingress().group(), config.ingress().lifecycleRoute(), Duration.ofSeconds(1));
         Properties props = new Properties();
         props.putAll(kafka.common());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -71,7 +78,7 @@ public final class ReaperService implements AutoCloseable {
                 return state.isRunningOrRebalancing() || state == KafkaStreams.State.CREATED
                         ? Result.up(state.name()) : Result.down(state.name());
             }
-        }, clock.health()));
+        }, HealthCheck.of("ingress", ingress::running), compatibility, clock.health()));
         HostInfo self = new HostInfo(config.queryAdvertisedHost(), ops.port());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         // Streams itself stays on real time (commit intervals, timeouts); only the topology's decisions read the
@@ -79,7 +86,7 @@ public final class ReaperService implements AutoCloseable {
         // One task per lifecycle partition commands month-end reaps, each at its share of the provisioner's rate.
         int partitions = partitionCount(kafka, config.topics().lifecycle());
         streams = new KafkaStreams(RunningClustersTopology.build(config.topics(), serdes,
-                config.reaping().policy(partitions), config.punctuateEvery(), config.maxClockSkew(),
+                config.reaping().policy(partitions), config.punctuateEvery(), config.eventRules(),
                 config.identity().instance(), clock), props);
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
@@ -102,6 +109,7 @@ public final class ReaperService implements AutoCloseable {
     /** Starts the reaper; every reap decision, the schedule and audit times read {@code clock}. */
     public static ReaperService start(ReaperConfig config, ServiceClock clock) {
         ReaperService service = new ReaperService(config, clock);
+        service.ingress.start("reaper-ingress");
         service.streams.start();
         service.ops.start();
         return service;
@@ -118,6 +126,7 @@ public final class ReaperService implements AutoCloseable {
     @Override
     public void close() {
         streams.close(Duration.ofSeconds(30));
+        ingress.close();
         streamsMetrics.close();
         ops.close();
         deadLetterProducer.close();

@@ -1,7 +1,6 @@
 package io.zonekeeper.reaper;
 
-import io.zonekeeper.common.events.Identifiers;
-import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
@@ -47,18 +46,18 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     private final ReapPolicy policy;
     private final Duration punctuateEvery;
     private final String instance;
-    private final Duration maxClockSkew;
+    private final LifecycleEventRules rules;
     private final ServiceClock clock;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, OrgUsage> usage;
     private KeyValueStore<String, OrgDnsState> zones;
     private KeyValueStore<String, PendingReap> pending;
 
-    RunningClustersProcessor(String zonesTopic, ReapPolicy policy, Duration punctuateEvery, Duration maxClockSkew,
+    RunningClustersProcessor(String zonesTopic, ReapPolicy policy, Duration punctuateEvery, LifecycleEventRules rules,
                              String instance, ServiceClock clock) {
         this.clock = clock;
         this.zonesTopic = zonesTopic;
-        this.maxClockSkew = maxClockSkew;
+        this.rules = rules;
         this.policy = policy;
         this.punctuateEvery = punctuateEvery;
         this.instance = instance;
@@ -89,7 +88,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     }
 
     private void applyLifecycle(String orgId, ClusterLifecycleEvent event) {
-        validate(orgId, event);
+        rules.check(orgId, event, clock.clock());
         var metadata = context.recordMetadata().orElseThrow();
         OrgUsage before = orElse(usage.get(orgId), OrgUsage.empty(event.getOrgName()));
         boolean using = event.getStatus() == ClusterStatus.PROVISIONING || event.getStatus() == ClusterStatus.RUNNING;
@@ -266,26 +265,6 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                 .build();
         context.forward(new Record<String, SpecificRecord>(orgId, event, context.currentSystemTimeMs()),
                 RunningClustersTopology.AUDIT_SINK);
-    }
-
-    /**
-     * The checks that keep one bad event from corrupting an organization's count: the key is the organization,
-     * names are single labels, and the time is not in the future (a far-future event would win over every real
-     * one for its cluster, forever).
-     */
-    private void validate(String orgId, ClusterLifecycleEvent event) {
-        if (orgId == null || !orgId.equals(event.getOrgId())) {
-            throw new InvalidEventException("record key '" + orgId + "' is not the event's organization id '"
-                    + event.getOrgId() + "'");
-        }
-        Identifiers.orgId(orgId);
-        Identifiers.orgName(event.getOrgName());
-        Identifiers.clusterId(event.getClusterId());
-        Instant latest = clock.now().plus(maxClockSkew);
-        if (event.getOccurredAt().isAfter(latest)) {
-            throw new InvalidEventException("event time " + event.getOccurredAt() + " is more than " + maxClockSkew
-                    + " in the future");
-        }
     }
 
     private boolean isZonesTopic() {

@@ -1,5 +1,6 @@
 package io.zonekeeper.reaper;
 
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.time.ServiceClock;
 import java.time.Duration;
 import java.util.function.Function;
@@ -28,13 +29,13 @@ public final class RunningClustersTopology {
 
     /**
      * @param punctuateEvery how often due reaps are looked for, in the clock's time
-     * @param maxClockSkew   how far in the future an event's time may lie before it is dead-lettered
+     * @param rules          what makes a lifecycle event valid (the three services' one validation)
      * @param clock          what every decision reads: when a reap is due, whether an event is in the future,
      *                       audit times
      */
     public static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
-                                 Duration maxClockSkew, String instance, ServiceClock clock) {
-        return build(topics, serdes, policy, punctuateEvery, maxClockSkew, instance, clock,
+                                 LifecycleEventRules rules, String instance, ServiceClock clock) {
+        return build(topics, serdes, policy, punctuateEvery, rules, instance, clock,
                 Stores::persistentKeyValueStore);
     }
 
@@ -43,13 +44,13 @@ public final class RunningClustersTopology {
      * of events through a TopologyTestDriver, which commits (and so flushes RocksDB to disk) after every record.
      */
     static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
-                          Duration maxClockSkew, String instance, ServiceClock clock,
+                          LifecycleEventRules rules, String instance, ServiceClock clock,
                           Function<String, KeyValueBytesStoreSupplier> stores) {
         Topology topology = new Topology();
         topology.addSource(LIFECYCLE_SOURCE, Serdes.String().deserializer(), serdes.lifecycle().deserializer(),
                 topics.lifecycle());
         topology.addSource(ZONES_SOURCE, Serdes.String().deserializer(), serdes.orgDns().deserializer(), topics.orgDns());
-        topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, maxClockSkew,
+        topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, rules,
                         instance, clock),
                 LIFECYCLE_SOURCE, ZONES_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.USAGE_STORE),

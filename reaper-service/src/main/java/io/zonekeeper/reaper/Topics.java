@@ -13,6 +13,6 @@ public record Topics(String lifecycle, String orgDns, String orgClusters, String
     public static final String PENDING_REAPS_STORE = "pending-reaps";
 
     public static Topics defaults() {
-        return new Topics(TopicNames.LIFECYCLE, TopicNames.ORG_DNS, TopicNames.ORG_CLUSTERS, TopicNames.REAP, TopicNames.AUDIT);
+        return new Topics(TopicNames.LIFECYCLE_BY_ORG, TopicNames.ORG_DNS, TopicNames.ORG_CLUSTERS, TopicNames.REAP, TopicNames.AUDIT);
     }
 }

@@ -19,9 +19,10 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.time.SettableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,9 +45,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class ReaperWorld implements AutoCloseable {
 
     final KafkaBroker kafka = SharedKafka.get();
-    final SchemaRegistryStandIn registryServer = SchemaRegistryStandIn.start();
+    final ApicurioRegistry registryServer = ApicurioRegistry.shared();
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
-    final Topics topics = new Topics("lifecycle-" + suffix, "dns-" + suffix, "clusters-" + suffix, "reap-" + suffix,
+    /** The upstream's lifecycle topic (where {@link #emit} writes), the by-organization copy the reaper reads. */
+    final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
+    final Topics topics = new Topics(ingress.lifecycleByOrg(), "dns-" + suffix, "clusters-" + suffix, "reap-" + suffix,
             "audit-" + suffix);
     final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(),
             new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5), new SimpleMeterRegistry()));
@@ -58,7 +61,7 @@ final class ReaperWorld implements AutoCloseable {
     final SettableClock clock = new SettableClock(Instant.parse("2026-03-10T08:00:00Z"));
 
     ReaperWorld() {
-        for (String topic : List.of(topics.lifecycle(), topics.reap(), topics.audit(), topics.lifecycle() + ".dlq")) {
+        for (String topic : List.of(topics.reap(), topics.audit())) {
             kafka.createTopic(topic, 3, false);
         }
         kafka.createTopic(topics.orgDns(), 3, true);
@@ -69,7 +72,7 @@ final class ReaperWorld implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
-        env.put("LIFECYCLE_TOPIC", topics.lifecycle());
+        env.putAll(ingress.env());
         env.put("ORG_DNS_TOPIC", topics.orgDns());
         env.put("ORG_CLUSTERS_TOPIC", topics.orgClusters());
         env.put("REAP_TOPIC", topics.reap());
@@ -99,10 +102,10 @@ final class ReaperWorld implements AutoCloseable {
     }
 
     void emit(String orgId, String orgName, String clusterId, ClusterStatus status, Instant at) {
-        send(topics.lifecycle(), orgId, ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID())
+        send(ingress.lifecycle(), orgId, ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID())
                 .setOccurredAt(at).setOrgId(orgId).setOrgName(orgName).setClusterId(clusterId)
                 .setClusterName("c").setStatus(status).setCloud("amazon").setRegion("eu-west-1")
-                .setKubeconfigVaultPath("k").build());
+                .setKubeconfigVaultPath("clusters/k").build());
     }
 
     void zone(String orgId, String orgName, String zoneId, Instant createdAt) {
@@ -141,6 +144,5 @@ final class ReaperWorld implements AutoCloseable {
     public void close() {
         new ArrayList<>(running).forEach(this::stop);
         producer.close();
-        registryServer.close();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.serde.AvroSerde;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
@@ -17,7 +18,7 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.time.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +46,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class RunningClustersTopologyTest {
 
-    private SchemaRegistryStandIn registryServer;
+    private ApicurioRegistry registryServer;
     private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
     private final Topics topics = Topics.defaults();
     private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15),
@@ -76,7 +77,7 @@ class RunningClustersTopologyTest {
 
     /** With other stores: the driver commits after every record, which RocksDB flushes to disk each time. */
     private void start(ReapPolicy policy, Function<String, KeyValueBytesStoreSupplier> stores) {
-        registryServer = SchemaRegistryStandIn.start();
+        registryServer = ApicurioRegistry.shared();
         var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
@@ -89,7 +90,7 @@ class RunningClustersTopologyTest {
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetters,
                 new ServiceIdentity("reaper-service", "test"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
         driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
-                Duration.ofHours(1), "test", ServiceClock.of(clock, "test clock"), stores), props, START);
+                new LifecycleEventRules("clusters", Duration.ofHours(1)), "test", ServiceClock.of(clock, "test clock"), stores), props, START);
         var keys = Serdes.String();
         lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
         zones = driver.createInputTopic(topics.orgDns(), keys.serializer(), serdes.orgDns().serializer());
@@ -101,7 +102,6 @@ class RunningClustersTopologyTest {
     @AfterEach
     void stop() {
         driver.close();
-        registryServer.close();
     }
 
     @Test
@@ -413,9 +413,9 @@ class RunningClustersTopologyTest {
         assertThat(deadLetters.history()).extracting(r -> new String(r.headers().lastHeader(DeadLetterPublisher.REASON)
                 .value(), java.nio.charset.StandardCharsets.UTF_8))
                 .anySatisfy(r -> assertThat(r).contains("not a single DNS label"))
-                .anySatisfy(r -> assertThat(r).contains("is not the event's organization id"))
+                .anySatisfy(r -> assertThat(r).contains("is not the event's orgId"))
                 .anySatisfy(r -> assertThat(r).contains("cluster id 'c/1' is unusable"))
-                .anySatisfy(r -> assertThat(r).contains("in the future"))
+                .anySatisfy(r -> assertThat(r).contains("occurredAt:"))
                 .anySatisfy(r -> assertThat(r).contains("undecodable record"));
         assertThat(deadLetters.history().get(4).value()).isEqualTo("not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -439,7 +439,7 @@ class RunningClustersTopologyTest {
         return ClusterLifecycleEvent.newBuilder()
                 .setEventId(UUID.randomUUID()).setOccurredAt(at).setOrgId(orgId).setOrgName(orgName)
                 .setClusterId(clusterId).setClusterName("c").setStatus(status).setCloud("amazon")
-                .setRegion("eu-west-1").setKubeconfigVaultPath("k").build();
+                .setRegion("eu-west-1").setKubeconfigVaultPath("clusters/k").build();
     }
 
     private void zone(String orgId, String zoneId, Instant createdAt) {

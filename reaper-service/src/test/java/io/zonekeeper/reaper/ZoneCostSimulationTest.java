@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.serde.AvroSerde;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
@@ -16,7 +17,7 @@ import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ZoneReapCommand;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.time.SettableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ class ZoneCostSimulationTest {
     /** The production month end: just in time, 15 minutes' margin, the provisioner's default rates, one task. */
     private static final ReapPolicy.MonthEnd MONTH_END = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15),
             10 * 0.5, 10, 1);
-    private SchemaRegistryStandIn registryServer;
+    private ApicurioRegistry registryServer;
     /** How far behind the reaper the simulated provisioner executes commands, at most. */
     private static final Duration PROVISIONER_LAG = Duration.ofMinutes(10);
 
@@ -161,7 +162,7 @@ class ZoneCostSimulationTest {
     private Result run(SyntheticTrace trace, ReapPolicy.MonthEnd monthEnd) throws Exception {
         reset(monthEnd);
         usage = trace.usage();
-        registryServer = SchemaRegistryStandIn.start();
+        registryServer = ApicurioRegistry.shared();
         var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
@@ -177,7 +178,7 @@ class ZoneCostSimulationTest {
         long started = System.nanoTime();
         try {
             driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, STEP,
-                    Duration.ofHours(1), "simulation", ServiceClock.of(clock, "simulation clock"),
+                    new LifecycleEventRules("clusters", Duration.ofHours(1)), "simulation", ServiceClock.of(clock, "simulation clock"),
                     Stores::inMemoryKeyValueStore), props, START);
             var keys = Serdes.String();
             lifecycle = driver.createInputTopic(topics.lifecycle(), keys.serializer(), serdes.lifecycle().serializer());
@@ -194,7 +195,6 @@ class ZoneCostSimulationTest {
             if (driver != null) {
                 driver.close();
             }
-            registryServer.close();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
 
@@ -296,7 +296,7 @@ class ZoneCostSimulationTest {
                 .setStatus(event.status())
                 .setCloud("amazon")
                 .setRegion("eu-west-1")
-                .setKubeconfigVaultPath("k")
+                .setKubeconfigVaultPath("clusters/k")
                 .build(), event.at());
         lastLifecycleOffset.put(event.orgId(), ++lifecycleOffset);
         boolean using = event.status() == ClusterStatus.PROVISIONING || event.status() == ClusterStatus.RUNNING;

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.kafka.Delivery;
+import io.zonekeeper.common.kafka.Ingress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,6 +34,8 @@ public final class DeadLetterPublisher {
     public static final String SOURCE_TIMESTAMP = "zk.dlq.source.timestamp";
     public static final String SERVICE = "zk.dlq.service";
     public static final String FAILED_AT = "zk.dlq.failed.at";
+    /** Where a record read from a by-organization topic was read: its topic-partition@offset there. */
+    public static final String VIA = "zk.dlq.via";
     static final int MAX_REASON_LENGTH = 1000;
 
     private final Producer<byte[], byte[]> producer;
@@ -58,25 +61,31 @@ public final class DeadLetterPublisher {
     public RecordMetadata publish(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
         Headers headers = new RecordHeaders();
         for (Header header : record.headers()) {
-            if (!header.key().startsWith("zk.dlq.")) {
+            if (!header.key().startsWith("zk.dlq.") && !header.key().startsWith(Ingress.HEADER_PREFIX)) {
                 headers.add(header);
             }
         }
+        // A record the ingress forwarded is dead-lettered as the upstream wrote it: under its topic and position
+        // there, where the upstream's operators look and where a redrive sends it back through the ingress.
+        Ingress.Origin origin = Ingress.Origin.of(record);
         add(headers, REASON, truncate(reason));
         add(headers, EXCEPTION_CLASS, error == null ? "" : error.getClass().getName());
-        add(headers, SOURCE_TOPIC, record.topic());
-        add(headers, SOURCE_PARTITION, Integer.toString(record.partition()));
-        add(headers, SOURCE_OFFSET, Long.toString(record.offset()));
+        add(headers, SOURCE_TOPIC, origin.topic());
+        add(headers, SOURCE_PARTITION, Integer.toString(origin.partition()));
+        add(headers, SOURCE_OFFSET, Long.toString(origin.offset()));
+        if (!origin.topic().equals(record.topic())) {
+            add(headers, VIA, record.topic() + "-" + record.partition() + "@" + record.offset());
+        }
         add(headers, SOURCE_TIMESTAMP, Long.toString(record.timestamp()));
         add(headers, SERVICE, identity.service());
         add(headers, FAILED_AT, clock.instant().toString());
-        String topic = topicFor(record.topic());
+        String topic = topicFor(origin.topic());
         RecordMetadata metadata = Delivery.await(producer.send(new ProducerRecord<>(topic, null, record.key(),
                 record.value(), headers)), "the dead letter of " + record.topic() + "-" + record.partition() + "@"
                 + record.offset() + " to " + topic);
         Counter.builder("zonekeeper.records.dead.lettered")
                 .description("Records sent to a dead-letter topic")
-                .tag("topic", record.topic())
+                .tag("topic", origin.topic())
                 .register(metrics)
                 .increment();
         return metadata;

@@ -33,6 +33,16 @@ final class CommitTracker {
         return p == null ? -1 : p.committable();
     }
 
+    /** Records the consumer's position of each tracked partition it still owns; see {@link PartitionProgress#caughtUpTo}. */
+    void caughtUp(Consumer<?, ?> consumer) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        progress.forEach((tp, p) -> {
+            if (assigned.contains(tp)) {
+                p.caughtUpTo(consumer.position(tp));
+            }
+        });
+    }
+
     int inFlight(TopicPartition partition) {
         PartitionProgress p = progress.get(partition);
         return p == null ? 0 : p.inFlight();

@@ -2,8 +2,11 @@ package io.zonekeeper.common.kafka;
 
 import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.config.ServiceIdentity;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -69,6 +72,24 @@ public final class KafkaClients {
     public Producer<byte[], byte[]> producer() {
         return new KafkaProducer<>(producerConfig());
     }
+
+    /**
+     * The {@link Ingress} of this process: a consumer of the ingress group and a transactional producer of its own.
+     * The transactional id is unique per process start, as Kafka Streams makes its own: fencing comes from the
+     * group's generation (KIP-447), and a process that dies inside a transaction holds back readers of the
+     * by-organization topics only until the short transaction timeout aborts it.
+     */
+    public Ingress ingress(String group, List<Ingress.Route> routes, Duration retryPause) {
+        Map<String, Object> producer = producerConfig();
+        producer.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                group + "-" + identity.service() + "-" + identity.instance() + "-" + UUID.randomUUID());
+        producer.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) INGRESS_TRANSACTION_TIMEOUT.toMillis());
+        producer.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new Ingress(consumer(group), new KafkaProducer<>(producer), routes, retryPause);
+    }
+
+    /** How long an ingress transaction may stay open: each forwards one poll's batch, in milliseconds. */
+    static final Duration INGRESS_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
     public Admin admin() {
         return Admin.create(common());

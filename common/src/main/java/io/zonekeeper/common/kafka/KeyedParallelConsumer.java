@@ -112,6 +112,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                     dispatch(record);
                 }
+                tracker.caughtUp(consumer);
                 backpressure.apply(consumer, tracker);
                 if (System.nanoTime() - lastCommit >= settings.commitInterval().toNanos()) {
                     tracker.commit(consumer, tracker.partitions());

@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * Where an organization's records land: every input topic is keyed by orgId and has the same partition count, so an
+ * Where an organization's records land: every topic Zonekeeper consumes is keyed by orgId, partitioned by Kafka's
+ * Java client (the upstream's topics through the {@link Ingress}) and has the same partition count, so an
  * organization has one partition number on all of them, and the instance that owns it is the organization's one
  * writer. A scheduler uses this to send commands only for the organizations it owns.
  */
@@ -15,6 +16,11 @@ public final class OrgPartitions {
 
     /** The partition Kafka's default partitioner gives a record keyed by {@code orgId}. */
     public static int of(String orgId, int partitions) {
-        return Utils.toPositive(Utils.murmur2(orgId.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return of(orgId.getBytes(StandardCharsets.UTF_8), partitions);
+    }
+
+    /** The partition Kafka's default partitioner gives a record with this serialized key. */
+    public static int of(byte[] key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
 }

@@ -29,6 +29,18 @@ final class PartitionProgress {
         nextToDispatch = offset + 1;
     }
 
+    /**
+     * The consumer's position after a poll whose records were all dispatched: offsets between the newest dispatched
+     * and it hold no record to process (transaction markers, aborted records a {@code read_committed} consumer
+     * skips), so they count as done. Without this a partition written in transactions (the ingress's topics) would
+     * stay one offset short of its end: lag 1 forever, and nothing waiting for "all done" would see it.
+     */
+    void caughtUpTo(long position) {
+        if (position > nextToDispatch) {
+            nextToDispatch = position;
+        }
+    }
+
     void finished(long offset) {
         inFlight.remove(offset);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.Ingress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -49,6 +50,28 @@ class DeadLetterPublisherTest {
         assertThat(header(sent, DeadLetterPublisher.SOURCE_TIMESTAMP)).isEqualTo("1700000000000");
         assertThat(header(sent, DeadLetterPublisher.SERVICE)).isEqualTo("provisioner-service");
         assertThat(header(sent, DeadLetterPublisher.FAILED_AT)).isEqualTo("2026-11-23T10:00:00Z");
+    }
+
+    @Test
+    void aRecordTheIngressForwardedIsDeadLetteredAsTheUpstreamWroteIt() {
+        RecordHeaders forwarded = new RecordHeaders();
+        forwarded.add(Ingress.SOURCE_TOPIC, "cluster.lifecycle.v1".getBytes(StandardCharsets.UTF_8));
+        forwarded.add(Ingress.SOURCE_PARTITION, "5".getBytes(StandardCharsets.UTF_8));
+        forwarded.add(Ingress.SOURCE_OFFSET, "900".getBytes(StandardCharsets.UTF_8));
+        var record = new ConsumerRecord<>("cluster.lifecycle.by-org.v1", 1, 77L, 1_700_000_000_000L,
+                TimestampType.CREATE_TIME, 5, 3, "org-1".getBytes(StandardCharsets.UTF_8), new byte[] {1}, forwarded,
+                Optional.empty());
+
+        dlq.publish(record, "occurredAt: too far ahead", null);
+
+        ProducerRecord<byte[], byte[]> sent = producer.history().get(0);
+        // Where the upstream's operators look, and from where a redrive goes back through the ingress.
+        assertThat(sent.topic()).isEqualTo("cluster.lifecycle.v1.dlq");
+        assertThat(header(sent, DeadLetterPublisher.SOURCE_TOPIC)).isEqualTo("cluster.lifecycle.v1");
+        assertThat(header(sent, DeadLetterPublisher.SOURCE_PARTITION)).isEqualTo("5");
+        assertThat(header(sent, DeadLetterPublisher.SOURCE_OFFSET)).isEqualTo("900");
+        assertThat(header(sent, DeadLetterPublisher.VIA)).isEqualTo("cluster.lifecycle.by-org.v1-1@77");
+        assertThat(sent.headers().lastHeader(Ingress.SOURCE_TOPIC)).isNull();
     }
 
     @Test
