@@ -7,7 +7,7 @@ import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
-import io.zonekeeper.testkit.registry.SchemaRegistryStandIn;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
 import java.util.ArrayList;
@@ -29,9 +29,11 @@ final class Dependencies implements AutoCloseable {
 
     static final String BASE_DOMAIN = "zonekeeper.test";
     static final int PARTITIONS = 3;
+    /** How many progress lines {@link #start} prints. */
+    static final int START_STEPS = 4;
 
     final KafkaBroker kafka;
-    final SchemaRegistryStandIn registry;
+    final ApicurioRegistry registry;
     final MotoServer moto;
     final OpenBaoServer openBao;
     final OpenBaoMount vault;
@@ -40,7 +42,7 @@ final class Dependencies implements AutoCloseable {
     final SimulatedClusters simulated;
     final Map<String, SimulatedCluster> clusters;
 
-    private Dependencies(KafkaBroker kafka, SchemaRegistryStandIn registry, MotoServer moto, OpenBaoServer openBao,
+    private Dependencies(KafkaBroker kafka, ApicurioRegistry registry, MotoServer moto, OpenBaoServer openBao,
                          Route53Client route53, String parentZoneId) {
         this.kafka = kafka;
         this.registry = registry;
@@ -60,12 +62,15 @@ final class Dependencies implements AutoCloseable {
             kafka.createTopic(topic, PARTITIONS, false);
             kafka.createTopic(TopicNames.deadLetters(topic), 1, false);
         }
+        for (String topic : TopicNames.BY_ORG) {
+            kafka.createTopic(topic, PARTITIONS, false);
+        }
         for (String topic : TopicNames.STATES) {
             kafka.createTopic(topic, PARTITIONS, true);
         }
         kafka.createTopic(TopicNames.AUDIT, PARTITIONS, false);
         progress.accept("starting the schema registry");
-        SchemaRegistryStandIn registry = SchemaRegistryStandIn.start();
+        ApicurioRegistry registry = ApicurioRegistry.start();
         progress.accept("starting the AWS emulator (installed into .venv on first use)");
         MotoServer moto = MotoServer.start();
         Route53Client route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
@@ -94,6 +99,19 @@ final class Dependencies implements AutoCloseable {
 
     static String kubeconfigPath(String clusterId) {
         return SimulatedClusters.kubeconfigPath(clusterId);
+    }
+
+    /**
+     * Where a user's own client, {@code zk} or a dashboard reaches the dependencies, as shell exports: Kafka, the
+     * registry, Vault (the dev server's root token: this Vault holds nothing but the local run's), the AWS emulator.
+     */
+    Map<String, String> clientEnv() {
+        Map<String, String> env = new LinkedHashMap<>(commonEnv());
+        env.put("VAULT_TOKEN", openBao.token());
+        env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
+        env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
+        env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
+        return env;
     }
 
     /** The environment every service that uses Vault shares; each gets its own token ({@link #vaultEnv}). */

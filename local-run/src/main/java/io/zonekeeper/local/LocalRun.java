@@ -84,7 +84,22 @@ public final class LocalRun implements Callable<Integer> {
     public static void main(String[] args) {
         // Before anything logs: the launcher logs to a file, the terminal is the live view's.
         System.setProperty("logback.configurationFile", "logback-local.xml");
+        // The launcher's own log goes where --logs says (logback reads this before picocli parses the options).
+        System.setProperty("zonekeeper.logs", logDirOf(args));
         System.exit(new CommandLine(new LocalRun()).execute(args));
+    }
+
+    /** The value of {@code --logs} in {@code args}, or its default. */
+    static String logDirOf(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--logs") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--logs=")) {
+                return args[i].substring("--logs=".length());
+            }
+        }
+        return "local-run-logs";
     }
 
     @Override
@@ -118,7 +133,7 @@ public final class LocalRun implements Callable<Integer> {
     void start() throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         int[] step = {0};
-        int totalSteps = 7;
+        int totalSteps = Dependencies.START_STEPS + 4;
         java.util.function.Consumer<String> progress = what -> out.printf("\r[%d/%d] %-70s", ++step[0], totalSteps, what);
         dependencies = Dependencies.start(progress);
         running.add(dependencies);
@@ -153,9 +168,39 @@ public final class LocalRun implements Callable<Integer> {
             scenario.interrupt();
             scenario.join(10_000);
         });
+        printEndpoints();
         if (noUi) {
             out.println(header());
         }
+    }
+
+    /** The file a user sources to point {@code zk} or their own client at this run. */
+    Path endpointsFile() {
+        return logDir.resolve("zonekeeper-local.env");
+    }
+
+    /**
+     * Prints where everything listens and writes it as exports to {@link #endpointsFile}, with the clock's settings
+     * so {@code zk} reads the run's time; the file is the user's only (it holds the local Vault's root token).
+     */
+    private void printEndpoints() throws IOException {
+        Map<String, String> env = new LinkedHashMap<>(dependencies.clientEnv());
+        env.put("ZK_REAPER_URL", "http://127.0.0.1:" + services.get("reaper-service").httpPort());
+        env.putAll(timeline.env());
+        StringBuilder file = new StringBuilder("# Zonekeeper local run: source this file to reach it with zk or your own"
+                + " client.\n");
+        env.forEach((name, value) -> file.append("export ").append(name).append("='").append(value).append("'\n"));
+        Path path = endpointsFile();
+        Files.writeString(path, file.toString());
+        try {
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the file stays as the umask made it
+        }
+        out.printf("Kafka %s, schema registry %s, Vault %s, AWS emulator %s, reaper query %s%n"
+                        + "(source %s for zk or your own client)%n", env.get("KAFKA_BOOTSTRAP_SERVERS"),
+                env.get("SCHEMA_REGISTRY_URL"), env.get("VAULT_ADDR"), env.get("AWS_ENDPOINT_URL"),
+                env.get("ZK_REAPER_URL"), path.toAbsolutePath());
     }
 
     /**

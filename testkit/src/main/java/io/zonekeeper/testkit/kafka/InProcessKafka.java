@@ -1,14 +1,19 @@
 package io.zonekeeper.testkit.kafka;
 
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A single-node KRaft broker (combined broker and controller) started inside this JVM from Kafka's own
  * test kit: the real broker code, on an ephemeral loopback port, with no Docker needed.
  */
 public final class InProcessKafka implements KafkaBroker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InProcessKafka.class);
 
     private final KafkaClusterTestKit cluster;
 
@@ -17,6 +22,11 @@ public final class InProcessKafka implements KafkaBroker {
     }
 
     public static InProcessKafka start() {
+        // A broker in a test JVM must never end the JVM: at exit, Kafka's own hook deletes its log directory while the
+        // broker still runs, and the broker then halts the process (Exit.halt) before the other shutdown hooks have
+        // stopped the child programs (moto, OpenBao, the registry), which outlived the local run. It logs instead.
+        Exit.setHaltProcedure((status, message) -> LOG.warn("the in-process broker asked to halt the JVM ({}): {};"
+                + " ignored", status, message));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     // The test kit defaults to the newest, possibly unreleased, metadata version; run what
