@@ -1,6 +1,7 @@
 package io.zonekeeper.cli;
 
-import io.zonekeeper.common.events.Identifiers;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroSerializer;
@@ -52,15 +53,6 @@ final class EmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            Identifiers.orgId(orgId);
-            Identifiers.orgName(orgName);
-            Identifiers.clusterId(clusterId);
-            Identifiers.clusterName(clusterName);
-            Identifiers.vaultPath(kubeconfigPath);
-        } catch (InvalidEventException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
         if (status == ClusterStatus.UNKNOWN) {
             throw new ParameterException(spec.commandLine(), "--status UNKNOWN is for readers of newer schemas, not for events");
         }
@@ -76,6 +68,12 @@ final class EmitCommand implements Callable<Integer> {
                 .setRegion(region)
                 .setKubeconfigVaultPath(kubeconfigPath)
                 .build();
+        try {
+            // The services' own rules, from the same settings they read (KUBECONFIG_VAULT_PREFIX, MAX_CLOCK_SKEW).
+            LifecycleEventRules.read(new EnvReader(System.getenv())).check(orgId, event, Zk.clock().clock());
+        } catch (InvalidEventException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         connection.admin().close();
         byte[] value = new AvroSerializer<ClusterLifecycleEvent>(connection.registry(), false, true).serialize(topic, event);
         try (KafkaProducer<byte[], byte[]> producer = connection.producer()) {

@@ -91,6 +91,11 @@ class ZkTest {
                 "prod", "--status", "RUNNING", "--kubeconfig-path", "clusters/c-1/kubeconfig");
         assertThat(badName.exit()).isEqualTo(2);
         assertThat(badName.err()).contains("'b.a' is not a single DNS label");
+        // The services' own rules: a kubeconfig outside KUBECONFIG_VAULT_PREFIX would be dead-lettered by all three.
+        Result elsewhere = zk("emit", "--org-id", "o-1", "--org-name", "acme", "--cluster-id", "c-1", "--cluster-name",
+                "prod", "--status", "RUNNING", "--kubeconfig-path", "secret/c-1/kubeconfig");
+        assertThat(elsewhere.exit()).isEqualTo(2);
+        assertThat(elsewhere.err()).contains("kubeconfigVaultPath: 'secret/c-1/kubeconfig' is outside 'clusters/'");
     }
 
     @Test

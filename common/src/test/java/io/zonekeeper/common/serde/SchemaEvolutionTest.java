@@ -65,6 +65,26 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void aUuidFieldThatIsNotOneIsNamedInTheReason() throws IOException {
+        Schema shipped = new Schema.Parser().parse(io.zonekeeper.schemas.Contracts.shippedText(
+                io.zonekeeper.schemas.ClusterLifecycleEvent.getClassSchema()).orElseThrow());
+        int id = registry.register(topic + "-value", shipped);
+        GenericRecord record = new GenericData.Record(shipped);
+        for (Schema.Field field : shipped.getFields()) {
+            record.put(field.name(), field.schema().getType() == Schema.Type.LONG ? (Object) 0L : "x");
+        }
+        record.put("status", new GenericData.EnumSymbol(shipped.getField("status").schema(), "RUNNING"));
+        record.put("eventId", "not-a-uuid");
+        byte[] bytes = ConfluentWire.frame(id, encode(shipped, record));
+
+        assertThatThrownBy(() -> new AvroDeserializer<>(io.zonekeeper.schemas.ClusterLifecycleEvent.class, registry)
+                .deserialize(topic, bytes))
+                .isInstanceOfSatisfying(AvroSerdeException.class,
+                        e -> assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.UNDECODABLE_PAYLOAD))
+                .hasMessageContaining("field 'eventId' is not a UUID: 'not-a-uuid'");
+    }
+
+    @Test
     void aRegistryUrlIsHttpOrHttpsAndNothingElse() {
         assertThatThrownBy(() -> SchemaRegistries.forTool("mock://scope"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http:// or https://");
