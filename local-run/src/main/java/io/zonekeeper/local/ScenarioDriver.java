@@ -209,10 +209,16 @@ final class ScenarioDriver implements Runnable {
                 done++;
             }
             producer.flush();
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+            // The run is stopping: the rest of the scenario is not played.
             Thread.currentThread().interrupt();
         } finally {
+            // Closing with the interrupt flag set throws from the producer's join; the stop printed a stack trace.
+            boolean interrupted = Thread.interrupted();
             producer.close(Duration.ofSeconds(5));
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
