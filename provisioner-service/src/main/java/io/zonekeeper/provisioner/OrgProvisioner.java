@@ -156,6 +156,7 @@ final class OrgProvisioner {
                 .setClusters(roster)
                 .setLastLifecyclePartition(previous.map(OrgDnsState::getLastLifecyclePartition).orElse(null))
                 .setLastLifecycleOffset(previous.map(OrgDnsState::getLastLifecycleOffset).orElse(null))
+                .setLastLifecycleTopic(previous.map(OrgDnsState::getLastLifecycleTopic).orElse(null))
                 .setLastEventId(null)
                 .setUpdatedAt(clock.instant())
                 .build(), keys.stale());

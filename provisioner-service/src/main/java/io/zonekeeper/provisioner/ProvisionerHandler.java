@@ -5,6 +5,7 @@ import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
@@ -216,6 +217,7 @@ final class ProvisionerHandler {
                         .setZoneGeneration(state.map(OrgDnsState::getZoneGeneration).orElse(0))
                         .setClusters(state.map(OrgDnsState::getClusters).orElse(List.of()))
                         .setLastLifecyclePartition(record.partition()).setLastLifecycleOffset(record.offset())
+                        .setLastLifecycleTopic(record.topic())
                         .setUpdatedAt(clock.instant()).build());
             }
             throw refused;
@@ -230,7 +232,7 @@ final class ProvisionerHandler {
             return Outcome.DEFER;
         }
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
-        ReapExecutor.Verdict verdict = ReapExecutor.fence(command, states.get(orgId));
+        ReapExecutor.Verdict verdict = ReapExecutor.fence(command, states.get(orgId), topics.lifecycle());
         if (verdict instanceof ReapExecutor.Refuse refuse) {
             LOG.info("refused reap of {} for {}: {}", command.getZoneId(), orgId, refuse.reason());
             trail.refused(AuditAction.REAP_REFUSED, ResourceType.ZONE_REAP, command.getZoneId(), refuse.reason());
@@ -303,10 +305,23 @@ final class ProvisionerHandler {
         return clusters.storedKey(state).filter(k -> k.accessKeyId().equals(state.getAccessKeyId()));
     }
 
-    /** Whether the state already covers the record: the same partition, at or after its offset. */
+    /**
+     * Whether the state already covers the record: the same topic and partition, at or after its offset. A state of a
+     * release before the ingress holds a position in the upstream's topic, where the ingress found the record
+     * ({@link Ingress.Origin}): compared there, so the history the ingress copies on its first start is recognised.
+     */
     private static boolean appliedBefore(OrgDnsState state, ConsumerRecord<byte[], byte[]> record) {
-        return state.getLastLifecyclePartition() != null && state.getLastLifecyclePartition() == record.partition()
-                && state.getLastLifecycleOffset() != null && record.offset() <= state.getLastLifecycleOffset();
+        if (state.getLastLifecyclePartition() == null || state.getLastLifecycleOffset() == null) {
+            return false;
+        }
+        if (state.getLastLifecycleTopic() == null) {
+            Ingress.Origin origin = Ingress.Origin.of(record);
+            return !origin.topic().equals(record.topic()) && state.getLastLifecyclePartition() == origin.partition()
+                    && origin.offset() <= state.getLastLifecycleOffset();
+        }
+        return state.getLastLifecycleTopic().equals(record.topic())
+                && state.getLastLifecyclePartition() == record.partition()
+                && record.offset() <= state.getLastLifecycleOffset();
     }
 
     /**
@@ -315,10 +330,11 @@ final class ProvisionerHandler {
      */
     private void publish(OrgDnsState state, ConsumerRecord<byte[], byte[]> record, String eventId) {
         Long offset = state.getLastLifecycleOffset();
-        boolean samePartition = state.getLastLifecyclePartition() != null
-                && state.getLastLifecyclePartition() == record.partition();
+        boolean samePartition = record.topic().equals(state.getLastLifecycleTopic())
+                && state.getLastLifecyclePartition() != null && state.getLastLifecyclePartition() == record.partition();
         long newest = samePartition && offset != null ? Math.max(offset, record.offset()) : record.offset();
         states.publish(OrgDnsState.newBuilder(state)
+                .setLastLifecycleTopic(record.topic())
                 .setLastLifecyclePartition(record.partition())
                 .setLastLifecycleOffset(newest)
                 .setLastEventId(java.util.UUID.fromString(eventId))

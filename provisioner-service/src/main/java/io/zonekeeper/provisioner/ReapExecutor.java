@@ -67,9 +67,11 @@ final class ReapExecutor {
     /**
      * Refuses a command decided before a lifecycle event of the organization that this service has already
      * applied, or for a zone that is no longer the organization's. Whether the lifecycle partition has been
-     * consumed up to the command's position is checked by the caller, before this.
+     * consumed up to the command's position is checked by the caller, before this. The command's position is in
+     * {@code lifecycleTopic}; a state whose position is in another topic (a release before the ingress) has none to
+     * compare, and the running-cluster fence below still holds.
      */
-    static Verdict fence(ZoneReapCommand command, Optional<OrgDnsState> state) {
+    static Verdict fence(ZoneReapCommand command, Optional<OrgDnsState> state, String lifecycleTopic) {
         if (state.isEmpty() || state.get().getStatus() == OrgDnsStatus.DELETED) {
             return new Refuse("the organization has no zone any more");
         }
@@ -80,7 +82,8 @@ final class ReapExecutor {
         }
         Integer partition = current.getLastLifecyclePartition();
         Long offset = current.getLastLifecycleOffset();
-        if (partition != null && offset != null && partition == command.getLifecyclePosition().getPartition()
+        if (partition != null && offset != null && lifecycleTopic.equals(current.getLastLifecycleTopic())
+                && partition == command.getLifecyclePosition().getPartition()
                 && offset > command.getLifecyclePosition().getOffset()) {
             return new Refuse("a newer lifecycle event of the organization (offset " + offset
                     + ") was applied after the decision at offset " + command.getLifecyclePosition().getOffset());

@@ -231,6 +231,32 @@ class ZoneReapTest {
         assertThat(world.route53.getHostedZone(r -> r.id(ready.getZoneId())).hostedZone()).isNotNull();
     }
 
+    /**
+     * An installation upgraded from a release before the ingress: its states hold positions in the upstream's topic,
+     * and on its first start the ingress copies that topic's history into the by-organization topic. An event the
+     * reaped organization's state had applied is recognised where the ingress found it and makes nothing; a newer
+     * one is applied.
+     */
+    @Test
+    void aStateFromBeforeTheIngressStillRecognisesTheHistoryItApplied() {
+        world.cluster("c-1");
+        RecordMetadata old = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        world.publishState(OrgDnsState.newBuilder().setOrgId("org-1").setOrgName("acme").setBaseDomain("example.com")
+                .setStatus(OrgDnsStatus.DELETED).setZoneName("acme.example.com.").setZoneGeneration(1)
+                .setClusters(List.of()).setLastLifecyclePartition(old.partition()).setLastLifecycleOffset(old.offset())
+                .setLastLifecycleTopic(null).setUpdatedAt(ProvisionerWorld.CLOCK.now()).build());
+        world.aws.resetCounts();
+        world.startService("provisioner-" + world.suffix);
+
+        world.awaitQuiet("provisioner-" + world.suffix);
+        assertThat(world.orgStates().get("org-1").getStatus()).isEqualTo(OrgDnsStatus.DELETED);
+        assertThat(world.mutatingAwsCalls()).as("no zone made again for a replayed event").isZero();
+
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(ready.getLastLifecycleTopic()).isEqualTo(world.ingress.lifecycleByOrg());
+    }
+
     @Test
     void aReapWaitsUntilTheLifecycleEventsItWasDecidedOnHaveBeenApplied() {
         world.cluster("c-1");

@@ -10,8 +10,11 @@ import java.util.TreeSet;
  * command carries). Immutable; stored as JSON in the topology's state store.
  *
  * @param clusters clusterId -> newest applied event of that cluster
+ * @param topic    the topic of the position; null in usages stored before the ingress, whose positions are in the
+ *                 upstream's topic and are not compared with the by-organization topic's
  */
-public record OrgUsage(String orgName, Map<String, ClusterUse> clusters, long lastChangedAt, int partition, long offset) {
+public record OrgUsage(String orgName, Map<String, ClusterUse> clusters, long lastChangedAt, String topic,
+                       int partition, long offset) {
 
     /** The newest applied event of one cluster. */
     public record ClusterUse(long occurredAt, boolean using) {
@@ -22,7 +25,7 @@ public record OrgUsage(String orgName, Map<String, ClusterUse> clusters, long la
     }
 
     public static OrgUsage empty(String orgName) {
-        return new OrgUsage(orgName, Map.of(), 0, -1, -1);
+        return new OrgUsage(orgName, Map.of(), 0, null, -1, -1);
     }
 
     /** Cluster ids using the zone, sorted. */
@@ -40,15 +43,18 @@ public record OrgUsage(String orgName, Map<String, ClusterUse> clusters, long la
      * This usage with one cluster event applied. An event older than the one already applied for the cluster
      * changes nothing but the position (events arrive late and twice; the newest wins).
      */
-    public OrgUsage apply(String clusterId, long occurredAt, boolean using, String name, int atPartition, long atOffset) {
+    public OrgUsage apply(String clusterId, long occurredAt, boolean using, String name, String atTopic,
+                          int atPartition, long atOffset) {
+        // A position in another topic (or partition) is not comparable: the newest is the one just seen.
+        long newest = atTopic.equals(topic) && atPartition == partition ? Math.max(offset, atOffset) : atOffset;
         ClusterUse current = clusters.get(clusterId);
         if (current != null && occurredAt < current.occurredAt()) {
-            return new OrgUsage(orgName, clusters, lastChangedAt, atPartition, Math.max(offset, atOffset));
+            return new OrgUsage(orgName, clusters, lastChangedAt, atTopic, atPartition, newest);
         }
         Map<String, ClusterUse> next = new TreeMap<>(clusters);
         next.put(clusterId, new ClusterUse(occurredAt, using));
         boolean changed = current == null ? using : current.using() != using;
-        return new OrgUsage(name, next, changed ? Math.max(lastChangedAt, occurredAt) : lastChangedAt, atPartition,
-                Math.max(offset, atOffset));
+        return new OrgUsage(name, next, changed ? Math.max(lastChangedAt, occurredAt) : lastChangedAt, atTopic,
+                atPartition, newest);
     }
 }

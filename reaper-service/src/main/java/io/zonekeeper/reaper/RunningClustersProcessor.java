@@ -93,7 +93,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
         OrgUsage before = orElse(usage.get(orgId), OrgUsage.empty(event.getOrgName()));
         boolean using = event.getStatus() == ClusterStatus.PROVISIONING || event.getStatus() == ClusterStatus.RUNNING;
         OrgUsage after = before.apply(event.getClusterId(), event.getOccurredAt().toEpochMilli(), using,
-                event.getOrgName(), metadata.partition(), metadata.offset());
+                event.getOrgName(), metadata.topic(), metadata.partition(), metadata.offset());
         usage.put(orgId, after);
         boolean setChanged = !before.using().equals(after.using());
         String cause = event.getEventId().toString();
