@@ -47,7 +47,7 @@ public record ProvisionerConfig(
 
     public static final String SERVICE = "provisioner-service";
     /** The image the real-ExternalDNS tests build the same version of (testkit's GoTools.EXTERNAL_DNS). */
-    public static final String DEFAULT_EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.15.1";
+    public static final String DEFAULT_EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.21.0";
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
 
     /** Topic names; every one is configuration. */

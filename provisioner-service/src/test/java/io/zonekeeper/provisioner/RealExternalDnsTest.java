@@ -57,9 +57,10 @@ class RealExternalDnsTest {
             await().atMost(SYNC).untilAsserted(() -> assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A))
                     .as("ExternalDNS printed:%n%s", externalDns.logTail())
                     .hasValueSatisfying(a -> assertThat(a.resourceRecords().get(0).value()).isEqualTo("203.0.113.10")));
-            // Its ownership records, in both formats 0.15 writes, naming this cluster as owner.
+            // Its ownership record, in the only format ExternalDNS writes since 0.18 (<type>-<name>), naming this
+            // cluster as owner; the old format at the record's own name is gone.
             assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT).extracting(ResourceRecordSet::name)
-                    .contains("web.real-1.acme.example.com.", "a-web.real-1.acme.example.com.");
+                    .contains("a-web.real-1.acme.example.com.").doesNotContain("web.real-1.acme.example.com.");
             assertThat(records(zoneId)).filteredOn(r -> r.type() == RRType.TXT)
                     .allSatisfy(r -> assertThat(r.resourceRecords().get(0).value()).contains("external-dns/owner=real-1"));
 
@@ -123,7 +124,7 @@ class RealExternalDnsTest {
                 await().atMost(SYNC).untilAsserted(() ->
                         assertThat(record(zoneId, "web.real-1.acme.example.com.", RRType.A)).isEmpty());
                 assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.A)).isPresent();
-                assertThat(record(zoneId, "web.real-2.acme.example.com.", RRType.TXT)).hasValueSatisfying(txt ->
+                assertThat(record(zoneId, "a-web.real-2.acme.example.com.", RRType.TXT)).hasValueSatisfying(txt ->
                         assertThat(txt.resourceRecords().get(0).value()).contains("external-dns/owner=real-2"));
                 assertThat(firstDns.alive() && secondDns.alive()).isTrue();
             }

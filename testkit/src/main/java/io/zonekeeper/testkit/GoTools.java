@@ -42,7 +42,7 @@ public final class GoTools {
     public static final Program KUBE_APISERVER =
             new Program("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", null);
     /** The version of the provisioner's default image ({@code EXTERNAL_DNS_IMAGE}); a test keeps the two equal. */
-    public static final Program EXTERNAL_DNS = new Program("external-dns", "sigs.k8s.io/external-dns", "v0.15.1");
+    public static final Program EXTERNAL_DNS = new Program("external-dns", "sigs.k8s.io/external-dns", "v0.21.0");
 
     private static final Logger LOG = LoggerFactory.getLogger(GoTools.class);
 

@@ -12,7 +12,7 @@ import java.util.Map;
  * The IAM policy of one organization: what the ExternalDNS Zonekeeper deploys calls, and nothing more. Record
  * reads and changes are scoped to the organization's own hosted zone. ListHostedZones has no resource-level
  * permission in Route53, so it is granted on {@code *}; ExternalDNS needs it to find its zone's name, and it shows
- * zone names, never records. ExternalDNS 0.15 calls nothing else (ListTagsForResource only with
+ * zone names, never records. ExternalDNS (0.15 and 0.21) calls nothing else (ListTagsForResource only with
  * {@code --aws-zone-tags}, which Zonekeeper does not set); the authorizer in the real-ExternalDNS tests refuses any
  * call this policy does not allow.
  */

@@ -39,7 +39,7 @@ class ExternalDnsOnKubeApiServerTest {
     private static KubeApiServer cluster;
     private static final ExternalDnsDeployment DEPLOYMENT = new ExternalDnsDeployment(
             new ExternalDnsManifests(new ExternalDnsManifests.Settings("external-dns",
-                    "registry.k8s.io/external-dns/external-dns:v0.15.1", "upsert-only")),
+                    "registry.k8s.io/external-dns/external-dns:v0.21.0", "upsert-only")),
             new KubernetesObjects(new Retry(new RetrySettings(2, Duration.ofMillis(10), Duration.ofMillis(20), 0.1),
                     new SimpleMeterRegistry())));
 
@@ -134,7 +134,7 @@ class ExternalDnsOnKubeApiServerTest {
                     .withName(UNDERPRIVILEGED).endSubject().build()).create();
         }
         ExternalDnsManifests manifests = new ExternalDnsManifests(new ExternalDnsManifests.Settings("external-dns",
-                "registry.k8s.io/external-dns/external-dns:v0.15.1", "upsert-only"));
+                "registry.k8s.io/external-dns/external-dns:v0.21.0", "upsert-only"));
         try (KubernetesClient underprivileged = cluster.client(UNDERPRIVILEGED)) {
             assertThatThrownBy(() -> underprivileged.rbac().clusterRoles().resource(manifests.clusterRole()).create())
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> {

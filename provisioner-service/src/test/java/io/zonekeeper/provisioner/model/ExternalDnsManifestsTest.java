@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ExternalDnsManifestsTest {
 
     private final ExternalDnsManifests manifests = new ExternalDnsManifests(
-            new ExternalDnsManifests.Settings("external-dns", "registry.k8s.io/external-dns/external-dns:v0.15.1", "sync"));
+            new ExternalDnsManifests.Settings("external-dns", "registry.k8s.io/external-dns/external-dns:v0.21.0", "sync"));
     private final ExternalDnsManifests.Target target =
             new ExternalDnsManifests.Target("acme.example.com.", "Z123", "cluster-7");
     private final ExternalDnsManifests.Credentials key =
