@@ -9,9 +9,9 @@ import java.util.Collection;
  * fleet is given a share of it and every instance's {@code --interval} is sized from the number of instances.
  *
  * <p>The cost model is ExternalDNS's (0.15.1 and 0.21.0 alike), measured with the real binary (BENCHMARKS.md): a
- * sync lists the zone's records (one request per 300 records; Zonekeeper assumes one page), and refreshing the zones cache lists every
- * zone of the account once (one request per 100 zones), whatever {@code --zone-id-filter} says; without a cache
- * every sync lists them twice. A pod's first sync fills the cache, so it does both.
+ * sync lists the zone's records (one request per 300 records; Zonekeeper assumes one page), and refreshing the zones
+ * cache lists every zone of the account once (one request per 100 zones), whatever {@code --zone-id-filter} says;
+ * without a cache every sync lists them twice. A pod's first sync fills the cache, so it does both.
  *
  * <p>Intervals are powers of two minutes: a step doubles the interval and halves the fleet's polling, so the fleet
  * can double before the next step, and the number of re-rolls grows with the logarithm of the fleet's size.
