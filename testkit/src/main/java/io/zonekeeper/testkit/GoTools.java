@@ -112,13 +112,20 @@ public final class GoTools {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        throw new IOException("the Go toolchain (1.25 or newer) is needed to build " + program.name()
+        throw new IOException("the Go toolchain (1.25 or newer; it fetches a newer one a tool asks for) is needed to"
+                + " build " + program.name()
                 + " for the tests, and '" + go + "' could not be run; install Go or point ZONEKEEPER_GO at it");
     }
 
     private static void run(Path module, Map<String, String> env, List<String> command) throws IOException {
         Map<String, String> goEnv = new java.util.HashMap<>(env);
         goEnv.put("GOFLAGS", "-buildvcs=false");
+        // A tool may need a newer Go than the machine's (ExternalDNS v0.21.0 asks for 1.26.1): let the go command
+        // fetch that toolchain from the module proxy, which distributions' go.env turns off (GOTOOLCHAIN=local).
+        // A GOTOOLCHAIN the user set is kept.
+        if (System.getenv("GOTOOLCHAIN") == null) {
+            goEnv.put("GOTOOLCHAIN", "auto");
+        }
         InstallSteps.run(module, goEnv, command, Duration.ofMinutes(30));
     }
 }

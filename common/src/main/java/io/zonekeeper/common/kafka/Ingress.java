@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -104,7 +103,6 @@ public final class Ingress implements AutoCloseable {
     private final Duration retryPause;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
-    private volatile boolean assigned;
     private volatile Thread thread;
 
     /**
@@ -141,28 +139,15 @@ public final class Ingress implements AutoCloseable {
         return running.get() && fatal.get() == null && thread != null && thread.isAlive();
     }
 
-    /** Whether this instance has been part of the ingress group's assignment at least once. */
-    public boolean joined() {
-        return assigned;
-    }
-
     private void run() {
         try {
             producer.initTransactions();
             for (String target : Set.copyOf(targets.values())) {
                 targetPartitions.put(target, partitionsOf(target));
             }
-            consumer.subscribe(List.copyOf(targets.keySet()), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // Nothing is in flight here: every batch is committed or aborted before the next poll.
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    assigned = true;
-                }
-            });
+            // No rebalance listener: nothing is in flight at a revocation, every batch is committed or aborted
+            // before the next poll.
+            consumer.subscribe(List.copyOf(targets.keySet()));
             while (running.get()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 if (!records.isEmpty()) {
@@ -208,12 +193,8 @@ public final class Ingress implements AutoCloseable {
         } catch (KafkaException e) {
             LOG.warn("forwarding {} records failed, retrying from the committed offsets: {}", records.count(),
                     e.toString());
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException abort) {
-                // A producer that cannot abort cannot go on; the service's health says so.
-                throw abort;
-            }
+            // A producer that cannot abort throws here and stops the ingress; the service's health says so.
+            producer.abortTransaction();
             rewind();
             Thread.sleep(retryPause.toMillis());
         }
