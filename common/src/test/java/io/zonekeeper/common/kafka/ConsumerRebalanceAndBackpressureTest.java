@@ -67,7 +67,7 @@ class ConsumerRebalanceAndBackpressureTest {
             sleep(300);
             release.countDown();
         }).start();
-        mock.rebalance(List.of());
+        rebalance(List.of());
 
         assertThat(lastCommitted()).isEqualTo(5);
         assertThat(handled).containsExactly("a0", "a1", "a2", "a3", "a4");
@@ -82,7 +82,7 @@ class ConsumerRebalanceAndBackpressureTest {
         send("a", 3);
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
 
-        mock.rebalance(List.of());
+        rebalance(List.of());
         release.countDown();
 
         // The old owner finishes a0 (its effects are idempotent) but commits nothing, and drops a1 and a2: the new
@@ -120,7 +120,7 @@ class ConsumerRebalanceAndBackpressureTest {
     }
 
     @Test
-    void aPartitionJustAssignedCountsAsCompletedUpToItsPositionBeforeItsFirstRecord() {
+    void aPartitionJustAssignedCountsAsCompletedUpToItsPositionBeforeItsFirstRecord() throws Exception {
         // A restart or rebalance onto a quiet partition: whatever waits for it to pass an offset (a reap waiting for
         // its organization's lifecycle events) must not wait for a record that may never come.
         start(record -> RecordHandler.Outcome.DONE, 1_000, Duration.ofSeconds(5), 7);
@@ -143,12 +143,13 @@ class ConsumerRebalanceAndBackpressureTest {
         };
     }
 
-    private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace) {
+    private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace) throws InterruptedException {
         start(handler, maxInFlight, revocationGrace, 0);
     }
 
     /** Starts the consumer on the partition, which begins at {@code position} (nothing committed). */
-    private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace, long position) {
+    private void start(RecordHandler handler, int maxInFlight, Duration revocationGrace, long position)
+            throws InterruptedException {
         var settings = new KeyedParallelConsumer.Settings(4, maxInFlight, Duration.ofMillis(50),
                 new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), 0.5), Duration.ofMillis(50),
                 revocationGrace);
@@ -158,7 +159,21 @@ class ConsumerRebalanceAndBackpressureTest {
                 new SimpleMeterRegistry()).start("rebalance-test");
         await().atMost(Duration.ofSeconds(10)).until(() -> mock.subscription().contains(TOPIC));
         mock.updateBeginningOffsets(Map.of(PARTITION, position));
-        mock.rebalance(List.of(PARTITION));
+        rebalance(List.of(PARTITION));
+    }
+
+    /**
+     * Rebalances inside the consumer's next poll, on its own thread, as a real group does, and returns once the
+     * listener has run. Called from the test's thread instead, the assignment could change between two calls the
+     * polling thread makes, which a real consumer never allows.
+     */
+    private void rebalance(List<TopicPartition> assignment) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        mock.schedulePollTask(() -> {
+            mock.rebalance(assignment);
+            done.countDown();
+        });
+        assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
     }
 
     private long nextOffset;
