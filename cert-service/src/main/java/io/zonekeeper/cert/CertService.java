@@ -59,7 +59,7 @@ public final class CertService implements AutoCloseable {
         time.bindTo(metrics);
         Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
-        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        SchemaRegistryClient registry = SchemaRegistries.forService(config.kafka(), retry);
         CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
                 List.of(config.ingress().lifecycle(), config.ingress().requests(), config.topics().commands(),
                         config.topics().orgCommands(), config.topics().tlsState(), config.topics().audit()));

@@ -1,8 +1,17 @@
 package io.zonekeeper.cli;
 
+import io.zonekeeper.common.config.ConfigException;
+import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.serde.RegistryAccess;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +27,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Option;
 
-/** Where Kafka and the schema registry are: options with the services' own environment variables as defaults. */
+/**
+ * Where Kafka and the schema registry are and how to reach them: options with the services' own environment variables
+ * as defaults. Kafka client properties (security, timeouts) come from {@code KAFKA_CLIENT_<PROPERTY>} variables, as the
+ * services take them, and from {@code --command-config}, a properties file as Kafka's own tools take it, which wins.
+ */
 final class Connection {
 
     @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
@@ -29,12 +42,36 @@ final class Connection {
             description = "schema registry (default: $SCHEMA_REGISTRY_URL or ${DEFAULT-VALUE})")
     String schemaRegistry;
 
+    @Option(names = "--command-config", paramLabel = "<file>",
+            description = "Kafka client properties (security.protocol, sasl.*, ssl.*), as Kafka's own tools take them;"
+                    + " they override KAFKA_CLIENT_* variables")
+    Path commandConfig;
+
+    @Option(names = "--registry-user-info-file", paramLabel = "<file>",
+            defaultValue = "${env:SCHEMA_REGISTRY_USER_INFO_FILE}",
+            description = "a file holding the registry's user:password (default: $SCHEMA_REGISTRY_USER_INFO_FILE)")
+    Path registryUserInfoFile;
+
+    @Option(names = "--registry-bearer-token-file", paramLabel = "<file>",
+            defaultValue = "${env:SCHEMA_REGISTRY_BEARER_TOKEN_FILE}",
+            description = "a file holding a bearer token for the registry (default: $SCHEMA_REGISTRY_BEARER_TOKEN_FILE)")
+    Path registryBearerTokenFile;
+
+    @Option(names = "--registry-ca-file", paramLabel = "<file>", defaultValue = "${env:SCHEMA_REGISTRY_CA_FILE}",
+            description = "a PEM bundle of the authorities the registry's certificate is trusted from"
+                    + " (default: $SCHEMA_REGISTRY_CA_FILE, else the JVM's)")
+    Path registryCaFile;
+
     @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
             description = "how long to wait for Kafka (default ${DEFAULT-VALUE})")
     Duration timeout;
 
     Properties common() {
         Properties props = new Properties();
+        props.putAll(new EnvReader(System.getenv()).prefixed("KAFKA_CLIENT_"));
+        if (commandConfig != null) {
+            props.putAll(commandConfig());
+        }
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(CommonClientConfigs.CLIENT_ID_CONFIG, "zk-cli");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
@@ -50,7 +87,9 @@ final class Connection {
             return admin;
         } catch (ExecutionException | TimeoutException e) {
             admin.close(Duration.ZERO);
-            throw new Zk.Unreachable("cannot reach Kafka at " + bootstrapServers + " within " + timeout, e);
+            // The cause says why: no answer, or a refusal (SASL authentication, TLS trust, a missing ACL).
+            throw new Zk.Unreachable("cannot reach Kafka at " + bootstrapServers + " within " + timeout + ": "
+                    + (e.getCause() == null ? e : e.getCause()), e);
         } catch (InterruptedException e) {
             admin.close(Duration.ZERO);
             Thread.currentThread().interrupt();
@@ -76,6 +115,17 @@ final class Connection {
     }
 
     SchemaRegistryClient registry() {
-        return SchemaRegistries.forTool(schemaRegistry);
+        return SchemaRegistries.forTool(schemaRegistry, new RegistryAccess(Optional.ofNullable(registryUserInfoFile),
+                Optional.ofNullable(registryBearerTokenFile), Optional.ofNullable(registryCaFile)));
+    }
+
+    private Properties commandConfig() {
+        Properties file = new Properties();
+        try (Reader reader = Files.newBufferedReader(commandConfig)) {
+            file.load(reader);
+            return file;
+        } catch (IOException e) {
+            throw new ConfigException(List.of("--command-config: cannot read " + commandConfig + ": " + e));
+        }
     }
 }

@@ -72,7 +72,7 @@ public final class ProvisionerService implements AutoCloseable {
         time.bindTo(metrics);
         Clock clock = time.clock();
         Retry retry = new Retry(config.retry(), metrics);
-        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), retry);
+        SchemaRegistryClient registry = SchemaRegistries.forService(config.kafka(), retry);
         // What it writes (its state, audit events, its own commands) and what others write for it to read.
         CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
                 List.of(config.ingress().lifecycle(), config.topics().reap(), config.topics().orgCommands(),

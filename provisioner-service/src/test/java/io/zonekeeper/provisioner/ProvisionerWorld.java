@@ -13,7 +13,8 @@ import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
-import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.RegistryAccess;
+import io.zonekeeper.common.serde.RestSchemaRegistryClient;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.schemas.AuditEvent;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
@@ -135,7 +136,7 @@ final class ProvisionerWorld implements AutoCloseable {
         kafka.createTopic(auditTopic, 3, false);
         Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
                 new SimpleMeterRegistry());
-        registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(), retry);
+        registry = new RestSchemaRegistryClient(registryServer.endpoint(), retry, RegistryAccess.NONE);
         clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(), registryServer.endpoint().toString(),
                 Map.of()), new ServiceIdentity("test-driver", "local"));
         producer = clients.producer();

@@ -43,7 +43,7 @@ public final class ReaperService implements AutoCloseable {
     private ReaperService(ReaperConfig config, ServiceClock clock) {
         metrics = ServiceMetrics.prometheus(config.identity());
         clock.bindTo(metrics);
-        var registry = SchemaRegistries.forUrl(config.kafka().schemaRegistryUrl(), new Retry(config.retry(), metrics));
+        var registry = SchemaRegistries.forService(config.kafka(), new Retry(config.retry(), metrics));
         CompatibilityLevels compatibility = CompatibilityLevels.ensure(registry, config.kafka().schemaCompatibility(),
                 List.of(config.ingress().lifecycle(), config.topics().orgDns(), config.topics().orgClusters(),
                         config.topics().reap(), config.topics().audit()));

@@ -9,7 +9,8 @@ import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
-import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.RegistryAccess;
+import io.zonekeeper.common.serde.RestSchemaRegistryClient;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
@@ -51,8 +52,9 @@ final class ReaperWorld implements AutoCloseable {
     final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
     final Topics topics = new Topics(ingress.lifecycleByOrg(), "dns-" + suffix, "clusters-" + suffix, "reap-" + suffix,
             "audit-" + suffix);
-    final SchemaRegistryClient registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(),
-            new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5), new SimpleMeterRegistry()));
+    final SchemaRegistryClient registry = new RestSchemaRegistryClient(registryServer.endpoint(),
+            new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5), new SimpleMeterRegistry()),
+            RegistryAccess.NONE);
     private final KafkaClients clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(),
             registryServer.endpoint().toString(), Map.of()), new ServiceIdentity("test", "local"));
     private final Producer<byte[], byte[]> producer = clients.producer();

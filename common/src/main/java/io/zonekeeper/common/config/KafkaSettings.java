@@ -1,23 +1,25 @@
 package io.zonekeeper.common.config;
 
 import io.zonekeeper.common.serde.CompatibilityLevels;
+import io.zonekeeper.common.serde.RegistryAccess;
 import java.util.Map;
 
 /**
  * Where the brokers and the schema registry are, any further client properties (security, timeouts) passed through
- * as {@code KAFKA_CLIENT_<PROPERTY>} variables, and what the service may do about its subjects' compatibility levels
+ * as {@code KAFKA_CLIENT_<PROPERTY>} variables, how to authenticate to the registry and what to trust there (see
+ * {@link RegistryAccess}), and what the service may do about its subjects' compatibility levels
  * ({@code SCHEMA_COMPATIBILITY}: {@code set} or {@code check}; see {@link CompatibilityLevels}).
  */
 public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientProperties,
-                            CompatibilityLevels.Mode schemaCompatibility) {
+                            RegistryAccess registryAccess, CompatibilityLevels.Mode schemaCompatibility) {
 
     public KafkaSettings {
         clientProperties = Map.copyOf(clientProperties);
     }
 
-    /** Settings for tools and tests: compatibility levels are set, as a service does by default. */
+    /** Settings for tools and tests: an open registry, and compatibility levels set as a service does by default. */
     public KafkaSettings(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientProperties) {
-        this(bootstrapServers, schemaRegistryUrl, clientProperties, CompatibilityLevels.Mode.SET);
+        this(bootstrapServers, schemaRegistryUrl, clientProperties, RegistryAccess.NONE, CompatibilityLevels.Mode.SET);
     }
 
     public static KafkaSettings read(EnvReader env) {
@@ -32,6 +34,7 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, M
                 env.required("KAFKA_BOOTSTRAP_SERVERS"),
                 env.required("SCHEMA_REGISTRY_URL"),
                 env.prefixed("KAFKA_CLIENT_"),
+                RegistryAccess.read(env),
                 parsed);
     }
 }

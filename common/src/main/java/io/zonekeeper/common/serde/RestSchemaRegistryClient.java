@@ -6,12 +6,12 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.schemas.Contracts;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -30,14 +30,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private final URI baseUri;
     private final Retry retry;
+    private final RegistryAccess access;
     private final HttpClient http;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
-    public RestSchemaRegistryClient(URI baseUri, Retry retry) {
+    public RestSchemaRegistryClient(URI baseUri, Retry retry, RegistryAccess access) {
         this.baseUri = URI.create(baseUri.toString().endsWith("/") ? baseUri.toString() : baseUri + "/");
         this.retry = retry;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.access = access;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(access.sslContext())
+                .build();
     }
 
     @Override
@@ -122,17 +125,25 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private JsonNode call(String operation, HttpRequest.Builder request) {
-        HttpRequest built = request.header("Accept", CONTENT_TYPE).timeout(Duration.ofSeconds(10)).build();
+        request.header("Accept", CONTENT_TYPE).timeout(Duration.ofSeconds(10));
         try {
             return retry.call("schema registry " + operation, RestSchemaRegistryClient::isTransient, () -> {
-                HttpResponse<byte[]> response = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
+                // The credentials are read for each attempt, so a rotated secret is picked up by the next one.
+                access.authorization().ifPresent(value -> request.setHeader("Authorization", value));
+                HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
                 int status = response.statusCode();
                 if (status == 200) {
                     return JSON.readTree(response.body());
                 }
-                String message = JSON.readTree(response.body()).path("message").asText("HTTP " + status);
+                String message = messageOf(response.body(), status);
                 if (status == 404) {
                     throw new SchemaNotFoundException(operation + ": " + message);
+                }
+                if (status == 401 || status == 403) {
+                    // A configuration fault, not a bad record: retried (a secret may be mid-rotation) and never
+                    // dead-lettered; if it persists the registry is unavailable to this service.
+                    throw new RegistryServerError(operation + ": the registry refused " + access.credentialsSource()
+                            + " (HTTP " + status + " " + message + ")");
                 }
                 if (status == 429 || status >= 500) {
                     throw new RegistryServerError(operation + ": HTTP " + status + " " + message);
@@ -141,13 +152,23 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                         operation + " rejected: HTTP " + status + " " + message);
             });
         } catch (TransientFailureException e) {
+            // The last failure's message is this client's own or the HTTP client's, neither of which holds a secret.
             throw new SchemaRegistryUnavailableException("schema registry at " + baseUri + " unavailable: "
-                    + e.getMessage(), e);
+                    + e.getMessage() + " (" + e.getCause().getMessage() + ")", e);
+        }
+    }
+
+    /** The registry's own message; a proxy or a gateway in front of it may answer with HTML or nothing. */
+    private static String messageOf(byte[] body, int status) {
+        try {
+            return JSON.readTree(body).path("message").asText("HTTP " + status);
+        } catch (IOException notJson) {
+            return "HTTP " + status;
         }
     }
 
     private static boolean isTransient(Throwable failure) {
-        return failure instanceof IOException || failure instanceof HttpTimeoutException
+        return failure instanceof IOException || failure instanceof UncheckedIOException
                 || failure instanceof RegistryServerError;
     }
 
@@ -155,7 +176,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return URLEncoder.encode(subject, StandardCharsets.UTF_8);
     }
 
-    /** A 5xx or 429 answer: worth another try. */
+    /** A 5xx, 429, 401 or 403 answer: worth another try. */
     private static final class RegistryServerError extends RuntimeException {
         RegistryServerError(String message) {
             super(message);

@@ -10,7 +10,8 @@ import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroSerdeException;
 import io.zonekeeper.common.serde.AvroSerializer;
-import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.RegistryAccess;
+import io.zonekeeper.common.serde.RestSchemaRegistryClient;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
@@ -45,7 +46,7 @@ class LifecycleEventsThroughBrokerTest {
         registryServer = ApicurioRegistry.shared();
         Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
                 new SimpleMeterRegistry());
-        registry = SchemaRegistries.forUrl(registryServer.endpoint().toString(), retry);
+        registry = new RestSchemaRegistryClient(registryServer.endpoint(), retry, RegistryAccess.NONE);
         clients = new KafkaClients(new KafkaSettings(KAFKA.bootstrapServers(), registryServer.endpoint().toString(),
                 Map.of()), new ServiceIdentity("test", "local"));
     }

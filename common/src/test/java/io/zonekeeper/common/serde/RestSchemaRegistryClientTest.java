@@ -40,12 +40,12 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void registersOnceAndFetchesById() {
-        var client = new RestSchemaRegistryClient(server.endpoint(), retry);
+        var client = new RestSchemaRegistryClient(server.endpoint(), retry, RegistryAccess.NONE);
         int id = client.register("cluster.lifecycle.v1-value" + suffix, ClusterLifecycleEvent.getClassSchema());
         assertThat(client.register("cluster.lifecycle.v1-value" + suffix, ClusterLifecycleEvent.getClassSchema())).isEqualTo(id);
         assertThat(client.idOf("cluster.lifecycle.v1-value" + suffix, ClusterLifecycleEvent.getClassSchema())).isEqualTo(id);
         // What the registry holds is the shipped .avsc, which the generated class reads as its own.
-        Schema registered = new RestSchemaRegistryClient(server.endpoint(), retry).schemaById(id);
+        Schema registered = new RestSchemaRegistryClient(server.endpoint(), retry, RegistryAccess.NONE).schemaById(id);
         assertThat(registered.toString()).doesNotContain("avro.java.string");
         assertThat(SchemaNormalization.toParsingForm(registered))
                 .isEqualTo(SchemaNormalization.toParsingForm(ClusterLifecycleEvent.getClassSchema()));
@@ -53,7 +53,7 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void idsAreGlobalAcrossSubjects() {
-        var client = new RestSchemaRegistryClient(server.endpoint(), retry);
+        var client = new RestSchemaRegistryClient(server.endpoint(), retry, RegistryAccess.NONE);
         int a = client.register("a-value" + suffix, OrgClusters.getClassSchema());
         int b = client.register("b-value" + suffix, OrgClusters.getClassSchema());
         assertThat(a).isEqualTo(b);
@@ -61,7 +61,7 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void unknownIdsAndSubjectsAreNotFound() {
-        var client = new RestSchemaRegistryClient(server.endpoint(), retry);
+        var client = new RestSchemaRegistryClient(server.endpoint(), retry, RegistryAccess.NONE);
         assertThatThrownBy(() -> client.schemaById(999_999)).isInstanceOf(SchemaNotFoundException.class);
         assertThatThrownBy(() -> client.idOf("nothing-value" + suffix, OrgClusters.getClassSchema()))
                 .isInstanceOf(SchemaNotFoundException.class);
@@ -69,7 +69,7 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void anIncompatibleNewVersionIsRejectedNotRetried() {
-        var client = new RestSchemaRegistryClient(proxied, retry);
+        var client = new RestSchemaRegistryClient(proxied, retry, RegistryAccess.NONE);
         client.register("org.clusters.v1-value" + suffix, OrgClusters.getClassSchema());
         Schema breaking = new Schema.Parser().parse(OrgClusters.getClassSchema().toString()
                 .replace("\"fields\":[", "\"fields\":[{\"name\":\"tenantTier\",\"type\":\"string\"},"));
@@ -83,7 +83,7 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void serverErrorsAndDroppedConnectionsAreRetried() {
-        var client = new RestSchemaRegistryClient(proxied, retry);
+        var client = new RestSchemaRegistryClient(proxied, retry, RegistryAccess.NONE);
         proxy.failNext(1, Fault.SERVER_ERROR);
         proxy.failNext(1, Fault.DROP_CONNECTION);
         int id = client.register("cluster.lifecycle.v1-value" + suffix, ClusterLifecycleEvent.getClassSchema());
@@ -93,7 +93,7 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void aRegistryThatStaysDownIsUnavailableNotBadData() {
-        var client = new RestSchemaRegistryClient(proxied, retry);
+        var client = new RestSchemaRegistryClient(proxied, retry, RegistryAccess.NONE);
         proxy.refuseConnections(true);
         assertThatThrownBy(() -> client.schemaById(999_998)).isInstanceOf(SchemaRegistryUnavailableException.class);
         proxy.refuseConnections(false);

@@ -4,13 +4,17 @@ import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.LoopbackProgram;
 import io.zonekeeper.testkit.ProjectDirectories;
 import io.zonekeeper.testkit.PythonTools;
+import io.zonekeeper.testkit.tls.LoopbackAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,6 +63,24 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     public static ApicurioRegistry start() {
+        return start(Optional.empty());
+    }
+
+    /**
+     * A registry as a platform team runs one: HTTPS only, with a certificate of the given authority, and every request
+     * authenticated, either by HTTP basic authentication against {@code users} or by a bearer token, a JWT signed by
+     * {@code tokenSigner} (Quarkus's OIDC verifies it with the public key alone, as it would an identity provider's).
+     */
+    public static ApicurioRegistry startSecured(Security security) {
+        return start(Optional.of(security));
+    }
+
+    /** What a secured registry serves with and whom it lets in. */
+    public record Security(LoopbackAuthority.ServerCertificate certificate, Map<String, String> users,
+                           PublicKey tokenSigner) {
+    }
+
+    private static ApicurioRegistry start(Optional<Security> security) {
         Path jar = ProjectDirectories.root().resolve(".tools/apicurio-registry-" + VERSION + "/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("Apicurio Registry is not unpacked at " + jar.getParent()
@@ -67,12 +89,35 @@ public final class ApicurioRegistry implements AutoCloseable {
         int port = FreePort.pick();
         int management = FreePort.pick();
         List<String> command = new ArrayList<>(List.of(java().toString(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dapicurio.rules.global.compatibility=BACKWARD", "-jar", jar.toString()));
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
+                "-XX:TieredStopAtLevel=1", "-Dapicurio.rules.global.compatibility=BACKWARD"));
+        Map<String, String> env = new HashMap<>(Map.of(
+                "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1", "QUARKUS_MANAGEMENT_PORT", Integer.toString(management)));
+        URI endpoint;
+        if (security.isPresent()) {
+            Security secured = security.get();
+            endpoint = URI.create("https://127.0.0.1:" + port);
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(FreePort.pick()));
+            env.put("QUARKUS_HTTP_SSL_PORT", Integer.toString(port));
+            env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
+            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", secured.certificate().chain().toString());
+            env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", secured.certificate().key().toString());
+            env.put("QUARKUS_HTTP_AUTH_BASIC", "true");
+            env.put("QUARKUS_OIDC_TENANT_ENABLED", "true");
+            env.put("QUARKUS_OIDC_APPLICATION_TYPE", "service");
+            env.put("QUARKUS_OIDC_PUBLIC_KEY", Base64.getEncoder().encodeToString(secured.tokenSigner().getEncoded()));
+            // Users as system properties: their names are part of the property names, which environment variables
+            // cannot spell in mixed case.
+            command.add("-Dquarkus.security.users.embedded.plain-text=true");
+            secured.users().forEach((user, password) ->
+                    command.add("-Dquarkus.security.users.embedded.users." + user + "=" + password));
+        } else {
+            endpoint = URI.create("http://127.0.0.1:" + port);
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        }
+        command.addAll(List.of("-jar", jar.toString()));
         long started = System.nanoTime();
-        LoopbackProgram program = LoopbackProgram.start("apicurio-registry", command, Map.of(
-                        "QUARKUS_HTTP_HOST", "127.0.0.1", "QUARKUS_HTTP_PORT", Integer.toString(port),
-                        "QUARKUS_MANAGEMENT_HOST", "127.0.0.1", "QUARKUS_MANAGEMENT_PORT", Integer.toString(management)),
+        LoopbackProgram program = LoopbackProgram.start("apicurio-registry", command, env,
                 URI.create("http://127.0.0.1:" + management), "/health/ready", Duration.ofSeconds(120));
         LOG.info("Apicurio Registry {} at {}, ready in {} ms, log {}", VERSION, endpoint,
                 (System.nanoTime() - started) / 1_000_000, program.log());
