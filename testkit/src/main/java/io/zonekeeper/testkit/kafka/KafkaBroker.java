@@ -2,9 +2,9 @@ package io.zonekeeper.testkit.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,11 +26,14 @@ public interface KafkaBroker extends AutoCloseable {
     /** Which implementation runs the broker, for logs and reports. */
     String description();
 
+    /** What an administrator's client sets to reach the broker: the bootstrap servers, and credentials if it has any. */
+    default Map<String, Object> adminConfig() {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    }
+
     /** Creates the topic if it does not exist yet; compacted topics get {@code cleanup.policy=compact}. */
     default void createTopic(String name, int partitions, boolean compacted) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(adminConfig())) {
             NewTopic topic = new NewTopic(name, partitions, (short) 1);
             if (compacted) {
                 topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -48,8 +51,7 @@ public interface KafkaBroker extends AutoCloseable {
 
     /** Every record of the topic up to its current end, all partitions, in partition order. */
     default List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        Map<String, Object> props = new HashMap<>(adminConfig());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
