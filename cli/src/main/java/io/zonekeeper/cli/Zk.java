@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "zk", mixinStandardHelpOptions = true, version = "zk 0.1.0",
         description = "Operate Zonekeeper: replay, dead letters, audit, organizations, hand-made events.",
         subcommands = {ReplayCommand.class, DlqCommand.class, AuditCommand.class, OrgsCommand.class,
-                OrgCommand.class, ReapsCommand.class, ReconcileCommand.class, EmitCommand.class})
+                OrgCommand.class, ReapsCommand.class, ReconcileCommand.class, EmitCommand.class, AclsCommand.class})
 public final class Zk implements Runnable {
 
     static final int FAILED = 1;
@@ -28,7 +28,7 @@ public final class Zk implements Runnable {
 
     /** Runs {@code zk} with the given output streams; returns the exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine commandLine = new CommandLine(new Zk());
+        CommandLine commandLine = new CommandLine(new Zk()).setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -1,10 +1,12 @@
 package io.zonekeeper.local;
 
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.SecuredKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.ApicurioRegistry;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -24,6 +27,8 @@ import software.amazon.awssdk.services.route53.Route53Client;
  * Everything the services talk to, on this machine: a Kafka broker (KRaft) with the topics, the schema-registry
  * stand-in, the AWS emulator with the parent zone, OpenBao (a dev server of the run's own, its {@code secret}
  * mount), and simulated clusters whose kubeconfigs are in Vault where the upstream provisioner would put them.
+ * Secured ({@link #startSecured}), the broker takes only SASL_SSL under the ACLs {@code zk acls} prints and the
+ * registry only HTTPS with a user, and each process reaches them under its own principal ({@link SecuredAccess}).
  */
 final class Dependencies implements AutoCloseable {
 
@@ -41,10 +46,13 @@ final class Dependencies implements AutoCloseable {
     final Route53Client route53;
     final SimulatedClusters simulated;
     final Map<String, SimulatedCluster> clusters;
+    /** Every principal's credentials, when the broker and the registry are secured. */
+    final Optional<SecuredAccess> secured;
 
-    private Dependencies(KafkaBroker kafka, ApicurioRegistry registry, MotoServer moto, OpenBaoServer openBao,
-                         Route53Client route53, String parentZoneId) {
+    private Dependencies(KafkaBroker kafka, Optional<SecuredAccess> secured, ApicurioRegistry registry,
+                         MotoServer moto, OpenBaoServer openBao, Route53Client route53, String parentZoneId) {
         this.kafka = kafka;
+        this.secured = secured;
         this.registry = registry;
         this.moto = moto;
         this.openBao = openBao;
@@ -58,6 +66,22 @@ final class Dependencies implements AutoCloseable {
     static Dependencies start(Consumer<String> progress) {
         progress.accept("starting Kafka (KRaft, in this JVM)");
         KafkaBroker kafka = InProcessKafka.start();
+        progress.accept("starting the schema registry");
+        return start(progress, kafka, Optional.empty(), ApicurioRegistry.start());
+    }
+
+    /** The same, with the broker and the registry secured and every role's ACLs granted. */
+    static Dependencies startSecured(Consumer<String> progress) {
+        progress.accept("starting Kafka (KRaft, SASL_SSL, ACLs)");
+        SecuredKafka kafka = SecuredKafka.start();
+        SecuredAccess access = SecuredAccess.create(kafka);
+        access.grantAll();
+        progress.accept("starting the schema registry (HTTPS, basic authentication)");
+        return start(progress, kafka, Optional.of(access), ApicurioRegistry.startSecured(access.registrySecurity()));
+    }
+
+    private static Dependencies start(Consumer<String> progress, KafkaBroker kafka, Optional<SecuredAccess> secured,
+                                      ApicurioRegistry registry) {
         for (String topic : TopicNames.INPUTS) {
             kafka.createTopic(topic, PARTITIONS, false);
             kafka.createTopic(TopicNames.deadLetters(topic), 1, false);
@@ -69,8 +93,6 @@ final class Dependencies implements AutoCloseable {
             kafka.createTopic(topic, PARTITIONS, true);
         }
         kafka.createTopic(TopicNames.AUDIT, PARTITIONS, false);
-        progress.accept("starting the schema registry");
-        ApicurioRegistry registry = ApicurioRegistry.start();
         progress.accept("starting the AWS emulator (installed into .venv on first use)");
         MotoServer moto = MotoServer.start();
         Route53Client route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
@@ -80,7 +102,7 @@ final class Dependencies implements AutoCloseable {
                 .hostedZone().id().replace("/hostedzone/", "");
         progress.accept("starting OpenBao (installed into .venv on first use)");
         OpenBaoServer openBao = OpenBaoServer.start();
-        return new Dependencies(kafka, registry, moto, openBao, route53, parentZoneId);
+        return new Dependencies(kafka, secured, registry, moto, openBao, route53, parentZoneId);
     }
 
     /**
@@ -106,7 +128,7 @@ final class Dependencies implements AutoCloseable {
      * registry, Vault (the dev server's root token: this Vault holds nothing but the local run's), the AWS emulator.
      */
     Map<String, String> clientEnv() {
-        Map<String, String> env = new LinkedHashMap<>(commonEnv());
+        Map<String, String> env = new LinkedHashMap<>(commonEnv(Role.OPERATOR));
         env.put("VAULT_TOKEN", openBao.token());
         env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
         env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
@@ -114,11 +136,18 @@ final class Dependencies implements AutoCloseable {
         return env;
     }
 
-    /** The environment every service that uses Vault shares; each gets its own token ({@link #vaultEnv}). */
-    Map<String, String> commonEnv() {
+    /** How a process of {@code role} reaches Kafka and the registry: their addresses, and its credentials if secured. */
+    Map<String, String> kafkaEnv(Role role) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("SCHEMA_REGISTRY_URL", registry.endpoint().toString());
+        secured.ifPresent(access -> env.putAll(access.env(role)));
+        return env;
+    }
+
+    /** The environment every service of {@code role} that uses Vault shares; each gets its own token ({@link #vaultEnv}). */
+    Map<String, String> commonEnv(Role role) {
+        Map<String, String> env = kafkaEnv(role);
         env.put("VAULT_ADDR", vault.endpoint().toString());
         env.put("VAULT_KV_MOUNT", vault.mount());
         return env;
@@ -144,6 +173,7 @@ final class Dependencies implements AutoCloseable {
         all.add(registry);
         all.add(moto);
         all.add(kafka);
+        secured.ifPresent(all::add);
         for (AutoCloseable closeable : all) {
             try {
                 closeable.close();

@@ -1,5 +1,6 @@
 package io.zonekeeper.local;
 
+import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.io.IOException;
@@ -211,9 +212,8 @@ public final class LocalRun implements Callable<Integer> {
     static Map<String, Map<String, String>> serviceEnvironments(Dependencies dependencies, Timeline timeline)
             throws IOException {
         boolean simulated = timeline.clock().simulated();
-        Map<String, String> common = new LinkedHashMap<>(dependencies.commonEnv());
-        common.putAll(timeline.env());
-        Map<String, String> provisioner = new LinkedHashMap<>(common);
+        Map<String, String> provisioner = new LinkedHashMap<>(dependencies.commonEnv(Role.PROVISIONER));
+        provisioner.putAll(timeline.env());
         provisioner.put("SERVICE_INSTANCE", "provisioner-local");
         provisioner.putAll(dependencies.vaultEnv(ServicePolicies.PROVISIONER, "CREDENTIALS_VAULT_PREFIX",
                 "zonekeeper/orgs"));
@@ -225,7 +225,8 @@ public final class LocalRun implements Callable<Integer> {
         provisioner.put("SHUTDOWN_GRACE", "5s");
         // The migrated organization's zone was made before Zonekeeper: the local run allows adopting such zones.
         provisioner.put("ADOPT_UNOWNED_ZONES", "true");
-        Map<String, String> cert = new LinkedHashMap<>(common);
+        Map<String, String> cert = new LinkedHashMap<>(dependencies.commonEnv(Role.CERT));
+        cert.putAll(timeline.env());
         cert.put("SERVICE_INSTANCE", "cert-local");
         cert.putAll(dependencies.vaultEnv(ServicePolicies.CERT_SERVICE, "TLS_VAULT_PREFIX", "zonekeeper/tls"));
         cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
@@ -234,9 +235,7 @@ public final class LocalRun implements Callable<Integer> {
             cert.put("CERT_VALIDITY", "12h");
             cert.put("SCHEDULE_EVERY", "5m");
         }
-        Map<String, String> reaper = new LinkedHashMap<>();
-        reaper.put("KAFKA_BOOTSTRAP_SERVERS", common.get("KAFKA_BOOTSTRAP_SERVERS"));
-        reaper.put("SCHEMA_REGISTRY_URL", common.get("SCHEMA_REGISTRY_URL"));
+        Map<String, String> reaper = new LinkedHashMap<>(dependencies.kafkaEnv(Role.REAPER));
         reaper.putAll(timeline.env());
         reaper.put("SERVICE_INSTANCE", "reaper-local");
         reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());

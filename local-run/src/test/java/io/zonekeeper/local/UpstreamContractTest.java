@@ -15,10 +15,6 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.testkit.FreePort;
-import io.zonekeeper.testkit.ProjectDirectories;
-import io.zonekeeper.testkit.PythonTools;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +55,6 @@ class UpstreamContractTest {
 
     private static final int ORGS = 12;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path SCRIPT_DIR = ProjectDirectories.root().resolve("local-run/target/contract");
 
     private final List<ServiceProcess> instances = new ArrayList<>();
 
@@ -67,7 +62,7 @@ class UpstreamContractTest {
     void anUpstreamInPythonWithTheClientsDefaultsGetsItsZonesMadeAndReapedWithOneWriterPerOrganization()
             throws Exception {
         Path logDir = Files.createTempDirectory("zonekeeper-contract");
-        Path script = script();
+        ContractScript script = ContractScript.install();
         try (Dependencies dependencies = Dependencies.start(progress -> { })) {
             String registryUrl = dependencies.registry.endpoint().toString();
             List<String> orgIds = IntStream.range(0, ORGS).mapToObj(i -> "contract-org-" + i).toList();
@@ -184,7 +179,7 @@ class UpstreamContractTest {
     }
 
     /** The Python upstream: one event per organization, in the given status; returns where each was written. */
-    private static List<JsonNode> upstream(Path script, Dependencies dependencies, String autoRegister,
+    private static List<JsonNode> upstream(ContractScript script, Dependencies dependencies, String autoRegister,
                                            List<String> orgIds, String status) throws Exception {
         StringBuilder events = new StringBuilder();
         for (String org : orgIds) {
@@ -202,7 +197,7 @@ class UpstreamContractTest {
             events.append(JSON.writeValueAsString(event)).append('\n');
         }
         String out = python(script, events.toString(), "upstream", "--bootstrap", dependencies.kafka.bootstrapServers(),
-                "--registry", dependencies.registry.endpoint().toString(), "--schema-dir", schemaDir(),
+                "--registry", dependencies.registry.endpoint().toString(), "--schema-dir", ContractScript.schemaDir(),
                 "--topic", TopicNames.LIFECYCLE, "--auto-register", autoRegister);
         List<JsonNode> written = new ArrayList<>();
         for (String line : out.split("\n")) {
@@ -214,43 +209,19 @@ class UpstreamContractTest {
         return written;
     }
 
-    private static JsonNode dashboard(Path script, Dependencies dependencies, List<String> topics) throws Exception {
+    private static JsonNode dashboard(ContractScript script, Dependencies dependencies, List<String> topics) throws Exception {
         List<String> args = new ArrayList<>(List.of("dashboard", "--bootstrap", dependencies.kafka.bootstrapServers(),
-                "--registry", dependencies.registry.endpoint().toString(), "--schema-dir", schemaDir()));
+                "--registry", dependencies.registry.endpoint().toString(), "--schema-dir", ContractScript.schemaDir()));
         args.addAll(topics);
         return JSON.readTree(python(script, "", args.toArray(String[]::new)));
     }
 
     /** Runs the script with {@code stdin}; its output, after it exits 0 within two minutes. */
-    private static String python(Path script, String stdin, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(PythonTools.executable("python").toString(), script.toString()));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile("contract-out", ".txt");
-        Path err = Files.createTempFile("contract-err", ".txt");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        boolean exited = process.waitFor(120, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly();
-        }
-        String output = Files.readString(out);
-        assertThat(exited && process.exitValue() == 0).as("python " + String.join(" ", args) + " exited 0 within"
-                + " 2 minutes\n" + output + "\n" + Files.readString(err)).isTrue();
-        return output;
-    }
-
-    private static String schemaDir() {
-        return ProjectDirectories.root().resolve("schemas/src/main/avro").toString();
-    }
-
-    private static Path script() throws IOException {
-        Files.createDirectories(SCRIPT_DIR);
-        Path script = SCRIPT_DIR.resolve("zonekeeper_contract.py");
-        try (InputStream in = UpstreamContractTest.class.getResourceAsStream("zonekeeper_contract.py")) {
-            Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        return script;
+    private static String python(ContractScript script, String stdin, String... args) throws Exception {
+        ContractScript.Result result = script.run(stdin, List.of(args));
+        assertThat(result.succeeded()).as("python " + String.join(" ", args) + " exited 0 within 2 minutes\n"
+                + result.out() + "\n" + result.err()).isTrue();
+        return result.out();
     }
 
     private static Map<String, OrgDnsState> orgStates(Dependencies dependencies, SchemaRegistryClient registry) {

@@ -6,6 +6,9 @@ upstream:  produces lifecycle events read as JSON lines from stdin, with the cli
 dashboard: reads every record of the given topics to their end (read_committed, librdkafka's default) and decodes
            each value twice: with the writer's schema from the registry, and with the shipped .avsc as the reader's
            schema; prints a JSON object of counts per topic, and exits 1 on the first record it cannot decode.
+
+Against a secured installation, --config adds librdkafka properties (security.protocol, sasl.*, ssl.ca.location) and
+--registry-config the registry client's (basic.auth.user.info, ssl.ca.location).
 """
 
 import argparse
@@ -23,12 +26,20 @@ def shipped(schema_dir, name):
         return f.read()
 
 
+def settings(pairs):
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def registry_client(args):
+    return SchemaRegistryClient({"url": args.registry, **settings(args.registry_config)})
+
+
 def upstream(args):
-    registry = SchemaRegistryClient({"url": args.registry})
+    registry = registry_client(args)
     serializer = AvroSerializer(registry, shipped(args.schema_dir, "ClusterLifecycleEvent"),
                                 conf={"auto.register.schemas": args.auto_register == "true"})
     # Nothing but the bootstrap servers: the default partitioner is what an upstream in any language gets.
-    producer = Producer({"bootstrap.servers": args.bootstrap, "acks": "all"})
+    producer = Producer({"bootstrap.servers": args.bootstrap, "acks": "all", **settings(args.config)})
     written = []
 
     def delivered(err, msg):
@@ -50,15 +61,18 @@ def upstream(args):
 
 
 def dashboard(args):
-    registry = SchemaRegistryClient({"url": args.registry})
-    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "zonekeeper-contract-dashboard",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    registry = registry_client(args)
+    consumer = Consumer({"bootstrap.servers": args.bootstrap, "group.id": "zonekeeper-dashboard-contract",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest", **settings(args.config)})
     counts = {}
     for spec in args.topics:
         topic, name = spec.split(":")
         with_writer = AvroDeserializer(registry)
         with_shipped = AvroDeserializer(registry, shipped(args.schema_dir, name))
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        if metadata.error is not None:
+            # A topic it may not describe (or that does not exist) is an error, not an empty topic.
+            raise SystemExit(f"{topic}: {metadata.error}")
         ends = {}
         for p in metadata.partitions:
             low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
@@ -108,6 +122,8 @@ def main():
         p.add_argument("--bootstrap", required=True)
         p.add_argument("--registry", required=True)
         p.add_argument("--schema-dir", required=True)
+        p.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
+        p.add_argument("--registry-config", action="append", default=[], metavar="KEY=VALUE")
     up.add_argument("--topic", required=True)
     up.add_argument("--auto-register", choices=["true", "false"], required=True)
     down.add_argument("topics", nargs="+", help="topic:SchemaName")

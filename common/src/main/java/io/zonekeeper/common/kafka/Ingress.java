@@ -235,7 +235,7 @@ public final class Ingress implements AutoCloseable {
 
     private void fail(Throwable e) {
         fatal.compareAndSet(null, e);
-        LOG.error("the ingress stopped: {}", e.toString());
+        LOG.error("the ingress stopped: {}", KafkaRefusals.describe(e));
     }
 
     /** Why the ingress stopped, if it did on its own. */

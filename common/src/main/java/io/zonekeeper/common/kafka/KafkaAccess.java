@@ -181,6 +181,11 @@ public final class KafkaAccess {
      */
     private static void ingress(Grants grants, Names names, Role role, List<Route> routes) {
         grants.allow(ResourceType.GROUP, names.ingressGroup, PatternType.LITERAL, AclOperation.READ);
+        // Whichever member leads the group assigns the partitions of every topic any member subscribes to, so it must
+        // see the metadata of all of them: a provisioner or reaper leading the group describes the cert requests the
+        // cert service's members forward (found by the secured install test: the reaper's ingress stopped).
+        grants.allow(ResourceType.TOPIC, names.lifecycle, PatternType.LITERAL, AclOperation.DESCRIBE);
+        grants.allow(ResourceType.TOPIC, names.requests, PatternType.LITERAL, AclOperation.DESCRIBE);
         for (Route route : routes) {
             grants.reads(route.from);
             grants.writes(route.to);

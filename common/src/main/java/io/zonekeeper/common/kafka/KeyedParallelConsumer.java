@@ -123,6 +123,11 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             if (running.get()) {
                 throw e;
             }
+        } catch (RuntimeException e) {
+            // The poll itself failed: a refused group or topic, or a client that cannot go on. Nothing is committed
+            // past what finished; the service reports unhealthy and says why.
+            fatal.compareAndSet(null, e);
+            LOG.error("the consumer stopped: {}", KafkaRefusals.describe(e), e);
         } finally {
             drainAndCommitOnShutdown();
             consumer.close();
@@ -175,8 +180,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
                 }
                 case FATAL -> {
                     // Not the record's fault, and nothing here can go on: stop uncommitted and report unhealthy.
-                    LOG.error("{}: fatal failure, stopping the consumer; the record stays uncommitted", location(work),
-                            e);
+                    LOG.error("{}: fatal failure, stopping the consumer; the record stays uncommitted: {}",
+                            location(work), KafkaRefusals.describe(e), e);
                     fatal.compareAndSet(null, e);
                     count(work, "fatal");
                     if (running.compareAndSet(true, false)) {

@@ -2,6 +2,7 @@ package io.zonekeeper.common.ops;
 
 import io.zonekeeper.common.config.ConfigException;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.kafka.KafkaRefusals;
 import io.zonekeeper.common.time.ServiceClock;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What every service's {@code main} does: read and validate the environment (exit 2 with every problem listed),
  * including the clock it runs on; log the effective settings with secrets masked, and loudly a simulated clock;
- * start, and close cleanly on SIGTERM.
+ * start (exit 1, saying why, if that fails), and close cleanly on SIGTERM.
  */
 public final class ServiceLauncher {
 
@@ -46,7 +47,16 @@ public final class ServiceLauncher {
                     ************************************************************************""",
                     service.toUpperCase(java.util.Locale.ROOT), clock.description());
         }
-        AutoCloseable running = start.apply(config, clock);
+        AutoCloseable running;
+        try {
+            running = start.apply(config, clock);
+        } catch (RuntimeException e) {
+            // A refusal at start-up (a missing ACL, wrong credentials) ends the process with the reason on one line,
+            // which is what an operator reads first in a crash-looping pod's log; the trace follows.
+            LOG.error("{} could not start: {}", service, KafkaRefusals.describe(e), e);
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

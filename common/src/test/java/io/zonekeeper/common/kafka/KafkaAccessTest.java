@@ -117,6 +117,17 @@ class KafkaAccessTest {
     }
 
     @Test
+    void everyServiceMayDescribeEveryTopicTheIngressGroupForwardsSinceWhicheverMemberLeadsAssignsThemAll() {
+        for (Role role : List.of(Role.PROVISIONER, Role.CERT, Role.REAPER)) {
+            for (String upstream : List.of(NAMES.lifecycle(), NAMES.requests())) {
+                assertThat(KafkaAccess.acls(role, role.defaultUser(), NAMES)).as(role + " on " + upstream)
+                        .anyMatch(binding -> binding.pattern().name().equals(upstream)
+                                && binding.entry().operation() == AclOperation.DESCRIBE);
+            }
+        }
+    }
+
+    @Test
     void eachStateTopicHasOneWriter() {
         for (String state : List.of(NAMES.orgDns(), NAMES.clusterTls(), NAMES.orgClusters())) {
             List<Role> writers = new ArrayList<>();

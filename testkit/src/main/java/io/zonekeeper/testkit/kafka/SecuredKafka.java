@@ -2,6 +2,7 @@ package io.zonekeeper.testkit.kafka;
 
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.LoopbackProgram;
+import io.zonekeeper.testkit.RandomSecrets;
 import io.zonekeeper.testkit.TempDirectories;
 import io.zonekeeper.testkit.tls.LoopbackAuthority;
 import java.io.IOException;
@@ -9,11 +10,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,8 +70,8 @@ public final class SecuredKafka implements KafkaBroker {
             Files.writeString(keyStore, Files.readString(certificate.key()) + Files.readString(certificate.chain()));
             int port = FreePort.pick();
             int controllerPort = FreePort.pick();
-            String adminPassword = password();
-            String controllerPassword = password();
+            String adminPassword = RandomSecrets.password();
+            String controllerPassword = RandomSecrets.password();
             Path properties = directory.resolve("server.properties");
             Files.writeString(properties, serverProperties(directory, port, controllerPort, keyStore,
                     authority.trustBundle(), adminPassword, controllerPassword));
@@ -195,7 +194,7 @@ public final class SecuredKafka implements KafkaBroker {
 
     /** Creates (or changes the password of) a SCRAM user and returns its new password. */
     public String createUser(String user) {
-        String password = password();
+        String password = RandomSecrets.password();
         try (Admin admin = Admin.create(adminConfig())) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get();
@@ -235,12 +234,6 @@ public final class SecuredKafka implements KafkaBroker {
     private static String jaas(String module, String user, String password, String extra) {
         return "org.apache.kafka.common.security." + module + " required username=\"" + user + "\" password=\""
                 + password + "\"" + extra + ";";
-    }
-
-    private static String password() {
-        byte[] bytes = new byte[18];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     @Override

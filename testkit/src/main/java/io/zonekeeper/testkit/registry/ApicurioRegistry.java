@@ -75,7 +75,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         return start(Optional.of(security));
     }
 
-    /** What a secured registry serves with and whom it lets in. */
+    /** What a secured registry serves with and whom it lets in; with no {@code tokenSigner}, basic authentication only. */
     public record Security(LoopbackAuthority.ServerCertificate certificate, Map<String, String> users,
                            PublicKey tokenSigner) {
     }
@@ -103,9 +103,12 @@ public final class ApicurioRegistry implements AutoCloseable {
             env.put("QUARKUS_HTTP_SSL_CERTIFICATE_FILES", secured.certificate().chain().toString());
             env.put("QUARKUS_HTTP_SSL_CERTIFICATE_KEY_FILES", secured.certificate().key().toString());
             env.put("QUARKUS_HTTP_AUTH_BASIC", "true");
-            env.put("QUARKUS_OIDC_TENANT_ENABLED", "true");
-            env.put("QUARKUS_OIDC_APPLICATION_TYPE", "service");
-            env.put("QUARKUS_OIDC_PUBLIC_KEY", Base64.getEncoder().encodeToString(secured.tokenSigner().getEncoded()));
+            if (secured.tokenSigner() != null) {
+                env.put("QUARKUS_OIDC_TENANT_ENABLED", "true");
+                env.put("QUARKUS_OIDC_APPLICATION_TYPE", "service");
+                env.put("QUARKUS_OIDC_PUBLIC_KEY",
+                        Base64.getEncoder().encodeToString(secured.tokenSigner().getEncoded()));
+            }
             // Users as system properties: their names are part of the property names, which environment variables
             // cannot spell in mixed case.
             command.add("-Dquarkus.security.users.embedded.plain-text=true");

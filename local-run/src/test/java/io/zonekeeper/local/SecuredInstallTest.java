@@ -1,0 +1,220 @@
+package io.zonekeeper.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonekeeper.common.kafka.KafkaAccess.Role;
+import io.zonekeeper.common.kafka.TopicNames;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.RegistryAccess;
+import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.schemas.ClusterTlsState;
+import io.zonekeeper.schemas.OrgClusters;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.schemas.TlsStatus;
+import io.zonekeeper.testkit.FreePort;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The installation a platform team runs: a broker that takes only SASL_SSL (SCRAM-SHA-512) and authorizes with the
+ * KRaft {@code StandardAuthorizer} under the ACLs {@code zk acls} prints and nothing more, and a registry that takes
+ * only HTTPS with a user. Each service runs as a process under its own principal, its passwords in files as mounted
+ * Secrets; the upstream and a dashboard are Confluent's Python client under theirs. An organization comes up (zone,
+ * certificate, count) and, once its cluster is deleted, its zone is reaped; what a principal's ACLs do not allow is
+ * refused by the broker; a service whose principal was left out of the grants stops at start-up saying what was
+ * refused; and no password is in any service's log.
+ */
+class SecuredInstallTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ORG = "secured-org";
+    private static final String CLUSTER = "secured-cluster";
+
+    @Test
+    void theServicesRunUnderTheirOwnPrincipalsAndTheBrokerRefusesWhatTheirAclsDoNotAllow() throws Exception {
+        Path logDir = Files.createTempDirectory("zonekeeper-secured");
+        ContractScript script = ContractScript.install();
+        List<ServiceProcess> services = new ArrayList<>();
+        try (Dependencies dependencies = Dependencies.startSecured(progress -> { })) {
+            SecuredAccess access = dependencies.secured.orElseThrow();
+            dependencies.cluster(CLUSTER);
+            Map<String, Map<String, String>> environments = LocalRun.serviceEnvironments(dependencies,
+                    Timeline.realTime(Instant.now()));
+            for (String[] service : new String[][] {{"provisioner-service", "io.zonekeeper.provisioner.Main"},
+                    {"cert-service", "io.zonekeeper.cert.Main"}, {"reaper-service", "io.zonekeeper.reaper.Main"}}) {
+                services.add(ServiceProcess.start(service[0], service[1], environments.get(service[0]),
+                        FreePort.pick(), logDir));
+            }
+            for (ServiceProcess service : services) {
+                service.awaitHealthy(Duration.ofMinutes(3));
+            }
+            SchemaRegistryClient registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString(),
+                    new RegistryAccess(Optional.of(access.userInfoFile(Role.OPERATOR)), Optional.empty(),
+                            Optional.of(access.registryTrustBundle())));
+
+            ContractScript.Result running = upstream(script, dependencies, TopicNames.LIFECYCLE, "RUNNING");
+            assertThat(running.succeeded()).as(running.err()).isTrue();
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                assertThat(latest(dependencies, registry, TopicNames.ORG_DNS, OrgDnsState.class, ORG))
+                        .as("the organization's zone").isNotNull()
+                        .extracting(OrgDnsState::getStatus).isEqualTo(OrgDnsStatus.READY);
+                assertThat(latest(dependencies, registry, TopicNames.CLUSTER_TLS, ClusterTlsState.class,
+                        ORG + "/" + CLUSTER + "/server")).as("the cluster's certificate").isNotNull()
+                        .extracting(ClusterTlsState::getStatus).isEqualTo(TlsStatus.ISSUED);
+                assertThat(latest(dependencies, registry, TopicNames.ORG_CLUSTERS, OrgClusters.class, ORG))
+                        .as("the organization's running clusters").isNotNull()
+                        .extracting(OrgClusters::getRunningClusters).isEqualTo(1);
+            });
+
+            // The upstream may write lifecycle events, never a command; librdkafka reports the broker's refusal.
+            ContractScript.Result command = upstream(script, dependencies, TopicNames.ORG_COMMANDS, "RUNNING");
+            assertThat(command.succeeded()).isFalse();
+            assertThat(command.err()).contains("Topic authorization failed");
+            // The cert service's principal, with the password its process reads, may not ask for a reap.
+            try (KafkaProducer<byte[], byte[]> cert = producer(dependencies, access, Role.CERT)) {
+                assertThatThrownBy(() -> cert.send(new ProducerRecord<>(TopicNames.REAP, bytes(ORG), bytes("reap")))
+                        .get(30, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class).cause()
+                        .isInstanceOf(TopicAuthorizationException.class).hasMessageContaining(TopicNames.REAP);
+            }
+
+            ContractScript.Result deleted = upstream(script, dependencies, TopicNames.LIFECYCLE, "DELETED");
+            assertThat(deleted.succeeded()).as(deleted.err()).isTrue();
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(latest(dependencies, registry, TopicNames.ORG_DNS, OrgDnsState.class, ORG))
+                            .as("the reaped organization").extracting(OrgDnsState::getStatus)
+                            .isEqualTo(OrgDnsStatus.DELETED));
+            assertThat(dependencies.kafka.readAll(TopicNames.deadLetters(TopicNames.LIFECYCLE))).isEmpty();
+
+            // A dashboard reads every output under its own principal, and nothing else.
+            ContractScript.Result dashboard = dashboard(script, dependencies, TopicNames.AUDIT + ":AuditEvent",
+                    TopicNames.ORG_DNS + ":OrgDnsState", TopicNames.CLUSTER_TLS + ":ClusterTlsState",
+                    TopicNames.ORG_CLUSTERS + ":OrgClusters");
+            assertThat(dashboard.succeeded()).as(dashboard.err()).isTrue();
+            JsonNode counts = JSON.readTree(dashboard.out());
+            assertThat(counts.path(TopicNames.AUDIT).path("records").asInt()).isPositive();
+            ContractScript.Result inputs = dashboard(script, dependencies,
+                    TopicNames.LIFECYCLE + ":ClusterLifecycleEvent");
+            assertThat(inputs.succeeded()).isFalse();
+            assertThat(inputs.err()).contains("TOPIC_AUTHORIZATION_FAILED");
+
+            // A service whose principal was left out of the grants stops at start-up, saying what was refused.
+            Map<String, String> forgotten = new LinkedHashMap<>(environments.get("cert-service"));
+            forgotten.putAll(access.envWithoutAcls(Role.CERT, "zonekeeper-cert-forgotten"));
+            forgotten.put("SERVICE_INSTANCE", "cert-forgotten");
+            ServiceProcess unlisted = ServiceProcess.start("cert-service-forgotten", "io.zonekeeper.cert.Main",
+                    forgotten, FreePort.pick(), logDir);
+            services.add(unlisted);
+            await().atMost(Duration.ofMinutes(2)).until(() -> !unlisted.alive());
+            assertThat(Files.readString(unlisted.log())).contains("cert-service could not start: Kafka refused access"
+                    + " to");
+
+            for (ServiceProcess service : services) {
+                String log = Files.readString(service.log());
+                for (Role role : Role.values()) {
+                    assertThat(log).as(service.name() + "'s log").doesNotContain(access.kafkaPassword(role));
+                }
+            }
+        } finally {
+            services.forEach(ServiceProcess::close);
+        }
+    }
+
+    /** Confluent's Python client as the upstream, under the upstream's principal: one event for the organization. */
+    private static ContractScript.Result upstream(ContractScript script, Dependencies dependencies, String topic,
+                                                  String status) throws Exception {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("eventId", UUID.randomUUID().toString());
+        event.put("occurredAt", Instant.now().toEpochMilli());
+        event.put("orgId", ORG);
+        event.put("orgName", "secured");
+        event.put("clusterId", CLUSTER);
+        event.put("clusterName", "c1");
+        event.put("status", status);
+        event.put("cloud", "amazon");
+        event.put("region", "eu-west-1");
+        event.put("kubeconfigVaultPath", Dependencies.kubeconfigPath(CLUSTER));
+        List<String> args = new ArrayList<>(List.of("upstream", "--topic", topic, "--auto-register", "true"));
+        args.addAll(connection(dependencies, Role.UPSTREAM));
+        return script.run(JSON.writeValueAsString(event) + "\n", args);
+    }
+
+    private static ContractScript.Result dashboard(ContractScript script, Dependencies dependencies,
+                                                   String... topics) throws Exception {
+        List<String> args = new ArrayList<>(List.of("dashboard"));
+        args.addAll(connection(dependencies, Role.DASHBOARD));
+        args.addAll(List.of(topics));
+        return script.run("", args);
+    }
+
+    /** librdkafka's and the Python registry client's settings for {@code role}. */
+    private static List<String> connection(Dependencies dependencies, Role role) throws Exception {
+        SecuredAccess access = dependencies.secured.orElseThrow();
+        return List.of("--bootstrap", dependencies.kafka.bootstrapServers(),
+                "--registry", dependencies.registry.endpoint().toString(),
+                "--schema-dir", ContractScript.schemaDir(),
+                "--config", "security.protocol=SASL_SSL",
+                "--config", "sasl.mechanisms=SCRAM-SHA-512",
+                "--config", "sasl.username=" + role.defaultUser(),
+                "--config", "sasl.password=" + access.kafkaPassword(role),
+                "--config", "ssl.ca.location=" + access.kafkaTrustBundle(),
+                "--registry-config", "basic.auth.user.info=" + Files.readString(access.userInfoFile(role)),
+                "--registry-config", "ssl.ca.location=" + access.registryTrustBundle());
+    }
+
+    /** A Java producer configured from {@code role}'s service settings, as its process reads them. */
+    private static KafkaProducer<byte[], byte[]> producer(Dependencies dependencies, SecuredAccess access, Role role) {
+        Map<String, Object> config = new HashMap<>();
+        dependencies.kafkaEnv(role).forEach((name, value) -> {
+            if (name.startsWith("KAFKA_CLIENT_")) {
+                config.put(name.substring("KAFKA_CLIENT_".length()).toLowerCase().replace('_', '.'), value);
+            }
+        });
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The newest value under {@code key} in a compacted state topic, decoded; null if none. */
+    private static <T extends SpecificRecord> T latest(Dependencies dependencies, SchemaRegistryClient registry,
+                                                       String topic, Class<T> type, String key) {
+        var deserializer = new AvroDeserializer<>(type, registry);
+        T latest = null;
+        for (ConsumerRecord<byte[], byte[]> record : dependencies.kafka.readAll(topic)) {
+            if (new String(record.key(), StandardCharsets.UTF_8).equals(key)) {
+                latest = record.value() == null ? null : deserializer.deserialize(topic, record.value());
+            }
+        }
+        return latest;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
