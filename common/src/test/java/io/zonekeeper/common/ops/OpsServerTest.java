@@ -44,11 +44,14 @@ class OpsServerTest {
             HttpResponse<String> healthy = get(base.resolve("/health"));
             assertThat(healthy.statusCode()).isEqualTo(200);
             assertThat(healthy.body()).contains("\"status\":\"UP\"");
+            assertThat(metrics.body()).contains("zonekeeper_health_check{check=\"vault\",service=\"cert-service\"} 1.0");
 
             vaultUp.set(false);
             HttpResponse<String> unhealthy = get(base.resolve("/health"));
             assertThat(unhealthy.statusCode()).isEqualTo(503);
             assertThat(unhealthy.body()).contains("connection refused");
+            assertThat(get(base.resolve("/metrics")).body())
+                    .contains("zonekeeper_health_check{check=\"vault\",service=\"cert-service\"} 0.0");
         }
     }
 
