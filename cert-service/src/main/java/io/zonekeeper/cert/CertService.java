@@ -88,7 +88,9 @@ public final class CertService implements AutoCloseable {
         AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
-                config.topics().deadLetterSuffix(), clock, metrics);
+                config.topics().deadLetterSuffix(), clock, metrics)
+                .counting(config.ingress().lifecycle(), config.ingress().requests(), config.topics().commands(),
+                        config.topics().orgCommands());
         ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(),
                 new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
                         config.identity().service()), config.kubernetesRequestTimeout());

@@ -18,6 +18,11 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.TlsStatus;
 import io.zonekeeper.testkit.FreePort;
+import io.zonekeeper.testkit.ProjectDirectories;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +34,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -53,6 +62,10 @@ import org.junit.jupiter.api.Test;
 class SecuredInstallTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Path CHART_FILES = ProjectDirectories.root().resolve("charts/zonekeeper/files");
+    /** A metric name in a rule's or a panel's expression. */
+    private static final Pattern METRIC = Pattern.compile("\\b(zonekeeper|kafka)_[a-z_]+\\b");
     private static final String ORG = "secured-org";
     private static final String CLUSTER = "secured-cluster";
 
@@ -123,6 +136,21 @@ class SecuredInstallTest {
                     TopicNames.LIFECYCLE + ":ClusterLifecycleEvent");
             assertThat(inputs.succeeded()).isFalse();
             assertThat(inputs.err()).contains("TOPIC_AUTHORIZATION_FAILED");
+
+            // Every metric the chart's alerts and dashboard name is one the running services publish.
+            StringBuilder scraped = new StringBuilder();
+            for (ServiceProcess service : services) {
+                scraped.append(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort()
+                        + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            }
+            Set<String> published = scraped.toString().lines().filter(line -> !line.startsWith("#"))
+                    .map(line -> line.split("[{ ]", 2)[0]).collect(Collectors.toSet());
+            for (String file : List.of("prometheus-rules.yaml", "grafana-dashboard.json")) {
+                Matcher named = METRIC.matcher(Files.readString(CHART_FILES.resolve(file)));
+                while (named.find()) {
+                    assertThat(published).as("a metric " + file + " names").contains(named.group());
+                }
+            }
 
             // A service whose principal was left out of the grants stops at start-up, saying what was refused.
             Map<String, String> forgotten = new LinkedHashMap<>(environments.get("cert-service"));

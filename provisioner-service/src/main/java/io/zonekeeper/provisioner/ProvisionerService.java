@@ -117,7 +117,8 @@ public final class ProvisionerService implements AutoCloseable {
         AuditPublisher audit = new AuditPublisher(producer, new AvroSerializer<>(registry, false, true),
                 config.topics().audit(), config.identity(), time);
         DeadLetterPublisher deadLetters = new DeadLetterPublisher(producer, config.identity(),
-                config.topics().deadLetterSuffix(), clock, metrics);
+                config.topics().deadLetterSuffix(), clock, metrics)
+                .counting(config.ingress().lifecycle(), config.topics().reap(), config.topics().orgCommands());
         ClusterClients clusterClients = new ClusterClients(kv, config.vault().kubeconfigPrefix(),
                 new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
                         config.identity().service()), config.kubernetesRequestTimeout());

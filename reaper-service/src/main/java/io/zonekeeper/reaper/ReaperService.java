@@ -63,7 +63,8 @@ public final class ReaperService implements AutoCloseable {
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetterProducer,
-                config.identity(), config.deadLetterSuffix(), clock.clock(), metrics));
+                config.identity(), config.deadLetterSuffix(), clock.clock(), metrics)
+                .counting(config.ingress().lifecycle()));
         // The operations port also serves the query endpoint; it is bound first so the instance can tell the
         // group where to reach it (application.server) even when the port was chosen by the system.
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {

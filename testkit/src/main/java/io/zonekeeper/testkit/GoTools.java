@@ -43,6 +43,8 @@ public final class GoTools {
             new Program("kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", null);
     /** The version of the provisioner's default image ({@code EXTERNAL_DNS_IMAGE}); a test keeps the two equal. */
     public static final Program EXTERNAL_DNS = new Program("external-dns", "sigs.k8s.io/external-dns", "v0.21.0");
+    /** Helm, which lints, renders and checks the chart. */
+    public static final Program HELM = new Program("helm", "helm.sh/helm/v4/cmd/helm", "v4.3.2");
 
     private static final Logger LOG = LoggerFactory.getLogger(GoTools.class);
 
@@ -70,6 +72,37 @@ public final class GoTools {
             throw new UncheckedIOException("could not build " + program.name() + " for the tests", e);
         }
         return executable;
+    }
+
+    /**
+     * The source of a Go module at a version, downloaded into Go's module cache if it is not there yet: where the
+     * tests find files a project ships only in its repository (the Prometheus Operator's CRDs).
+     */
+    public static Path moduleSource(String module, String version) {
+        String go = System.getenv().getOrDefault("ZONEKEEPER_GO", "go");
+        try {
+            Path work = Files.createTempDirectory("zonekeeper-go-download");
+            try {
+                requireGo(go, new Program(module, module, version));
+                Map<String, String> env = new java.util.HashMap<>(Map.of("GOFLAGS", "-mod=mod"));
+                if (System.getenv("GOTOOLCHAIN") == null) {
+                    env.put("GOTOOLCHAIN", "auto");
+                }
+                String json = InstallSteps.run(work, env, List.of(go, "mod", "download", "-json",
+                        module + "@" + version), Duration.ofMinutes(10));
+                java.util.regex.Matcher dir = java.util.regex.Pattern.compile("\"Dir\":\\s*\"([^\"]+)\"")
+                        .matcher(json);
+                if (!dir.find()) {
+                    throw new IOException("go mod download printed no directory for " + module + "@" + version
+                            + ":\n" + json);
+                }
+                return Path.of(dir.group(1));
+            } finally {
+                TempDirectories.delete(work);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not download " + module + "@" + version, e);
+        }
     }
 
     private static void build(Program program, byte[] goMod, byte[] goSum, Path executable) throws IOException {

@@ -20,7 +20,8 @@ final class InstallSteps {
     }
 
     /** Runs {@code command} in {@code directory} (null: the current one), failing with its output. */
-    static void run(Path directory, Map<String, String> env, List<String> command, Duration timeout)
+    /** Runs {@code command}; its output (stdout and stderr), or an IOException with it if it fails. */
+    static String run(Path directory, Map<String, String> env, List<String> command, Duration timeout)
             throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (directory != null) {
@@ -38,6 +39,7 @@ final class InstallSteps {
             process.destroyForcibly();
             throw new IOException("interrupted: " + String.join(" ", command), e);
         }
+        return output;
     }
 
     /** A file shipped in the testkit jar beside {@code owner}. */

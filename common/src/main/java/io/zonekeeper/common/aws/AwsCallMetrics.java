@@ -19,20 +19,26 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         count(attributes, "success");
+        // At zero from an operation's first call, so a rate over it (an alert, a dashboard) sees the first throttle.
+        throttles(attributes);
     }
 
     @Override
     public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
         Throwable failure = context.exception();
         count(attributes, AwsErrors.errorCode(failure));
+        Counter throttles = throttles(attributes);
         if (AwsErrors.isThrottling(failure)) {
-            Counter.builder("zonekeeper.aws.throttles")
-                    .description("AWS calls refused by throttling")
-                    .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
-                    .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
-                    .register(metrics)
-                    .increment();
+            throttles.increment();
         }
+    }
+
+    private Counter throttles(ExecutionAttributes attributes) {
+        return Counter.builder("zonekeeper.aws.throttles")
+                .description("AWS calls refused by throttling")
+                .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
+                .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+                .register(metrics);
     }
 
     private void count(ExecutionAttributes attributes, String outcome) {

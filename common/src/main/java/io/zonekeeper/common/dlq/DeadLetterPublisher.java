@@ -53,6 +53,25 @@ public final class DeadLetterPublisher {
         this.metrics = metrics;
     }
 
+    /**
+     * Publishes the dead-letter count of each of {@code sourceTopics} at zero from the start: Prometheus's
+     * {@code increase()} cannot see a counter's first step from absent to 1, so the first dead letter would alert
+     * nobody.
+     */
+    public DeadLetterPublisher counting(String... sourceTopics) {
+        for (String topic : sourceTopics) {
+            counter(topic);
+        }
+        return this;
+    }
+
+    private Counter counter(String sourceTopic) {
+        return Counter.builder("zonekeeper.records.dead.lettered")
+                .description("Records sent to a dead-letter topic")
+                .tag("topic", sourceTopic)
+                .register(metrics);
+    }
+
     public String topicFor(String sourceTopic) {
         return sourceTopic + topicSuffix;
     }
@@ -83,11 +102,7 @@ public final class DeadLetterPublisher {
         RecordMetadata metadata = Delivery.await(producer.send(new ProducerRecord<>(topic, null, record.key(),
                 record.value(), headers)), "the dead letter of " + record.topic() + "-" + record.partition() + "@"
                 + record.offset() + " to " + topic);
-        Counter.builder("zonekeeper.records.dead.lettered")
-                .description("Records sent to a dead-letter topic")
-                .tag("topic", origin.topic())
-                .register(metrics)
-                .increment();
+        counter(origin.topic()).increment();
         return metadata;
     }
 

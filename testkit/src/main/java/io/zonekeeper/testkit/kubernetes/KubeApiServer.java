@@ -177,6 +177,48 @@ public final class KubeApiServer implements AutoCloseable {
         return apiServer.log();
     }
 
+    /**
+     * Applies one object server-side as the administrator, as {@code kubectl apply --server-side} does, and returns
+     * the warnings the server answered with (admission's, Pod Security's among them); a refusal throws with the
+     * server's reason. {@code object} is the object as JSON; {@code plural} its resource's name ({@code deployments}).
+     */
+    public List<String> serverSideApply(String apiVersion, String plural, String namespace, String name,
+                                        String object) {
+        String group = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
+        String path = group + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + plural + "/" + name
+                + "?fieldManager=zonekeeper-test&force=true";
+        return send(HttpRequest.newBuilder(endpoint().resolve(path))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(object))
+                .header("Content-Type", "application/apply-patch+yaml"));
+    }
+
+    /** Creates one object as the administrator; returns the server's warnings, throws on a refusal. */
+    public List<String> create(String apiVersion, String plural, String namespace, String object) {
+        String group = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
+        String path = group + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + plural;
+        return send(HttpRequest.newBuilder(endpoint().resolve(path))
+                .POST(HttpRequest.BodyPublishers.ofString(object))
+                .header("Content-Type", "application/json"));
+    }
+
+    private List<String> send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = trustingClient().send(request
+                    .header("Authorization", "Bearer " + token(ADMIN)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("the API server refused " + request.build().uri().getPath() + ": "
+                        + response.statusCode() + " " + response.body());
+            }
+            return response.headers().allValues("Warning");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         apiServer.close();
