@@ -190,14 +190,17 @@ Secret: Kafka's DirectoryConfigProvider reads it when the client starts.
           path: token
 {{- end -}}
 
-{{/* Probes on /health: ready while every check is up; alive unless it stays down for minutes. */}}
+{{/*
+Probes: ready while the service processes (/ready: a member of its group holding its partitions; the reaper
+RUNNING), alive unless /health (a fatal stop) stays down for minutes.
+*/}}
 {{- define "zonekeeper.probes" -}}
 startupProbe:
   httpGet: {path: /health, port: ops}
   periodSeconds: 5
   failureThreshold: 60
 readinessProbe:
-  httpGet: {path: /health, port: ops}
+  httpGet: {path: /ready, port: ops}
   periodSeconds: 10
   failureThreshold: 3
 livenessProbe:

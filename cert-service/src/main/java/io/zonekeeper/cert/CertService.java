@@ -128,7 +128,8 @@ public final class CertService implements AutoCloseable {
                 .mapToLong(notAfter -> Duration.between(clock.instant(), notAfter).toSeconds())
                 .min().orElse(-1));
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
-                HealthCheck.of("ingress", ingress::running), compatibility, time.health()));
+                HealthCheck.of("ingress", ingress::running), compatibility, time.health()),
+                List.of(HealthCheck.of("group", consumer::processing)));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */

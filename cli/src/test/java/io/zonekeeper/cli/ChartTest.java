@@ -76,6 +76,29 @@ class ChartTest {
     }
 
     @Test
+    void eachWorkloadIsReadyWhileProcessingAndTheReaperKeepsItsMembershipAcrossRestarts() throws IOException {
+        List<JsonNode> workloads = rendered(SECURED).stream()
+                .filter(o -> List.of("Deployment", "StatefulSet").contains(o.path("kind").asText())).toList();
+        assertThat(workloads).hasSize(3);
+        for (JsonNode workload : workloads) {
+            JsonNode container = workload.path("spec").path("template").path("spec").path("containers").path(0);
+            assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/ready");
+            assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/health");
+            List<String> env = new ArrayList<>();
+            container.path("env").forEach(variable -> env.add(variable.path("name").asText() + "="
+                    + variable.path("value").asText()));
+            if (workload.path("kind").asText().equals("StatefulSet")) {
+                assertThat(env).contains("GROUP_INSTANCE_ID=$(SERVICE_INSTANCE)");
+                // Declared before its use, as Kubernetes expands $(VAR) only from variables defined earlier.
+                assertThat(env.indexOf("SERVICE_INSTANCE=")).isLessThan(env.indexOf(
+                        "GROUP_INSTANCE_ID=$(SERVICE_INSTANCE)"));
+            } else {
+                assertThat(env).noneMatch(variable -> variable.startsWith("GROUP_INSTANCE_ID="));
+            }
+        }
+    }
+
+    @Test
     void theKafkaUsersAreWhatZkAclsPrintsAndStrimzisModelReadsThem() throws Exception {
         StringWriter out = new StringWriter();
         int exit = Zk.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "acls", "--role",

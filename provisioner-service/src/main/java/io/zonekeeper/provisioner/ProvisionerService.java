@@ -160,7 +160,8 @@ public final class ProvisionerService implements AutoCloseable {
         self[0] = consumer;
 
         ops = new OpsServer(config.ops().httpPort(), metrics, List.of(HealthCheck.of("consumer", consumer::polling),
-                HealthCheck.of("ingress", ingress::running), compatibility, time.health()));
+                HealthCheck.of("ingress", ingress::running), compatibility, time.health()),
+                List.of(HealthCheck.of("group", consumer::processing)));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */

@@ -9,6 +9,7 @@ import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Everything the reaper is configured with, read from the environment in one place. */
 public record ReaperConfig(
@@ -23,6 +24,7 @@ public record ReaperConfig(
         String applicationId,
         String stateDir,
         int standbyReplicas,
+        Optional<String> groupInstanceId,
         Reaping reaping,
         Duration punctuateEvery,
         String queryAdvertisedHost) {
@@ -73,6 +75,7 @@ public record ReaperConfig(
                 env.optional("APPLICATION_ID", TopicNames.Consumer.REAPER.group()),
                 env.optional("STATE_DIR", System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper"),
                 env.integer("STANDBY_REPLICAS", 0, 0, 10),
+                env.optional("GROUP_INSTANCE_ID"),
                 new Reaping(margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0 ? Duration.ofMinutes(15) : margin,
                         monthEndMargin.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofMinutes(15) : monthEndMargin,
                         route53Rate, iamRate),

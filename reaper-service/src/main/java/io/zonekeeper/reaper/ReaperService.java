@@ -27,6 +27,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -60,6 +61,10 @@ public final class ReaperService implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        // Static membership: an instance that restarts under the same id within the session timeout gets its tasks
+        // back without a rebalance, and a clean stop does not leave the group either (Streams never does).
+        config.groupInstanceId().ifPresent(id ->
+                props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), id));
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetterProducer,
@@ -67,19 +72,14 @@ public final class ReaperService implements AutoCloseable {
                 .counting(config.ingress().lifecycle()));
         // The operations port also serves the query endpoint; it is bound first so the instance can tell the
         // group where to reach it (application.server) even when the port was chosen by the system.
-        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(new HealthCheck() {
-            @Override
-            public String name() {
-                return "streams";
-            }
-
-            @Override
-            public Result check() {
-                KafkaStreams.State state = streams.state();
-                return state.isRunningOrRebalancing() || state == KafkaStreams.State.CREATED
-                        ? Result.up(state.name()) : Result.down(state.name());
-            }
-        }, HealthCheck.of("ingress", ingress::running), compatibility, clock.health()));
+        // Alive while Streams runs or rebalances; ready only while RUNNING, since a rebalancing instance answers
+        // queries for tasks it may be losing.
+        ops = new OpsServer(config.ops().httpPort(), metrics, List.of(
+                HealthCheck.of("streams", () -> state().isRunningOrRebalancing()
+                        || state() == KafkaStreams.State.CREATED, () -> state().name()),
+                HealthCheck.of("ingress", ingress::running), compatibility, clock.health()),
+                List.of(HealthCheck.of("processing", () -> state() == KafkaStreams.State.RUNNING,
+                        () -> state().name())));
         HostInfo self = new HostInfo(config.queryAdvertisedHost(), ops.port());
         props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         // Streams itself stays on real time (commit intervals, timeouts); only the topology's decisions read the

@@ -44,6 +44,11 @@ public final class KafkaClients {
         Map<String, Object> config = common();
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        // A crashed instance's partitions wait for its session to time out; Kafka's 45 s default is a long stall
+        // for a pod that restarts in seconds under a new name (static membership needs stable names). 10 s, with
+        // heartbeats every 3 s, still rides out a GC pause; KAFKA_CLIENT_SESSION_TIMEOUT_MS overrides it.
+        config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, identity.service() + "-" + identity.instance() + "-" + groupId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

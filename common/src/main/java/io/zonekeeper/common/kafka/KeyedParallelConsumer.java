@@ -67,6 +67,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     /** What this instance owns, readable from other threads (the consumer itself is single-threaded). */
     private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Joined the group and holding its assignment: false before the first assignment and during a rebalance. */
+    private final AtomicBoolean settled = new AtomicBoolean();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private volatile Thread pollThread;
 
@@ -98,6 +100,15 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         return thread != null && thread.isAlive() && fatal.get() == null;
     }
 
+    /**
+     * Whether the consumer is doing its work (for readiness): polling, and a member of its group holding its
+     * assignment, not joining or between a revocation and the next assignment. An instance the group gives no
+     * partition is ready too: it has joined, and takes partitions at the next rebalance.
+     */
+    public boolean processing() {
+        return polling() && settled.get();
+    }
+
     /** The failure that stopped the consumer ({@link Failures.Kind#FATAL}), if one did. */
     public Optional<Throwable> fatalFailure() {
         return Optional.ofNullable(fatal.get());
@@ -105,7 +116,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
 
     /** Polls and dispatches until {@link #close()}; call from a dedicated thread, or use {@link #start}. */
     public void run() {
-        consumer.subscribe(topics, new Rebalance(consumer, tracker, backpressure, settings.revocationGrace(), owned));
+        consumer.subscribe(topics, new Rebalance(consumer, tracker, backpressure, settings.revocationGrace(), owned,
+                settled));
         long lastCommit = System.nanoTime();
         try {
             while (running.get()) {

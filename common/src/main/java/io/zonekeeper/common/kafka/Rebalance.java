@@ -3,6 +3,7 @@ package io.zonekeeper.common.kafka;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
@@ -23,19 +24,26 @@ final class Rebalance implements ConsumerRebalanceListener {
     private final Backpressure backpressure;
     private final Duration grace;
     private final Set<TopicPartition> owned;
+    private final AtomicBoolean settled;
 
-    /** @param owned updated here with what this instance owns, for readers on other threads */
+    /**
+     * @param owned   updated here with what this instance owns, for readers on other threads
+     * @param settled true from an assignment until the next revocation or loss: the instance has joined the group
+     *                and knows what it owns
+     */
     Rebalance(Consumer<?, ?> consumer, CommitTracker tracker, Backpressure backpressure, Duration grace,
-              Set<TopicPartition> owned) {
+              Set<TopicPartition> owned, AtomicBoolean settled) {
         this.consumer = consumer;
         this.tracker = tracker;
         this.backpressure = backpressure;
         this.grace = grace;
         this.owned = owned;
+        this.settled = settled;
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        settled.set(false);
         if (!tracker.awaitIdle(partitions, grace)) {
             LOG.warn("records of {} still in flight after {}: the new owner processes them again", partitions, grace);
         }
@@ -49,6 +57,7 @@ final class Rebalance implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        settled.set(false);
         release(partitions);
     }
 
@@ -64,6 +73,7 @@ final class Rebalance implements ConsumerRebalanceListener {
             }
         }
         owned.addAll(partitions);
+        settled.set(true);
     }
 
     private void release(Collection<TopicPartition> partitions) {

@@ -1,5 +1,8 @@
 package io.zonekeeper.common.ops;
 
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
 /** One named part of a service's health, e.g. "kafka-consumer" or "vault". */
 public interface HealthCheck {
 
@@ -20,7 +23,12 @@ public interface HealthCheck {
     Result check();
 
     /** Healthy while {@code running} says the part that does the service's work is running. */
-    static HealthCheck of(String name, java.util.function.BooleanSupplier running) {
+    static HealthCheck of(String name, BooleanSupplier running) {
+        return of(name, running, () -> running.getAsBoolean() ? "running" : name + " stopped");
+    }
+
+    /** Healthy while {@code healthy} says so, with {@code detail} saying what it saw (a state's name). */
+    static HealthCheck of(String name, BooleanSupplier healthy, Supplier<String> detail) {
         return new HealthCheck() {
             @Override
             public String name() {
@@ -29,7 +37,7 @@ public interface HealthCheck {
 
             @Override
             public Result check() {
-                return running.getAsBoolean() ? Result.up("running") : Result.down(name + " stopped");
+                return new Result(healthy.getAsBoolean(), detail.get());
             }
         };
     }

@@ -13,11 +13,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 
 /**
- * The service's small operations port: {@code GET /metrics} in Prometheus text format and {@code GET /health}
+ * The service's small operations port: {@code GET /metrics} in Prometheus text format, {@code GET /ready} (the
+ * health checks and the readiness checks) and {@code GET /health}
  * (200 when every check is healthy, 503 otherwise, with each check's detail as JSON). The JDK's built-in server
- * is enough for two read-only endpoints scraped every few seconds.
+ * is enough for three read-only endpoints scraped every few seconds.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -31,13 +33,22 @@ public final class OpsServer implements AutoCloseable {
     private final HttpServer server;
     private final PrometheusMeterRegistry registry;
     private final List<HealthCheck> checks;
+    /** The health checks and the readiness checks: what {@code /ready} reports. */
+    private final List<HealthCheck> ready;
 
-    public OpsServer(int port, PrometheusMeterRegistry registry, List<HealthCheck> checks) {
+    /**
+     * @param checks    what {@code /health} reports: is the process alive and able to go on (a liveness probe)
+     * @param readiness what {@code /ready} adds to them: is it doing its work now (a member of its groups holding its
+     *                  partitions), false while it joins or rebalances (a readiness probe)
+     */
+    public OpsServer(int port, PrometheusMeterRegistry registry, List<HealthCheck> checks,
+                     List<HealthCheck> readiness) {
         this.registry = registry;
         this.checks = List.copyOf(checks);
+        this.ready = Stream.concat(checks.stream(), readiness.stream()).toList();
         // Each check as a gauge too, so an alert can say which one is down (a fatal stop, a refused ACL) without
         // probing /health from outside.
-        for (HealthCheck check : this.checks) {
+        for (HealthCheck check : ready) {
             Gauge.builder("zonekeeper.health.check", check, c -> result(c).healthy() ? 1 : 0)
                     .description("1 while the check is healthy, 0 while it is down")
                     .tag("check", check.name())
@@ -54,7 +65,8 @@ public final class OpsServer implements AutoCloseable {
             return thread;
         }));
         server.createContext("/metrics", this::metrics);
-        server.createContext("/health", this::health);
+        server.createContext("/health", exchange -> report(exchange, this.checks));
+        server.createContext("/ready", exchange -> report(exchange, ready));
     }
 
     /** Serves more paths on the same port (a service's own read-only API); call before {@link #start()}. */
@@ -82,7 +94,7 @@ public final class OpsServer implements AutoCloseable {
         }
     }
 
-    private void health(HttpExchange exchange) throws IOException {
+    private static void report(HttpExchange exchange, List<HealthCheck> checks) throws IOException {
         try (exchange) {
             Map<String, Object> results = new LinkedHashMap<>();
             boolean healthy = true;

@@ -94,6 +94,29 @@ class ConsumerRebalanceAndBackpressureTest {
     }
 
     @Test
+    void itIsProcessingOnceAssignedAndNotWhileARevocationHandsItsPartitionsOver() throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        start(holdingFirst(firstStarted, release), 1_000, Duration.ofSeconds(10));
+        assertThat(consumer.processing()).as("assigned").isTrue();
+        send("a", 1);
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // The revocation waits for a0 (the grace): meanwhile the instance is not ready for more.
+        CountDownLatch revoked = new CountDownLatch(1);
+        mock.schedulePollTask(() -> {
+            mock.rebalance(List.of());
+            revoked.countDown();
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !consumer.processing());
+        release.countDown();
+        assertThat(revoked.await(20, TimeUnit.SECONDS)).isTrue();
+
+        rebalance(List.of(PARTITION));
+        assertThat(consumer.processing()).as("assigned again").isTrue();
+    }
+
+    @Test
     void aPartitionWhoseBacklogReachesTheBoundIsPausedAndResumedOnceHalfOfItHasDrained() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         start(record -> {

@@ -33,7 +33,9 @@ class OpsServerTest {
                 return vaultUp.get() ? Result.up("reachable") : Result.down("connection refused");
             }
         };
-        try (OpsServer server = new OpsServer(0, registry, List.of(vault)).start()) {
+        AtomicBoolean joined = new AtomicBoolean(false);
+        try (OpsServer server = new OpsServer(0, registry, List.of(vault),
+                List.of(HealthCheck.of("group", joined::get))).start()) {
             URI base = URI.create("http://127.0.0.1:" + server.port());
 
             HttpResponse<String> metrics = get(base.resolve("/metrics"));
@@ -46,12 +48,18 @@ class OpsServerTest {
             assertThat(healthy.body()).contains("\"status\":\"UP\"");
             assertThat(metrics.body()).contains("zonekeeper_health_check{check=\"vault\",service=\"cert-service\"} 1.0");
 
+            // Alive but not yet processing: /health says up, /ready says not yet.
+            assertThat(get(base.resolve("/ready")).statusCode()).isEqualTo(503);
+            joined.set(true);
+            assertThat(get(base.resolve("/ready")).statusCode()).isEqualTo(200);
+
             vaultUp.set(false);
             HttpResponse<String> unhealthy = get(base.resolve("/health"));
             assertThat(unhealthy.statusCode()).isEqualTo(503);
             assertThat(unhealthy.body()).contains("connection refused");
             assertThat(get(base.resolve("/metrics")).body())
                     .contains("zonekeeper_health_check{check=\"vault\",service=\"cert-service\"} 0.0");
+            assertThat(get(base.resolve("/ready")).statusCode()).as("not ready while not alive").isEqualTo(503);
         }
     }
 
