@@ -125,6 +125,32 @@ class SecuredZkTest {
         assertThat(refused.err()).contains(TopicNames.ORG_COMMANDS);
     }
 
+    @Test
+    void zkTopicsNamesWhatIsMissingCreatesItAndReportsACountItWillNotChange() throws Exception {
+        String admin = properties("admin-topics", kafka.adminConfig()).toString();
+
+        Result before = zk("topics", "--partitions", "3", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--command-config", admin);
+        assertThat(before.exit()).isEqualTo(Zk.FAILED);
+        assertThat(before.err()).contains("zk: " + TopicNames.AUDIT + " is missing");
+
+        Result created = zk("topics", "--create", "--partitions", "3", "--bootstrap-servers",
+                kafka.bootstrapServers(), "--command-config", admin);
+        // org.commands.v1 was made with one partition before: reported, never repartitioned.
+        assertThat(created.exit()).isEqualTo(Zk.FAILED);
+        assertThat(created.err()).contains("zk: " + TopicNames.ORG_COMMANDS + " has 1 partitions, not 3")
+                .doesNotContain("missing");
+        assertThat(created.out()).contains("created " + TopicNames.ORG_DNS);
+        try (Admin client = Admin.create(kafka.adminConfig())) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, TopicNames.ORG_DNS);
+            assertThat(client.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(client.describeTopics(List.of(TopicNames.LIFECYCLE_BY_ORG)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(TopicNames.LIFECYCLE_BY_ORG).partitions()).hasSize(3);
+        }
+    }
+
     /** A Kafka client properties file, as {@code --command-config} and Kafka's own tools take one. */
     private static Path properties(String name, Map<String, Object> config) throws Exception {
         List<String> lines = new ArrayList<>();

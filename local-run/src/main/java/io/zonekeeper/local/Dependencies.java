@@ -1,8 +1,9 @@
 package io.zonekeeper.local;
 
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.kafka.KafkaAccess;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
-import io.zonekeeper.common.kafka.TopicNames;
+import io.zonekeeper.common.kafka.TopicLayout;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
@@ -82,17 +83,9 @@ final class Dependencies implements AutoCloseable {
 
     private static Dependencies start(Consumer<String> progress, KafkaBroker kafka, Optional<SecuredAccess> secured,
                                       ApicurioRegistry registry) {
-        for (String topic : TopicNames.INPUTS) {
-            kafka.createTopic(topic, PARTITIONS, false);
-            kafka.createTopic(TopicNames.deadLetters(topic), 1, false);
+        for (TopicLayout.Topic topic : TopicLayout.of(KafkaAccess.Names.defaults(), PARTITIONS).topics()) {
+            kafka.createTopic(topic.name(), topic.partitions(), topic.compacted());
         }
-        for (String topic : TopicNames.BY_ORG) {
-            kafka.createTopic(topic, PARTITIONS, false);
-        }
-        for (String topic : TopicNames.STATES) {
-            kafka.createTopic(topic, PARTITIONS, true);
-        }
-        kafka.createTopic(TopicNames.AUDIT, PARTITIONS, false);
         progress.accept("starting the AWS emulator (installed into .venv on first use)");
         MotoServer moto = MotoServer.start();
         Route53Client route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())

@@ -94,12 +94,12 @@ public final class KafkaAccess {
                     d.provisionerGroup, d.certGroup, d.reaperApplicationId, d.dashboardGroupPrefix);
         }
 
-        String deadLetters(String topic) {
+        public String deadLetters(String topic) {
             return topic + deadLetterSuffix;
         }
 
         /** The topics records are dead-lettered from, hence the dead-letter topics. */
-        List<String> inputs() {
+        public List<String> inputs() {
             return List.of(lifecycle, reap, orgCommands, requests, certCommands);
         }
 
