@@ -45,8 +45,9 @@ final class AclsCommand implements Callable<Integer> {
             description = "a role's Kafka user name, if not zonekeeper-<role> (repeatable)")
     Map<Role, String> users = new EnumMap<>(Role.class);
     @Option(names = "--format", defaultValue = "lines",
-            description = "lines or strimzi (KafkaUser resources, SCRAM-SHA-512) (default ${DEFAULT-VALUE})")
-    String format;
+            description = "${COMPLETION-CANDIDATES}: strimzi writes KafkaUser resources, SCRAM-SHA-512"
+                    + " (default ${DEFAULT-VALUE})")
+    Format format;
     @Option(names = "--kafka-cluster", defaultValue = "kafka",
             description = "the Strimzi Kafka cluster the users belong to (default ${DEFAULT-VALUE})")
     String kafkaCluster;
@@ -71,14 +72,12 @@ final class AclsCommand implements Callable<Integer> {
                     user(role)));
             return 0;
         }
-        switch (format.toLowerCase(Locale.ROOT)) {
-            case "lines" -> acls.values().forEach(bindings -> bindings.forEach(binding -> out.println(line(binding))));
-            case "strimzi" -> {
+        switch (format) {
+            case LINES -> acls.values().forEach(bindings -> bindings.forEach(binding -> out.println(line(binding))));
+            case STRIMZI -> {
                 out.print(strimzi(acls));
                 out.flush();
             }
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--format must be lines or strimzi, not '" + format + "'");
         }
         return 0;
     }

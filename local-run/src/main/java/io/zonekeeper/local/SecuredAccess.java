@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Every principal's credentials for a secured installation, kept the way a platform team mounts Kubernetes Secrets:
@@ -103,20 +102,6 @@ final class SecuredAccess implements AutoCloseable {
         env.put("SCHEMA_REGISTRY_USER_INFO_FILE", userInfoFile(role).toString());
         env.put("SCHEMA_REGISTRY_CA_FILE", registryAuthority.trustBundle().toString());
         return env;
-    }
-
-    /** A Kafka client properties file for {@code role}, as {@code zk --command-config} and Kafka's tools take one. */
-    Path commandConfig(Role role) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        env(role).forEach((name, value) -> {
-            if (name.startsWith("KAFKA_CLIENT_")) {
-                properties.put(name.substring("KAFKA_CLIENT_".length()).toLowerCase().replace('_', '.'), value);
-            }
-        });
-        Path file = secrets.resolve("kafka-" + role.label() + ".properties");
-        write(file, properties.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().replace("\\", "\\\\"))
-                .collect(Collectors.joining("\n")) + "\n");
-        return file;
     }
 
     String kafkaPassword(Role role) {

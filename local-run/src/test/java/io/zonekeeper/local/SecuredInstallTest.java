@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -218,12 +219,8 @@ class SecuredInstallTest {
 
     /** A Java producer configured from {@code role}'s service settings, as its process reads them. */
     private static KafkaProducer<byte[], byte[]> producer(Dependencies dependencies, SecuredAccess access, Role role) {
-        Map<String, Object> config = new HashMap<>();
-        dependencies.kafkaEnv(role).forEach((name, value) -> {
-            if (name.startsWith("KAFKA_CLIENT_")) {
-                config.put(name.substring("KAFKA_CLIENT_".length()).toLowerCase().replace('_', '.'), value);
-            }
-        });
+        Map<String, Object> config = new HashMap<>(new EnvReader(dependencies.kafkaEnv(role))
+                .prefixed("KAFKA_CLIENT_"));
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());

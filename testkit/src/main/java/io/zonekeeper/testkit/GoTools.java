@@ -83,13 +83,8 @@ public final class GoTools {
         try {
             Path work = Files.createTempDirectory("zonekeeper-go-download");
             try {
-                requireGo(go, new Program(module, module, version));
-                Map<String, String> env = new java.util.HashMap<>(Map.of("GOFLAGS", "-mod=mod"));
-                if (System.getenv("GOTOOLCHAIN") == null) {
-                    env.put("GOTOOLCHAIN", "auto");
-                }
-                String json = InstallSteps.run(work, env, List.of(go, "mod", "download", "-json",
-                        module + "@" + version), Duration.ofMinutes(10));
+                requireGo(go, module);
+                String json = run(work, Map.of(), List.of(go, "mod", "download", "-json", module + "@" + version));
                 java.util.regex.Matcher dir = java.util.regex.Pattern.compile("\"Dir\":\\s*\"([^\"]+)\"")
                         .matcher(json);
                 if (!dir.find()) {
@@ -107,7 +102,7 @@ public final class GoTools {
 
     private static void build(Program program, byte[] goMod, byte[] goSum, Path executable) throws IOException {
         String go = System.getenv().getOrDefault("ZONEKEEPER_GO", "go");
-        requireGo(go, program);
+        requireGo(go, program.name());
         LOG.info("Building {} from the Go module proxy into {} - once per checkout and pin; the first build on a"
                 + " machine downloads its modules and takes minutes", program.name(), executable.getParent());
         Path module = Files.createTempDirectory("zonekeeper-go-" + program.name());
@@ -133,7 +128,7 @@ public final class GoTools {
         }
     }
 
-    private static void requireGo(String go, Program program) throws IOException {
+    private static void requireGo(String go, String what) throws IOException {
         try {
             Process probe = new ProcessBuilder(go, "version").redirectErrorStream(true).start();
             probe.getInputStream().readAllBytes();
@@ -146,11 +141,10 @@ public final class GoTools {
             Thread.currentThread().interrupt();
         }
         throw new IOException("the Go toolchain (1.25 or newer; it fetches a newer one a tool asks for) is needed to"
-                + " build " + program.name()
-                + " for the tests, and '" + go + "' could not be run; install Go or point ZONEKEEPER_GO at it");
+                + " build or fetch " + what + " for the tests, and '" + go + "' could not be run; install Go or point ZONEKEEPER_GO at it");
     }
 
-    private static void run(Path module, Map<String, String> env, List<String> command) throws IOException {
+    private static String run(Path module, Map<String, String> env, List<String> command) throws IOException {
         Map<String, String> goEnv = new java.util.HashMap<>(env);
         goEnv.put("GOFLAGS", "-buildvcs=false");
         // A tool may need a newer Go than the machine's (ExternalDNS v0.21.0 asks for 1.26.1): let the go command
@@ -159,6 +153,6 @@ public final class GoTools {
         if (System.getenv("GOTOOLCHAIN") == null) {
             goEnv.put("GOTOOLCHAIN", "auto");
         }
-        InstallSteps.run(module, goEnv, command, Duration.ofMinutes(30));
+        return InstallSteps.run(module, goEnv, command, Duration.ofMinutes(30));
     }
 }

@@ -184,8 +184,7 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public List<String> serverSideApply(String apiVersion, String plural, String namespace, String name,
                                         String object) {
-        String group = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
-        String path = group + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + plural + "/" + name
+        String path = collection(apiVersion, plural, namespace) + "/" + name
                 + "?fieldManager=zonekeeper-test&force=true";
         return send(HttpRequest.newBuilder(endpoint().resolve(path))
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(object))
@@ -194,11 +193,16 @@ public final class KubeApiServer implements AutoCloseable {
 
     /** Creates one object as the administrator; returns the server's warnings, throws on a refusal. */
     public List<String> create(String apiVersion, String plural, String namespace, String object) {
-        String group = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
-        String path = group + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + plural;
+        String path = collection(apiVersion, plural, namespace);
         return send(HttpRequest.newBuilder(endpoint().resolve(path))
                 .POST(HttpRequest.BodyPublishers.ofString(object))
                 .header("Content-Type", "application/json"));
+    }
+
+    /** A resource collection's path: core objects under /api, the others under /apis/<group>. */
+    private static String collection(String apiVersion, String plural, String namespace) {
+        return (apiVersion.contains("/") ? "/apis/" : "/api/") + apiVersion
+                + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + plural;
     }
 
     private List<String> send(HttpRequest.Builder request) {
