@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,7 +151,7 @@ class ChartTest {
             for (JsonNode object : objects) {
                 // A CRD is served a moment after it is created: its objects are retried until it is.
                 await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-                        warnings.addAll(apply(server, object)));
+                        warnings.addAll(server.apply("zonekeeper", object)));
             }
             for (JsonNode object : objects) {
                 JsonNode template = object.path("spec").path("template");
@@ -168,19 +167,11 @@ class ChartTest {
             JsonNode weakened = rendered(SECURED, List.of("securityContext.allowPrivilegeEscalation=true")).stream()
                     .filter(o -> o.path("kind").asText().equals("Deployment")).findFirst().orElseThrow();
             ((ObjectNode) weakened.path("metadata")).put("name", "weakened");
-            assertThat(apply(server, weakened)).anySatisfy(warning ->
+            assertThat(server.apply("zonekeeper", weakened)).anySatisfy(warning ->
                     assertThat(warning).contains("allowPrivilegeEscalation"));
             assertThatThrownBy(() -> server.create("v1", "pods", "zonekeeper", JSON.writeValueAsString(
                     podOf(weakened)))).hasMessageContaining("403").hasMessageContaining("allowPrivilegeEscalation");
         }
-    }
-
-    private static List<String> apply(KubeApiServer server, JsonNode object) throws IOException {
-        String kind = object.path("kind").asText().toLowerCase(Locale.ROOT);
-        // Every kind the chart renders forms its plural the regular way (policy -> policies, service -> services).
-        String plural = kind.endsWith("y") ? kind.substring(0, kind.length() - 1) + "ies" : kind + "s";
-        return server.serverSideApply(object.path("apiVersion").asText(), plural, "zonekeeper",
-                object.path("metadata").path("name").asText(), JSON.writeValueAsString(object));
     }
 
     /** The Pod a controller would make from a Deployment's or StatefulSet's template. */
@@ -216,22 +207,12 @@ class ChartTest {
         return all;
     }
 
-    private static List<JsonNode> rendered(Path values) throws IOException {
+    private static List<JsonNode> rendered(Path values) {
         return rendered(values, List.of());
     }
 
-    private static List<JsonNode> rendered(Path values, List<String> sets) throws IOException {
-        Helm.Result template = helm.template("zk", "zonekeeper", CHART, List.of(values), sets);
-        assertThat(template.succeeded()).as(template.err()).isTrue();
-        List<JsonNode> objects = new ArrayList<>();
-        try (var parser = YAML.getFactory().createParser(template.out())) {
-            for (JsonNode node : YAML.readValues(parser, JsonNode.class).readAll()) {
-                if (node != null && node.isObject() && node.has("kind")) {
-                    objects.add(node);
-                }
-            }
-        }
-        return objects;
+    private static List<JsonNode> rendered(Path values, List<String> sets) {
+        return helm.render("zk", "zonekeeper", CHART, List.of(values), sets);
     }
 
     private static void assertRefused(List<String> sets, String reason) {

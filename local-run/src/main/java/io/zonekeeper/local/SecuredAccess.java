@@ -79,14 +79,9 @@ final class SecuredAccess implements AutoCloseable {
         return env(role, role.defaultUser(), secrets.resolve("kafka-" + role.label()));
     }
 
-    /**
-     * {@code role}'s settings for {@code user}, a principal with a password and no ACLs: what a service gets when its
-     * user was forgotten in the grants.
-     */
-    Map<String, String> envWithoutAcls(Role role, String user) {
-        Path directory = secrets.resolve("kafka-" + user);
-        write(directory.resolve("password"), kafka.createUser(user));
-        return env(role, user, directory);
+    /** A principal with a password and no ACLs (what a service gets when its user was forgotten in the grants). */
+    String userWithoutAcls(String user) {
+        return kafka.createUser(user);
     }
 
     private Map<String, String> env(Role role, String user, Path passwordDirectory) {

@@ -18,8 +18,8 @@ import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.TlsStatus;
-import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.ProjectDirectories;
+import io.zonekeeper.testkit.kubernetes.PodProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,13 +52,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The installation a platform team runs: a broker that takes only SASL_SSL (SCRAM-SHA-512) and authorizes with the
- * KRaft {@code StandardAuthorizer} under the ACLs {@code zk acls} prints and nothing more, and a registry that takes
- * only HTTPS with a user. Each service runs as a process under its own principal, its passwords in files as mounted
- * Secrets; the upstream and a dashboard are Confluent's Python client under theirs. An organization comes up (zone,
- * certificate, count) and, once its cluster is deleted, its zone is reaped; what a principal's ACLs do not allow is
- * refused by the broker; a service whose principal was left out of the grants stops at start-up saying what was
- * refused; and no password is in any service's log.
+ * The installation a platform team runs, from the chart: a broker that takes only SASL_SSL (SCRAM-SHA-512) and
+ * authorizes with the KRaft {@code StandardAuthorizer} under the ACLs {@code zk acls} prints and nothing more, a
+ * registry that takes only HTTPS with a user, Vault through its Kubernetes auth method against a real API server, and
+ * the three services installed by {@code helm template} into that API server under the restricted Pod Security
+ * profile and run by a {@link io.zonekeeper.testkit.kubernetes.ProcessKubelet} from the pods' specs alone (image
+ * entrypoint, env from values and Secrets, mounted Secrets, a projected service-account token, read-only root, the
+ * chart's user and memory limit). What the chart leaves out, no service gets. The upstream and a dashboard are
+ * Confluent's Python client under their own principals. An organization comes up (zone, certificate, count) and,
+ * once its cluster is deleted, its zone is reaped; what a principal's ACLs do not allow is refused by the broker; a
+ * service whose principal was left out of the grants stops at start-up saying what was refused; and no password is
+ * in any service's log.
  */
 class SecuredInstallTest {
 
@@ -71,22 +75,20 @@ class SecuredInstallTest {
     private static final String CLUSTER = "secured-cluster";
 
     @Test
-    void theServicesRunUnderTheirOwnPrincipalsAndTheBrokerRefusesWhatTheirAclsDoNotAllow() throws Exception {
+    void theChartsPodsRunUnderTheirOwnPrincipalsAndTheBrokerRefusesWhatTheirAclsDoNotAllow() throws Exception {
         Path logDir = Files.createTempDirectory("zonekeeper-secured");
         ContractScript script = ContractScript.install();
-        List<ServiceProcess> services = new ArrayList<>();
-        try (Dependencies dependencies = Dependencies.startSecured(progress -> { })) {
+        try (Dependencies dependencies = Dependencies.startSecured(progress -> { });
+             ChartInstallation chart = ChartInstallation.prepare(dependencies, logDir)) {
             SecuredAccess access = dependencies.secured.orElseThrow();
             dependencies.cluster(CLUSTER);
-            Map<String, Map<String, String>> environments = LocalRun.serviceEnvironments(dependencies,
-                    Timeline.realTime(Instant.now()));
-            for (String[] service : new String[][] {{"provisioner-service", "io.zonekeeper.provisioner.Main"},
-                    {"cert-service", "io.zonekeeper.cert.Main"}, {"reaper-service", "io.zonekeeper.reaper.Main"}}) {
-                services.add(ServiceProcess.start(service[0], service[1], environments.get(service[0]),
-                        FreePort.pick(), logDir));
+            Map<ChartInstallation.Component, PodProcess> pods = new LinkedHashMap<>();
+            for (String component : List.of("provisioner", "cert", "reaper")) {
+                ChartInstallation.Component installed = chart.install(ChartInstallation.RELEASE, component, List.of());
+                pods.put(installed, chart.run(installed));
             }
-            for (ServiceProcess service : services) {
-                service.awaitHealthy(Duration.ofMinutes(3));
+            for (var pod : pods.entrySet()) {
+                ChartInstallation.awaitReady(pod.getValue(), pod.getKey(), Duration.ofMinutes(3));
             }
             SchemaRegistryClient registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString(),
                     new RegistryAccess(Optional.of(access.userInfoFile(Role.OPERATOR)), Optional.empty(),
@@ -140,8 +142,8 @@ class SecuredInstallTest {
 
             // Every metric the chart's alerts and dashboard name is one the running services publish.
             StringBuilder scraped = new StringBuilder();
-            for (ServiceProcess service : services) {
-                scraped.append(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort()
+            for (ChartInstallation.Component component : pods.keySet()) {
+                scraped.append(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + component.opsPort()
                         + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
             }
             Set<String> published = scraped.toString().lines().filter(line -> !line.startsWith("#"))
@@ -153,25 +155,26 @@ class SecuredInstallTest {
                 }
             }
 
-            // A service whose principal was left out of the grants stops at start-up, saying what was refused.
-            Map<String, String> forgotten = new LinkedHashMap<>(environments.get("cert-service"));
-            forgotten.putAll(access.envWithoutAcls(Role.CERT, "zonekeeper-cert-forgotten"));
-            forgotten.put("SERVICE_INSTANCE", "cert-forgotten");
-            ServiceProcess unlisted = ServiceProcess.start("cert-service-forgotten", "io.zonekeeper.cert.Main",
-                    forgotten, FreePort.pick(), logDir);
-            services.add(unlisted);
+            // A service whose principal was left out of the grants stops at start-up, saying what was refused: a
+            // second release of the cert service under a user with a password and no ACLs.
+            chart.secret("kafka-cert-forgotten", Map.of("password", access.userWithoutAcls("zonekeeper-cert-forgotten")));
+            ChartInstallation.Component forgotten = chart.install("forgotten", "cert", List.of(
+                    "cert.kafkaUser.name=zonekeeper-cert-forgotten", "cert.kafkaUser.passwordSecret=kafka-cert-forgotten",
+                    "cert.serviceAccount.create=false", "cert.serviceAccount.name=zk-zonekeeper-cert"));
+            PodProcess unlisted = chart.run(forgotten);
             await().atMost(Duration.ofMinutes(2)).until(() -> !unlisted.alive());
+            assertThat(unlisted.exitCode()).isEqualTo(1);
             assertThat(Files.readString(unlisted.log())).contains("cert-service could not start: Kafka refused access"
                     + " to");
 
-            for (ServiceProcess service : services) {
-                String log = Files.readString(service.log());
+            List<PodProcess> all = new ArrayList<>(pods.values());
+            all.add(unlisted);
+            for (PodProcess pod : all) {
+                String log = Files.readString(pod.log());
                 for (Role role : Role.values()) {
-                    assertThat(log).as(service.name() + "'s log").doesNotContain(access.kafkaPassword(role));
+                    assertThat(log).as(pod.name() + "'s log").doesNotContain(access.kafkaPassword(role));
                 }
             }
-        } finally {
-            services.forEach(ServiceProcess::close);
         }
     }
 

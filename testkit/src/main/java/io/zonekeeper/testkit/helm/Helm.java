@@ -1,5 +1,7 @@
 package io.zonekeeper.testkit.helm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.zonekeeper.testkit.GoTools;
 import io.zonekeeper.testkit.TempDirectories;
 import java.io.IOException;
@@ -21,6 +23,8 @@ public final class Helm {
             return exitCode == 0;
         }
     }
+
+    private static final YAMLMapper YAML = new YAMLMapper();
 
     private final Path executable;
 
@@ -51,6 +55,29 @@ public final class Helm {
             args.addAll(List.of("--set", set));
         }
         return run(args);
+    }
+
+    /**
+     * The objects {@code helm template} renders, each a JSON tree (empty documents left out); Helm's refusal
+     * throws with its message.
+     */
+    public List<JsonNode> render(String release, String namespace, Path chart, List<Path> values, List<String> sets) {
+        Result template = template(release, namespace, chart, values, sets);
+        if (!template.succeeded()) {
+            throw new IllegalStateException("helm template " + chart + " with " + values + " " + sets + " failed:\n"
+                    + template.err());
+        }
+        List<JsonNode> objects = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(template.out())) {
+            for (JsonNode node : YAML.readValues(parser, JsonNode.class).readAll()) {
+                if (node != null && node.isObject() && node.has("kind")) {
+                    objects.add(node);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("helm template printed what is not YAML", e);
+        }
+        return objects;
     }
 
     private Result run(List<String> args) {

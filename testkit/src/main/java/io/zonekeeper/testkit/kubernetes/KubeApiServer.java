@@ -1,5 +1,6 @@
 package io.zonekeeper.testkit.kubernetes;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Config;
 import io.fabric8.kubernetes.api.model.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -189,6 +190,18 @@ public final class KubeApiServer implements AutoCloseable {
         return send(HttpRequest.newBuilder(endpoint().resolve(path))
                 .method("PATCH", HttpRequest.BodyPublishers.ofString(object))
                 .header("Content-Type", "application/apply-patch+yaml"));
+    }
+
+    /**
+     * Applies one rendered object (a JSON tree, e.g. from {@code helm template}) server-side into {@code namespace};
+     * returns the server's warnings. Its resource's name is the kind's plural by the regular rule (policy ->
+     * policies, service -> services), true of every kind Zonekeeper's chart renders.
+     */
+    public List<String> apply(String namespace, JsonNode object) {
+        String kind = object.path("kind").asText().toLowerCase(java.util.Locale.ROOT);
+        String plural = kind.endsWith("y") ? kind.substring(0, kind.length() - 1) + "ies" : kind + "s";
+        return serverSideApply(object.path("apiVersion").asText(), plural, namespace,
+                object.path("metadata").path("name").asText(), object.toString());
     }
 
     /** Creates one object as the administrator; returns the server's warnings, throws on a refusal. */

@@ -54,11 +54,19 @@ public final class OpenBaoMount implements AutoCloseable {
      * tests.
      */
     public String serviceToken(String service, Map<String, String> settings) {
+        return server.createToken(java.util.List.of(servicePolicy(service, settings)), java.time.Duration.ofHours(24));
+    }
+
+    /**
+     * Writes the service's policy, rendered as {@link #serviceToken} renders it, and returns its name: for an auth
+     * method's role to grant (Kubernetes auth, as the chart's services log in).
+     */
+    public String servicePolicy(String service, Map<String, String> settings) {
         Map<String, String> values = new java.util.HashMap<>(settings);
         values.put("VAULT_KV_MOUNT", mount);
         String policy = mount + "-" + service;
         server.writePolicy(policy, ServicePolicies.render(service, values));
-        return server.createToken(java.util.List.of(policy), java.time.Duration.ofHours(24));
+        return policy;
     }
 
     public int write(String path, Map<String, ?> data) {
