@@ -30,6 +30,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         this.type = type;
         this.readerSchema = SpecificData.get().getSchema(type);
         this.registry = registry;
+        TrustedRecordClasses.trust(type, readerSchema);
     }
 
     @Override

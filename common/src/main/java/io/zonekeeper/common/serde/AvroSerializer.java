@@ -36,6 +36,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             return null;
         }
         Schema schema = record.getSchema();
+        TrustedRecordClasses.trust(record.getClass(), schema);
         String subject = subject(topic, isKey);
         int id = autoRegister ? registry.register(subject, schema) : registry.idOf(subject, schema);
         try {
