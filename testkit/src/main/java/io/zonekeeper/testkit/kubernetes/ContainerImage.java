@@ -11,6 +11,7 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +49,7 @@ public record ContainerImage(List<String> entrypoint, Map<String, String> env, S
         for (String line : instructions(dockerfile)) {
             String[] parts = line.split("\\s+", 2);
             String argument = parts.length > 1 ? parts[1].trim() : "";
-            switch (parts[0].toUpperCase(java.util.Locale.ROOT)) {
+            switch (parts[0].toUpperCase(Locale.ROOT)) {
                 case "ENTRYPOINT" -> entrypoint = execForm(dockerfile, argument);
                 case "WORKDIR" -> workingDir = argument;
                 case "ENV" -> {

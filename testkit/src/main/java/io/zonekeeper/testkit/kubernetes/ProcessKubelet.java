@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -105,7 +106,7 @@ public final class ProcessKubelet implements AutoCloseable {
         for (PersistentVolumeClaim claim : claimTemplates) {
             // The StatefulSet controller gives each pod its own claim of each template, named <template>-<pod>.
             String volume = claim.getMetadata().getName();
-            pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(volume)
+            pod.getSpec().getVolumes().add(new VolumeBuilder().withName(volume)
                     .withNewPersistentVolumeClaim().withClaimName(volume + "-" + name).endPersistentVolumeClaim()
                     .build());
         }
@@ -116,12 +117,20 @@ public final class ProcessKubelet implements AutoCloseable {
                 PodProcess process = start(admin, created, directory, logDir);
                 pods.add(process);
                 return process;
-            } catch (RuntimeException | IOException e) {
-                admin.pods().inNamespace(namespace).withName(name).delete();
-                TempDirectories.delete(directory);
-                throw e instanceof RuntimeException runtime ? runtime : new UncheckedIOException((IOException) e);
+            } catch (IOException e) {
+                abandon(admin, created, directory);
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                abandon(admin, created, directory);
+                throw e;
             }
         }
+    }
+
+    /** A pod that could not start is deleted, as a kubelet's controller would replace it. */
+    private static void abandon(KubernetesClient admin, Pod pod, Path directory) {
+        admin.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        TempDirectories.delete(directory);
     }
 
     private PodProcess start(KubernetesClient admin, Pod pod, Path directory, Path logDir) throws IOException {
