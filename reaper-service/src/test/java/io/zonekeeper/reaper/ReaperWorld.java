@@ -58,6 +58,8 @@ final class ReaperWorld implements AutoCloseable {
     private final KafkaClients clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(),
             registryServer.endpoint().toString(), Map.of()), new ServiceIdentity("test", "local"));
     private final Producer<byte[], byte[]> producer = clients.producer();
+    /** What the upstream and the provisioner write with; made before any record, as a service's wiring does. */
+    private final AvroSerializer<SpecificRecord> serializer = new AvroSerializer<>(registry, false, true);
     private final List<ReaperService> running = new ArrayList<>();
     /** Every instance's clock; it stands still unless a test moves it, on no particular date. */
     final SettableClock clock = new SettableClock(Instant.parse("2026-03-10T08:00:00Z"));
@@ -119,7 +121,7 @@ final class ReaperWorld implements AutoCloseable {
     void send(String topic, String key, SpecificRecord value) {
         try {
             producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-                    new AvroSerializer<>(registry, false, true).serialize(topic, value))).get();
+                    serializer.serialize(topic, value))).get();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -21,6 +21,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
+    static {
+        GeneratedTypes.trust();
+    }
+
     private final Class<T> type;
     private final Schema readerSchema;
     private final SchemaRegistryClient registry;
@@ -30,7 +34,6 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         this.type = type;
         this.readerSchema = SpecificData.get().getSchema(type);
         this.registry = registry;
-        TrustedRecordClasses.trust(type, readerSchema);
     }
 
     @Override

@@ -16,6 +16,10 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
+    static {
+        GeneratedTypes.trust();
+    }
+
     private final SchemaRegistryClient registry;
     private final boolean isKey;
     private final boolean autoRegister;
@@ -36,7 +40,6 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
             return null;
         }
         Schema schema = record.getSchema();
-        TrustedRecordClasses.trust(record.getClass(), schema);
         String subject = subject(topic, isKey);
         int id = autoRegister ? registry.register(subject, schema) : registry.idOf(subject, schema);
         try {
