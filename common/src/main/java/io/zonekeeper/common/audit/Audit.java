@@ -35,8 +35,4 @@ public record Audit(AuditAction action, ResourceType resourceType, String resour
         merged.putAll(moreDetails);
         return new Audit(action, resourceType, resourceId, outcome, reason, causeEventId, orgId, clusterId, merged);
     }
-
-    public Audit withReason(String why) {
-        return new Audit(action, resourceType, resourceId, outcome, why, causeEventId, orgId, clusterId, details);
-    }
 }

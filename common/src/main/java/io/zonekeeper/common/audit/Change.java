@@ -11,14 +11,6 @@ import io.zonekeeper.schemas.ResourceType;
 public enum Change {
     CREATED, UPDATED, UNCHANGED, DELETED;
 
-    public static Change createdIf(boolean created) {
-        return created ? CREATED : UNCHANGED;
-    }
-
-    public static Change updatedIf(boolean updated) {
-        return updated ? UPDATED : UNCHANGED;
-    }
-
     public static Change deletedIf(boolean deleted) {
         return deleted ? DELETED : UNCHANGED;
     }
