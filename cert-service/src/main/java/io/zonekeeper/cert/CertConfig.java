@@ -3,31 +3,20 @@ package io.zonekeeper.cert;
 import io.zonekeeper.cert.model.AuthorityRotation;
 import io.zonekeeper.cert.model.KeyAlgorithm;
 import io.zonekeeper.cert.model.RenewalPolicy;
+import io.zonekeeper.common.config.ConsumerSettings;
 import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
-import io.zonekeeper.common.events.LifecycleEventRules;
-import io.zonekeeper.common.config.IngressSettings;
-import io.zonekeeper.common.config.KafkaSettings;
-import io.zonekeeper.common.config.OpsSettings;
-import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.ServiceSettings;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
 
 /** Everything the cert service is configured with, read from the environment in one place. */
 public record CertConfig(
-        ServiceIdentity identity,
-        KafkaSettings kafka,
-        IngressSettings ingress,
-        LifecycleEventRules eventRules,
+        ServiceSettings service,
+        ConsumerSettings consumer,
         VaultSettings vault,
-        RetrySettings retry,
-        OpsSettings ops,
         Topics topics,
-        String consumerGroup,
-        int workers,
-        Duration shutdownGrace,
         String baseDomain,
         String vaultPrefix,
         String secretNamespace,
@@ -39,8 +28,7 @@ public record CertConfig(
     public static final String SERVICE = "cert-service";
 
     /** Topic names; every one is configuration. */
-    public record Topics(String lifecycle, String requests, String commands, String orgCommands, String tlsState,
-                         String audit, String deadLetterSuffix) {
+    public record Topics(String lifecycle, String requests, String commands, String orgCommands, String tlsState) {
     }
 
     /** What certificates look like and when they change. */
@@ -62,26 +50,17 @@ public record CertConfig(
                     + rotateBefore.plus(trustPropagation.multipliedBy(2)) + "), or a new CA would be due for rotation"
                     + " before its own rotation finished");
         }
-        IngressSettings ingress = IngressSettings.read(env);
+        ServiceSettings service = ServiceSettings.read(env, SERVICE);
         var config = new CertConfig(
-                ServiceIdentity.read(env, SERVICE),
-                KafkaSettings.read(env),
-                ingress,
-                LifecycleEventRules.read(env),
+                service,
+                ConsumerSettings.read(env, TopicNames.Consumer.CERT.group(), 8),
                 VaultSettings.read(env),
-                RetrySettings.read(env),
-                OpsSettings.read(env),
                 new Topics(
-                        ingress.lifecycleByOrg(),
-                        ingress.requestsByOrg(),
+                        service.ingress().lifecycleByOrg(),
+                        service.ingress().requestsByOrg(),
                         env.optional("CERT_COMMANDS_TOPIC", TopicNames.CERT_COMMANDS),
                         env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
-                        env.optional("TLS_STATE_TOPIC", TopicNames.CLUSTER_TLS),
-                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT),
-                        env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX)),
-                env.optional("CONSUMER_GROUP", TopicNames.Consumer.CERT.group()),
-                env.integer("WORKERS", 8, 1, 512),
-                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
+                        env.optional("TLS_STATE_TOPIC", TopicNames.CLUSTER_TLS)),
                 DomainSetting.required(env, "BASE_DOMAIN"),
                 env.optional("TLS_VAULT_PREFIX", "zonekeeper/tls"),
                 env.optional("TLS_SECRET_NAMESPACE", "zonekeeper"),

@@ -5,21 +5,22 @@ import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
-import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
-import java.time.Clock;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.TlsStatus;
+import java.time.Clock;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -74,7 +75,7 @@ final class CertHandler {
 
     private Outcome lifecycle(ClusterLifecycleEvent event, String orgId, ConsumerRecord<byte[], byte[]> record) {
         rules.check(orgId, event, clock);
-        var org = new OrgAuthorities.Org(orgId, Identifiers.orgName(event.getOrgName()));
+        var org = new Org(orgId, Identifiers.orgName(event.getOrgName()));
         String clusterId = Identifiers.clusterId(event.getClusterId());
         String clusterName = Identifiers.clusterName(event.getClusterName());
         AuditTrail trail = new AuditTrail(audit, event.getEventId().toString(), orgId, clusterId);

@@ -2,10 +2,11 @@ package io.zonekeeper.cert;
 
 import io.zonekeeper.cert.model.AuthorityRotation;
 import io.zonekeeper.cert.model.CertNaming;
+import io.zonekeeper.cert.model.CertificateIssuer;
 import io.zonekeeper.cert.model.Certificates;
 import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.schemas.AuditAction;
@@ -18,8 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ final class CertReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(CertReconciler.class);
 
     /** A cluster as a validated lifecycle event names it. */
-    record Cluster(OrgAuthorities.Org org, String clusterId, String clusterName, String kubeconfigPath) {
+    record Cluster(Org org, String clusterId, String clusterName, String kubeconfigPath) {
 
         ClusterRef ref() {
             return new ClusterRef(org.orgId(), clusterId, kubeconfigPath);
@@ -62,16 +63,11 @@ final class CertReconciler {
      * cluster's own certificate and any it requested are valid, in Vault and in the cluster.
      */
     void clusterRunning(Cluster cluster, UUID cause, AuditTrail trail) {
+        // The CA's name constraints permit only <name>.<domain>: certificates under a new name would fail every
+        // validating client. Moving an organization to a new name is not built yet.
         authorities.read(cluster.org().orgId()).map(stored -> orgNameOf(stored.value(), cluster.org().orgId()))
-                .filter(name -> !name.equals(cluster.org().orgName()))
-                .ifPresent(name -> {
-                    // The CA's name constraints permit only <name>.<domain>: certificates under a new name would
-                    // fail every validating client. Moving an organization to a new name is not built yet.
-                    throw new InvalidEventException("organization " + cluster.org().orgId() + " is named '" + name
-                            + "' and its CA may only sign names in " + naming.zone(name) + ": renaming it to '"
-                            + cluster.org().orgName() + "' is not supported; send its events with the name '" + name
-                            + "'");
-                });
+                .ifPresent(name -> cluster.org().refuseRenameFrom(name, "its CA may only sign names in "
+                        + naming.zone(name), "", ""));
         // The cluster is the organization's, or the event is refused before its name is claimed or a CA made.
         certificates.claim(cluster.ref());
         authorities.claimName(cluster.org());
@@ -88,8 +84,7 @@ final class CertReconciler {
             }
         }
         for (ClusterCertificates.Target target : targets) {
-            var outcome = certificates.ensure(target, authority.value(), trail);
-            states.publishIfChanged(state(target, outcome, authority.value(), true, cause));
+            ensure(target, authority.value(), true, cause, trail);
         }
     }
 
@@ -135,13 +130,12 @@ final class CertReconciler {
     /** A validated certificate request for names of a cluster the service knows. */
     void requested(ClusterTlsState clusterState, String certificateName, List<String> dnsNames, UUID cause,
                    AuditTrail trail) {
-        var org = new OrgAuthorities.Org(clusterState.getOrgId(), clusterState.getOrgName());
+        var org = new Org(clusterState.getOrgId(), clusterState.getOrgName());
         Stored<OrgAuthority> authority = authorities.ensure(org, trail);
         var target = new ClusterCertificates.Target(org.orgId(), org.orgName(), clusterState.getClusterId(),
                 clusterState.getClusterName(), certificateName, dnsNames, clusterState.getKubeconfigVaultPath(),
                 clusterState.getClusterRunning() && clusterState.getKubeconfigVaultPath() != null);
-        var outcome = certificates.ensure(target, authority.value(), trail);
-        states.publishIfChanged(state(target, outcome, authority.value(), clusterState.getClusterRunning(), cause));
+        ensure(target, authority.value(), clusterState.getClusterRunning(), cause, trail);
     }
 
     /** A scheduled renewal: reissues the certificate if it is (still) due; a stale command changes nothing. */
@@ -153,12 +147,9 @@ final class CertReconciler {
                     orgId);
             return;
         }
-        var org = new OrgAuthorities.Org(orgId, state.get().getOrgName());
+        var org = new Org(orgId, state.get().getOrgName());
         Stored<OrgAuthority> authority = authorities.ensure(org, trail);
-        boolean inject = state.get().getClusterRunning() && state.get().getKubeconfigVaultPath() != null;
-        var target = targetOf(state.get(), state.get().getKubeconfigVaultPath(), inject);
-        var outcome = certificates.ensure(target, authority.value(), trail);
-        states.publishIfChanged(state(target, outcome, authority.value(), state.get().getClusterRunning(), cause));
+        ensure(state.get(), authority.value(), cause, trail);
     }
 
     /**
@@ -179,7 +170,7 @@ final class CertReconciler {
                     + ") is due at " + rotation.nextStepAt(stored.get().value()));
             return;
         }
-        var org = new OrgAuthorities.Org(orgId, orgNameOf(stored.get().value(), orgId));
+        var org = new Org(orgId, orgNameOf(stored.get().value(), orgId));
         rotateIfDue(org, stored.get(), AuthorityRotation.Step.STAGE, cause, trail);
     }
 
@@ -194,27 +185,24 @@ final class CertReconciler {
                     "reconcile: the organization has no certificates");
             return;
         }
-        var org = new OrgAuthorities.Org(orgId, issued.get(0).getOrgName());
+        var org = new Org(orgId, issued.get(0).getOrgName());
         Stored<OrgAuthority> authority = rotateIfDue(org, authorities.ensure(org, trail), null, cause, trail);
         for (ClusterTlsState state : issued) {
-            boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
-            var target = targetOf(state, state.getKubeconfigVaultPath(), inject);
-            var outcome = certificates.ensure(target, authority.value(), trail);
-            states.publishIfChanged(state(target, outcome, authority.value(), state.getClusterRunning(), cause));
+            ensure(state, authority.value(), cause, trail);
         }
     }
 
     /** A scheduled rotation step: taken if due, otherwise nothing. */
     void advanceRotation(String orgId, UUID cause, AuditTrail trail) {
         authorities.read(orgId).ifPresent(stored ->
-                rotateIfDue(new OrgAuthorities.Org(orgId, orgNameOf(stored.value(), orgId)), stored, null, cause, trail));
+                rotateIfDue(new Org(orgId, orgNameOf(stored.value(), orgId)), stored, null, cause, trail));
     }
 
     /**
      * Takes the due rotation step (or {@code forced}) and brings every certificate of the organization in line:
      * new trust bundles after staging or retiring, new certificates after promotion.
      */
-    private Stored<OrgAuthority> rotateIfDue(OrgAuthorities.Org org, Stored<OrgAuthority> stored,
+    private Stored<OrgAuthority> rotateIfDue(Org org, Stored<OrgAuthority> stored,
                                              AuthorityRotation.Step forced, UUID cause, AuditTrail trail) {
         AuthorityRotation.Step step = forced != null ? forced
                 : authorities.rotation().dueStep(stored.value(), clock.instant());
@@ -223,12 +211,26 @@ final class CertReconciler {
         }
         Stored<OrgAuthority> after = authorities.advance(org, stored, step, trail);
         for (ClusterTlsState state : states.ofOrg(org.orgId())) {
-            boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
-            var target = targetOf(state, state.getKubeconfigVaultPath(), inject);
-            var outcome = certificates.ensure(target, after.value(), trail);
-            states.publishIfChanged(state(target, outcome, after.value(), state.getClusterRunning(), cause));
+            ensure(state, after.value(), cause, trail);
         }
         return after;
+    }
+
+    /**
+     * A certificate the service already manages, brought in line with {@code authority}: injected when its cluster
+     * runs and can be reached, kept in Vault otherwise.
+     */
+    private void ensure(ClusterTlsState state, OrgAuthority authority, UUID cause, AuditTrail trail) {
+        boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
+        ensure(targetOf(state, state.getKubeconfigVaultPath(), inject), authority, state.getClusterRunning(), cause,
+                trail);
+    }
+
+    /** The certificate valid for {@code target} under {@code authority}, and its state published if it changed. */
+    private void ensure(ClusterCertificates.Target target, OrgAuthority authority, boolean running, UUID cause,
+                        AuditTrail trail) {
+        var outcome = certificates.ensure(target, authority, trail);
+        states.publishIfChanged(state(target, outcome, authority, running, cause));
     }
 
     private static ClusterCertificates.Target targetOf(ClusterTlsState state, String kubeconfigPath, boolean inject) {
@@ -266,11 +268,8 @@ final class CertReconciler {
                 .build();
     }
 
-    /** The organization's name as its CA's subject carries it (O=...), for commands that name only the id. */
+    /** The organization's name as its CA's subject carries it, for commands that name only the id. */
     private static String orgNameOf(OrgAuthority authority, String orgId) {
-        var name = new org.bouncycastle.asn1.x500.X500Name(authority.current().certificate().getSubjectX500Principal()
-                .getName());
-        var rdns = name.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.O);
-        return rdns.length == 0 ? orgId : rdns[0].getFirst().getValue().toString();
+        return CertificateIssuer.organizationOf(authority.current().certificate()).orElse(orgId);
     }
 }

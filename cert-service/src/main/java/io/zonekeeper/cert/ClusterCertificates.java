@@ -13,7 +13,7 @@ import io.zonekeeper.cert.model.Pem;
 import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.cert.vault.CertificateVault;
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.kubernetes.ClusterClaimedException;
 import io.zonekeeper.common.kubernetes.ClusterClaims;
 import io.zonekeeper.common.kubernetes.ClusterClients;
@@ -21,7 +21,6 @@ import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.Stored;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ResourceType;
 import java.security.GeneralSecurityException;
@@ -31,6 +30,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -116,7 +116,7 @@ final class ClusterCertificates {
             leaf = storedLeaf;
             if (!material.caBundle().equals(bundle)) {
                 material = material.withCaBundle(bundle);
-                write(path, material, stored.get().version());
+                vault.write(path, material, stored.get().version());
                 changed = true;
                 trail.record(AuditAction.UPDATED, ResourceType.CERTIFICATE, Certificates.serialHex(leaf),
                         "trust bundle changed", details(leaf, authority, Map.of("path", path)));
@@ -132,7 +132,7 @@ final class ClusterCertificates {
                     .register(metrics));
             material = TlsMaterial.of(issued, authority);
             leaf = issued.certificate();
-            write(path, material, stored.map(Stored::version).orElse(0));
+            vault.write(path, material, stored.map(Stored::version).orElse(0));
             changed = true;
             trail.record(stored.isPresent() ? AuditAction.RENEWED : AuditAction.ISSUED, ResourceType.CERTIFICATE,
                     issued.serialHex(), stored.isPresent() ? reissueBecause.get() : null,
@@ -143,10 +143,10 @@ final class ClusterCertificates {
             KubernetesClient client = clusters.connect(new ClusterRef(target.orgId(), target.clusterId(),
                     target.kubeconfigPath()));
             String serial = Certificates.serialHex(leaf);
-            Change change = secrets.ensure(client, secretName, material, serial);
+            ResourceChange change = secrets.ensure(client, secretName, material, serial);
             changed |= change.changed();
             trail.record(change, ResourceType.TLS_SECRET, secrets.namespace() + "/" + secretName,
-                    change.name().toLowerCase(java.util.Locale.ROOT), Map.of("serial", serial));
+                    change.name().toLowerCase(Locale.ROOT), Map.of("serial", serial));
         }
         return new Outcome(leaf, path, secrets.namespace() + "/" + secretName, changed);
     }
@@ -198,18 +198,6 @@ final class ClusterCertificates {
             return leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
         } catch (GeneralSecurityException e) {
             return false;
-        }
-    }
-
-    private void write(String path, TlsMaterial material, int expectedVersion) {
-        try {
-            vault.write(path, material, expectedVersion);
-        } catch (RuntimeException e) {
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                // Someone else wrote this certificate since we read it (a zombie instance): read again.
-                throw new TransientFailureException("certificate write at " + path, 1, e);
-            }
-            throw e;
         }
     }
 

@@ -9,15 +9,18 @@ import io.zonekeeper.cert.vault.AuthorityVault;
 import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.common.vault.Stored;
-import io.zonekeeper.common.vault.VaultErrors;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ResourceType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +31,6 @@ import org.slf4j.LoggerFactory;
 final class OrgAuthorities {
 
     private static final Logger LOG = LoggerFactory.getLogger(OrgAuthorities.class);
-
-    /** The organization as a validated event names it. */
-    record Org(String orgId, String orgName) {
-    }
 
     private final CertNaming naming;
     private final AuthorityVault vault;
@@ -84,19 +83,16 @@ final class OrgAuthorities {
         IssuedCertificate ca = issuer.authority(CertificateIssuer.authoritySubject(org.orgName(), org.orgId(), 1),
                 naming.zone(org.orgName()), issuance.caAlgorithm(), now, issuance.caValidity());
         OrgAuthority authority = OrgAuthority.first(ca);
-        try {
-            int version = vault.write(naming.authorityPath(org.orgId()), authority, 0);
-            LOG.info("created the CA of {} (serial {})", org.orgId(), ca.serialHex());
-            trail.record(AuditAction.CREATED, ResourceType.CERTIFICATE_AUTHORITY, ca.serialHex(), null,
-                    details(authority, "generation 1"));
-            return new Stored<>(authority, version);
-        } catch (RuntimeException e) {
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                LOG.info("another instance created the CA of {} first; using it", org.orgId());
-                return read(org.orgId()).orElseThrow(() -> new TransientFailureException("CA of " + org.orgId(), 1, e));
-            }
-            throw e;
+        OptionalInt version = vault.create(naming.authorityPath(org.orgId()), authority);
+        if (version.isEmpty()) {
+            LOG.info("another instance created the CA of {} first; using it", org.orgId());
+            return read(org.orgId()).orElseThrow(() -> new TransientFailureException("CA of " + org.orgId(), 1,
+                    new IllegalStateException("created by another and gone again")));
         }
+        LOG.info("created the CA of {} (serial {})", org.orgId(), ca.serialHex());
+        trail.record(AuditAction.CREATED, ResourceType.CERTIFICATE_AUTHORITY, ca.serialHex(), null,
+                details(authority, "generation 1"));
+        return new Stored<>(authority, version.getAsInt());
     }
 
     /**
@@ -124,18 +120,11 @@ final class OrgAuthorities {
             return stored;
         }
         String path = naming.authorityPath(org.orgId());
-        try {
-            int version = vault.write(path, after, stored.version());
-            LOG.info("CA rotation of {}: {} -> {}", org.orgId(), before, after);
-            trail.record(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, after.current().serialHex(),
-                    describe(step), details(after, "step " + step.name().toLowerCase(java.util.Locale.ROOT)));
-            return new Stored<>(after, version);
-        } catch (RuntimeException e) {
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                throw new TransientFailureException("CA rotation of " + org.orgId(), 1, e);
-            }
-            throw e;
-        }
+        int version = vault.write(path, after, stored.version());
+        LOG.info("CA rotation of {}: {} -> {}", org.orgId(), before, after);
+        trail.record(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, after.current().serialHex(),
+                describe(step), details(after, "step " + step.name().toLowerCase(Locale.ROOT)));
+        return new Stored<>(after, version);
     }
 
     private static String describe(AuthorityRotation.Step step) {
@@ -148,7 +137,7 @@ final class OrgAuthorities {
     }
 
     private static Map<String, String> details(OrgAuthority authority, String what) {
-        var details = new java.util.TreeMap<String, String>();
+        var details = new TreeMap<String, String>();
         details.put("change", what);
         details.put("generation", Integer.toString(authority.generation()));
         details.put("serial", authority.current().serialHex());

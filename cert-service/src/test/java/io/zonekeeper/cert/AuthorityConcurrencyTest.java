@@ -12,6 +12,7 @@ import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.Secret;
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.common.vault.VaultSecrets;
@@ -60,7 +61,7 @@ class AuthorityConcurrencyTest {
                     new CertificateIssuer(new SecureRandom(), Duration.ZERO), issuance, world.clock);
             return racer -> {
                 var trail = new AuditTrail(world.auditPublisher(), null, "org-1", null);
-                String serial = authorities.ensure(new OrgAuthorities.Org("org-1", "acme"), trail).value().current()
+                String serial = authorities.ensure(new Org("org-1", "acme"), trail).value().current()
                         .serialHex();
                 trail.awaitDurable();
                 return serial;

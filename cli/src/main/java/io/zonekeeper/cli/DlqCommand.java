@@ -46,7 +46,7 @@ final class DlqCommand implements Runnable {
         @Option(names = "--to-offset", description = "only letters at this offset or earlier (any partition)")
         Long toOffset;
 
-        boolean matches(DeadLetters.Letter letter) {
+        boolean matches(DeadLetterTopic.Letter letter) {
             long offset = letter.record().offset();
             return (reason == null || letter.reason().contains(reason))
                     && (fromOffset == null || offset >= fromOffset)
@@ -69,7 +69,7 @@ final class DlqCommand implements Runnable {
             connection.admin().close();
             int shown = 0;
             out.printf("%-10s %-24s %-20s %-28s %-22s %s%n", "POSITION", "FAILED AT", "SERVICE", "SOURCE", "REDRIVEN", "REASON");
-            for (DeadLetters.Letter letter : DeadLetters.read(connection, selection.topic)) {
+            for (DeadLetterTopic.Letter letter : DeadLetterTopic.read(connection, selection.topic)) {
                 if (selection.matches(letter)) {
                     out.printf("%-10s %-24s %-20s %-28s %-22s %s%n", letter.position(),
                             letter.header(DeadLetterPublisher.FAILED_AT), letter.header(DeadLetterPublisher.SERVICE),
@@ -99,7 +99,7 @@ final class DlqCommand implements Runnable {
         public Integer call() {
             var out = spec.commandLine().getOut();
             connection.admin().close();
-            for (DeadLetters.Letter letter : DeadLetters.read(connection, topic)) {
+            for (DeadLetterTopic.Letter letter : DeadLetterTopic.read(connection, topic)) {
                 if (letter.record().partition() == partition && letter.record().offset() == offset) {
                     out.println("position: " + topic + "-" + letter.position());
                     for (Header header : letter.record().headers()) {
@@ -148,8 +148,8 @@ final class DlqCommand implements Runnable {
             var out = spec.commandLine().getOut();
             connection.admin().close();
             // Several services dead-letter the same bad record: send each source record back once.
-            Map<String, DeadLetters.Letter> bySource = new LinkedHashMap<>();
-            for (DeadLetters.Letter letter : DeadLetters.read(connection, selection.topic)) {
+            Map<String, DeadLetterTopic.Letter> bySource = new LinkedHashMap<>();
+            for (DeadLetterTopic.Letter letter : DeadLetterTopic.read(connection, selection.topic)) {
                 if (letter.redrivenTo() == null && selection.matches(letter)) {
                     bySource.putIfAbsent(letter.source(), letter);
                 }
@@ -161,7 +161,7 @@ final class DlqCommand implements Runnable {
             }
             int sent = 0;
             try (KafkaProducer<byte[], byte[]> producer = connection.producer()) {
-                for (DeadLetters.Letter letter : new ArrayList<>(bySource.values())) {
+                for (DeadLetterTopic.Letter letter : new ArrayList<>(bySource.values())) {
                     String source = letter.header(DeadLetterPublisher.SOURCE_TOPIC);
                     RecordHeaders headers = new RecordHeaders();
                     for (Header header : letter.record().headers()) {
@@ -169,15 +169,15 @@ final class DlqCommand implements Runnable {
                             headers.add(header);
                         }
                     }
-                    headers.add(DeadLetters.REDRIVEN_FROM, (selection.topic + "-" + letter.position())
+                    headers.add(DeadLetterTopic.REDRIVEN_FROM, (selection.topic + "-" + letter.position())
                             .getBytes(StandardCharsets.UTF_8));
                     RecordMetadata redriven = producer.send(new ProducerRecord<>(source, null, letter.record().key(),
                             letter.record().value(), headers)).get();
                     RecordHeaders marker = new RecordHeaders();
-                    marker.add(DeadLetters.REDRIVEN_SOURCE, letter.source().getBytes(StandardCharsets.UTF_8));
-                    marker.add(DeadLetters.REDRIVEN_TO, (source + "-" + redriven.partition() + "@" + redriven.offset())
+                    marker.add(DeadLetterTopic.REDRIVEN_SOURCE, letter.source().getBytes(StandardCharsets.UTF_8));
+                    marker.add(DeadLetterTopic.REDRIVEN_TO, (source + "-" + redriven.partition() + "@" + redriven.offset())
                             .getBytes(StandardCharsets.UTF_8));
-                    marker.add(DeadLetters.REDRIVEN_AT, Zk.clock().now().toString().getBytes(StandardCharsets.UTF_8));
+                    marker.add(DeadLetterTopic.REDRIVEN_AT, Zk.clock().now().toString().getBytes(StandardCharsets.UTF_8));
                     producer.send(new ProducerRecord<>(selection.topic, letter.record().partition(), null,
                             letter.record().key(), null, marker)).get();
                     out.println("redrove " + letter.source() + " -> " + source + "-" + redriven.partition() + "@"

@@ -3,6 +3,7 @@ package io.zonekeeper.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -53,11 +54,11 @@ final class OrgsCommand implements Callable<Integer> {
         return orgs;
     }
 
-    static void header(java.io.PrintWriter out) {
+    static void header(PrintWriter out) {
         out.printf("%-16s %-14s %-8s %-30s %-24s %s%n", "ORG ID", "NAME", "CLUSTERS", "ZONE", "PENDING REAP", "REASON");
     }
 
-    static void row(java.io.PrintWriter out, JsonNode org) {
+    static void row(PrintWriter out, JsonNode org) {
         JsonNode zone = org.get("zone");
         JsonNode reap = org.get("pendingReap");
         out.printf("%-16s %-14s %-8d %-30s %-24s %s%n", org.get("orgId").asText(), text(org.get("orgName")),

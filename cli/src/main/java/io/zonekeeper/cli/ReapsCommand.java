@@ -2,6 +2,7 @@ package io.zonekeeper.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zonekeeper.common.aws.TeardownCost;
+import io.zonekeeper.common.config.AwsRates;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,24 +67,27 @@ final class ReapsCommand implements Callable<Integer> {
             description = "the reaper's month-end margin (default: $REAP_MONTH_END_MARGIN or ${DEFAULT-VALUE})")
     Duration margin;
 
-    @Option(names = "--iam-rate", defaultValue = "${env:IAM_RATE_PER_SECOND:-10}",
+    @Option(names = "--iam-rate", defaultValue = "${env:IAM_RATE_PER_SECOND:-" + AwsRates.DEFAULT_IAM_PER_SECOND + "}",
             description = "the provisioner's IAM requests per second (default: $IAM_RATE_PER_SECOND or"
                     + " ${DEFAULT-VALUE})")
     double iamRate;
 
-    @Option(names = "--route53-rate", defaultValue = "${env:ROUTE53_RATE_PER_SECOND:-10}",
+    @Option(names = "--route53-rate", defaultValue = "${env:ROUTE53_RATE_PER_SECOND:-" + AwsRates.DEFAULT_ROUTE53_PER_SECOND
+            + "}",
             description = "the account's Route53 requests per second (default: $ROUTE53_RATE_PER_SECOND or"
                     + " ${DEFAULT-VALUE})")
     double accountRate;
 
-    @Option(names = "--external-dns-share", defaultValue = "${env:EXTERNAL_DNS_ROUTE53_SHARE:-0.5}",
+    @Option(names = "--external-dns-share", defaultValue = "${env:EXTERNAL_DNS_ROUTE53_SHARE:-"
+            + AwsRates.DEFAULT_EXTERNAL_DNS_SHARE + "}",
             description = "the part of it the fleet's ExternalDNS poll with (default: $EXTERNAL_DNS_ROUTE53_SHARE or"
                     + " ${DEFAULT-VALUE}); the provisioner's own rate is the rest")
     double externalDnsShare;
 
     @Override
     public Integer call() {
-        double route53Rate = accountRate * (1 - externalDnsShare);
+        // The provisioner's own rate, as it and the reaper compute it (bursts do not pace a month end).
+        double route53Rate = new AwsRates(accountRate, 1, externalDnsShare, iamRate, 1).provisionerRoute53PerSecond();
         if (!(route53Rate > 0) || !(iamRate > 0)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--route53-rate and --iam-rate must be positive and --external-dns-share below 1");
@@ -138,7 +143,7 @@ final class ReapsCommand implements Callable<Integer> {
     }
 
     private static String human(Duration duration) {
-        return duration.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
     private static String trim(double value) {

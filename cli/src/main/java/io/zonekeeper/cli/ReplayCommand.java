@@ -4,12 +4,14 @@ import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -90,18 +92,18 @@ final class ReplayCommand implements Callable<Integer> {
                     .values()) {
                 description.partitions().forEach(p -> partitions.add(new TopicPartition(description.name(), p.partition())));
             }
-            Map<TopicPartition, OffsetSpec> wanted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+            Map<TopicPartition, OffsetSpec> wanted = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
             for (TopicPartition tp : partitions) {
                 wanted.put(tp, at == null ? OffsetSpec.earliest() : OffsetSpec.forTimestamp(at.toEpochMilli()));
             }
             Map<TopicPartition, ListOffsetsResultInfo> targets = admin.listOffsets(wanted).all()
                     .get(timeout(), TimeUnit.MILLISECONDS);
             Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(partitions.stream().collect(
-                    java.util.stream.Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all()
+                    Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all()
                     .get(timeout(), TimeUnit.MILLISECONDS);
             Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(groupId)
                     .partitionsToOffsetAndMetadata().get(timeout(), TimeUnit.MILLISECONDS);
-            Map<TopicPartition, OffsetAndMetadata> moves = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+            Map<TopicPartition, OffsetAndMetadata> moves = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
             var out = spec.commandLine().getOut();
             out.printf("%-32s %10s %10s%n", "PARTITION", "FROM", "TO");
             for (TopicPartition tp : wanted.keySet()) {

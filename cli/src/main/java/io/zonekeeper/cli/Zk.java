@@ -1,5 +1,6 @@
 package io.zonekeeper.cli;
 
+import io.zonekeeper.common.config.ConfigException;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.time.ServiceClock;
 import java.io.PrintWriter;
@@ -36,7 +37,7 @@ public final class Zk implements Runnable {
                 cmd.getErr().println("zk: " + unreachable.getMessage());
                 return UNREACHABLE;
             }
-            if (e instanceof io.zonekeeper.common.config.ConfigException config) {
+            if (e instanceof ConfigException config) {
                 cmd.getErr().println("zk: " + config.getMessage());
                 return 2;
             }

@@ -177,7 +177,7 @@ class ZkTest {
         assertThat(new String(back.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("org-1");
         assertThat(back.get(0).value()).isEqualTo("not avro".getBytes(StandardCharsets.UTF_8));
         assertThat(back.get(0).headers().lastHeader("trace").value()).isEqualTo("t-1".getBytes());
-        assertThat(back.get(0).headers().lastHeader(DeadLetters.REDRIVEN_FROM)).isNotNull();
+        assertThat(back.get(0).headers().lastHeader(DeadLetterTopic.REDRIVEN_FROM)).isNotNull();
         assertThat(back.get(0).headers().lastHeader(DeadLetterPublisher.REASON)).isNull();
 
         assertThat(zk("dlq", "list", "--topic", dlq).out()).contains(source + "-0@0").contains("3 dead letter(s)");

@@ -20,12 +20,14 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -135,7 +137,7 @@ final class LiveView implements AutoCloseable {
         }
     }
 
-    private <T extends org.apache.avro.specific.SpecificRecord> void put(Map<String, T> map, String key,
+    private <T extends SpecificRecord> void put(Map<String, T> map, String key,
                                                                      ConsumerRecord<byte[], byte[]> record, Class<T> type) {
         if (record.value() == null) {
             map.remove(key);
@@ -190,7 +192,7 @@ final class LiveView implements AutoCloseable {
             List<ClusterTlsState> certs = certificates.values().stream()
                     .filter(c -> c.getOrgId().equals(orgId)).toList();
             String name = zone != null ? zone.getOrgName() : clusters != null ? clusters.getOrgName() : orgId;
-            String expiry = certs.stream().map(ClusterTlsState::getNotAfter).filter(java.util.Objects::nonNull)
+            String expiry = certs.stream().map(ClusterTlsState::getNotAfter).filter(Objects::nonNull)
                     .min(Instant::compareTo).map(i -> i.toString().substring(0, 10)).orElse("");
             screen.append(String.format("%-10s %-34s %-9s %-26s %-30s %s%n", shorten(name, 10),
                     zone == null || zone.getZoneName() == null ? "-" : shorten(zone.getZoneName() + " " + zone.getZoneId(), 34),

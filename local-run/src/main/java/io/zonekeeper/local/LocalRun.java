@@ -2,20 +2,27 @@ package io.zonekeeper.local;
 
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.testkit.FreePort;
+import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.vault.ServicePolicies;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,8 +68,8 @@ public final class LocalRun implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", hidden = true)
     long seed;
 
-    private static final java.time.format.DateTimeFormatter TIME =
-            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(java.time.ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
     private final PrintStream out;
     private final List<AutoCloseable> running = new ArrayList<>();
@@ -122,7 +129,7 @@ public final class LocalRun implements Callable<Integer> {
             return 1;
         }
         if (durationSeconds > 0) {
-            done.await(durationSeconds, java.util.concurrent.TimeUnit.SECONDS);
+            done.await(durationSeconds, TimeUnit.SECONDS);
             stop();
         } else {
             done.await();
@@ -135,7 +142,7 @@ public final class LocalRun implements Callable<Integer> {
         Files.createDirectories(logDir);
         int[] step = {0};
         int totalSteps = Dependencies.START_STEPS + 4;
-        java.util.function.Consumer<String> progress = what -> out.printf("\r[%d/%d] %-70s", ++step[0], totalSteps, what);
+        Consumer<String> progress = what -> out.printf("\r[%d/%d] %-70s", ++step[0], totalSteps, what);
         dependencies = Dependencies.start(progress);
         running.add(dependencies);
         // After the dependencies: the simulated clock reads its start once the services are up.
@@ -194,7 +201,7 @@ public final class LocalRun implements Callable<Integer> {
         Path path = endpointsFile();
         Files.writeString(path, file.toString());
         try {
-            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException notPosix) {
             // the file stays as the umask made it
         }
@@ -218,8 +225,8 @@ public final class LocalRun implements Callable<Integer> {
         provisioner.putAll(dependencies.vaultEnv(ServicePolicies.PROVISIONER, "CREDENTIALS_VAULT_PREFIX",
                 "zonekeeper/orgs"));
         provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
-        provisioner.put("AWS_ACCESS_KEY_ID", io.zonekeeper.testkit.aws.MotoServer.ACCESS_KEY_ID);
-        provisioner.put("AWS_SECRET_ACCESS_KEY", io.zonekeeper.testkit.aws.MotoServer.SECRET_ACCESS_KEY);
+        provisioner.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
+        provisioner.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
         provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
         provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
         provisioner.put("SHUTDOWN_GRACE", "5s");
@@ -281,7 +288,7 @@ public final class LocalRun implements Callable<Integer> {
             out.println("stopping; what happened: " + v.summary());
         }
         List<AutoCloseable> reversed = new ArrayList<>(running);
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
         // Services first and together: each takes a few seconds to close cleanly.
         reversed.stream().filter(r -> r instanceof ServiceProcess).parallel().forEach(LocalRun::closeQuietly);
         reversed.stream().filter(r -> !(r instanceof ServiceProcess)).forEach(LocalRun::closeQuietly);

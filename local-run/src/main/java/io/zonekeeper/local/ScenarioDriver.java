@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -209,7 +210,7 @@ final class ScenarioDriver implements Runnable {
                 done++;
             }
             producer.flush();
-        } catch (InterruptedException | org.apache.kafka.common.errors.InterruptException e) {
+        } catch (InterruptedException | InterruptException e) {
             // The run is stopping: the rest of the scenario is not played.
             Thread.currentThread().interrupt();
         } finally {

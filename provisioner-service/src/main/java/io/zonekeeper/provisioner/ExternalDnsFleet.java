@@ -1,7 +1,9 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.runtime.CommandSchedule;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.schemas.AuditAction;
@@ -11,20 +13,12 @@ import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * at most as many as a tenth of the share pays for over the scan period. The instance owning command partition 0
  * says so once in the audit trail per new interval.
  */
-final class ExternalDnsFleet implements AutoCloseable {
+final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExternalDnsFleet.class);
     /** The part of the fleet's share a re-roll may spend on restarts. */
@@ -57,52 +51,25 @@ final class ExternalDnsFleet implements AutoCloseable {
     private final FleetPolling.Budget budget;
     private final int otherZones;
     private final Duration scanPeriod;
-    private final Predicate<String> ownsOrg;
-    private final Predicate<Integer> ownsCommandPartition;
-    private final Consumer<OrgCommand> commands;
-    private final Function<String, AuditTrail> auditTrail;
-    private final Clock clock;
-    private final Map<String, Instant> commanded = new HashMap<>();
-    private final ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "external-dns-fleet");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final AuditPublisher audit;
+    private final String issuedBy;
     /** The interval as of the last scan: every deployment reads it, so none walks the whole mirror. */
     private volatile FleetPolling polling;
     private Duration announced;
 
     /**
-     * @param otherZones           hosted zones in the account Zonekeeper does not manage: every ExternalDNS lists them too
-     * @param ownsOrg              whether this instance owns the command partition an organization's commands land on
-     * @param ownsCommandPartition whether it owns the given command partition (0 says what the fleet does)
-     * @param commands             sends a command to the organization commands topic, keyed by its orgId
-     * @param auditTrail           an audit trail for a fleet-wide cause id
+     * @param otherZones hosted zones in the account Zonekeeper does not manage: every ExternalDNS lists them too
+     * @param scanPeriod real time between scans, which the restart allowance is paced by
+     * @param issuedBy   who the commands say issued them
      */
     ExternalDnsFleet(StateTopic<OrgDnsState> states, FleetPolling.Budget budget, int otherZones, Duration scanPeriod,
-                     Predicate<String> ownsOrg, Predicate<Integer> ownsCommandPartition, Consumer<OrgCommand> commands,
-                     Function<String, AuditTrail> auditTrail, Clock clock) {
+                     AuditPublisher audit, String issuedBy) {
         this.states = states;
         this.budget = budget;
         this.otherZones = otherZones;
         this.scanPeriod = scanPeriod;
-        this.ownsOrg = ownsOrg;
-        this.ownsCommandPartition = ownsCommandPartition;
-        this.commands = commands;
-        this.auditTrail = auditTrail;
-        this.clock = clock;
-    }
-
-    /** Scans every scan period from now on; a failed scan is logged and the next one tries again. */
-    void start() {
-        scanner.scheduleWithFixedDelay(() -> {
-            try {
-                scan();
-            } catch (RuntimeException e) {
-                // A re-roll is never urgent: polling drifts past the share slowly, as the fleet grows.
-                LOG.warn("could not check the ExternalDNS fleet's Route53 polling: {}", e.toString());
-            }
-        }, scanPeriod.toMillis(), scanPeriod.toMillis(), TimeUnit.MILLISECONDS);
+        this.audit = audit;
+        this.issuedBy = issuedBy;
     }
 
     /** The interval a deployment gets now: as of the last scan (the first call takes a census). */
@@ -140,12 +107,11 @@ final class ExternalDnsFleet implements AutoCloseable {
     }
 
     /** One pass: commands for the organizations whose running clusters poll more often than the fleet's interval. */
-    void scan() {
+    @Override
+    public void scan(Instant now, CommandSchedule.Issuer<OrgCommand> commands) {
         Census census = census();
         FleetPolling polling = census.polling();
         this.polling = polling;
-        Instant now = clock.instant();
-        commanded.values().removeIf(sent -> sent.plus(COMMAND_PATIENCE).isBefore(now));
         int allowance = Math.max(1, (int) (RESTART_SHARE * budget.perSecond() * scanPeriod.toSeconds()
                 / FleetPolling.startRequests(census.zones())));
         String rollId = UUID.randomUUID().toString();
@@ -158,24 +124,24 @@ final class ExternalDnsFleet implements AutoCloseable {
             int shorter = (int) state.getClusters().stream().filter(c -> c.getRunning()
                     && ClusterRoster.interval(c).compareTo(polling.interval()) < 0).count();
             behind += shorter;
-            if (shorter == 0 || started >= allowance || commanded.containsKey(state.getOrgId())
-                    || !ownsOrg.test(state.getOrgId())) {
+            if (shorter == 0 || started >= allowance) {
                 continue;
             }
-            commands.accept(OrgCommand.newBuilder().setCommandId(UUID.randomUUID()).setIssuedAt(now)
-                    .setIssuedBy("provisioner-service").setOrgId(state.getOrgId())
+            OrgCommand roll = OrgCommand.newBuilder().setCommandId(UUID.randomUUID()).setIssuedAt(now)
+                    .setIssuedBy(issuedBy).setOrgId(state.getOrgId())
                     .setAction(OrgAction.ROLL_EXTERNAL_DNS)
                     .setReason("fleet re-roll " + rollId + ": ExternalDNS interval " + polling.interval().toSeconds()
-                            + "s").build());
-            commanded.put(state.getOrgId(), now);
-            started += shorter;
+                            + "s").build();
+            if (commands.issue(state.getOrgId(), "roll/" + state.getOrgId(), roll)) {
+                started += shorter;
+            }
         }
-        if (behind > 0 && !polling.interval().equals(announced) && ownsCommandPartition.test(0)) {
+        if (behind > 0 && !polling.interval().equals(announced) && commands.ownsPartition(0)) {
             announced = polling.interval();
             LOG.info("{} running ExternalDNS poll Route53 at {} requests/s; for the fleet's share of {}/s the interval "
                     + "is now {}s", census.runningClusters(), census.requestsPerSecond(), budget.perSecond(),
                     polling.interval().toSeconds());
-            AuditTrail trail = auditTrail.apply(rollId);
+            AuditTrail trail = new AuditTrail(audit, rollId, null, null);
             trail.record(AuditAction.UPDATED, ResourceType.EXTERNAL_DNS, "fleet",
                     String.format("%d running ExternalDNS poll Route53 at %.2f requests/s at their intervals; for "
                                     + "the fleet's share of %.2f/s the interval is now %ds, and the %d clusters polling "
@@ -188,10 +154,5 @@ final class ExternalDnsFleet implements AutoCloseable {
                             "clustersToRoll", Integer.toString(behind)));
             trail.awaitDurable();
         }
-    }
-
-    @Override
-    public void close() {
-        scanner.shutdownNow();
     }
 }

@@ -1,14 +1,13 @@
 package io.zonekeeper.provisioner;
 
 import io.zonekeeper.common.audit.AuditTrail;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.aws.AwsErrors;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.retry.Retry;
-import io.zonekeeper.common.retry.TransientFailureException;
-import io.zonekeeper.common.vault.VaultErrors;
-import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.AccountQuotas;
 import io.zonekeeper.provisioner.aws.DuplicateZonesException;
+import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
 import io.zonekeeper.provisioner.aws.Zone;
@@ -39,10 +38,6 @@ import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsExce
  * difference, and a crash between steps is repaired by running it again.
  */
 final class OrgProvisioner {
-
-    /** The organization as a validated lifecycle event names it. */
-    record Org(String orgId, String orgName) {
-    }
 
     /**
      * The organization's state, and the user's keys other than the current one: still valid, and kept until no
@@ -113,22 +108,22 @@ final class OrgProvisioner {
         String userName = naming.iamUserName(org.orgId(), org.orgName());
         Map<String, String> userTags = Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId(),
                 "zonekeeper/zone", zoneName);
-        Change user = fresh ? users.createUser(path, userName, userTags) : users.ensureUser(path, userName, userTags);
+        ResourceChange user = fresh ? users.createUser(path, userName, userTags) : users.ensureUser(path, userName, userTags);
         audit.record(user, ResourceType.IAM_USER, userName, null, Map.of());
-        boolean newUser = user == Change.CREATED;
+        boolean newUser = user == ResourceChange.CREATED;
         String document = ZonePolicyDocument.forZone(zone.id());
         // IAM is eventually consistent: a user created a moment ago may not be visible to the next call yet.
         // A user created just now has no policies and no keys: no need to read them (IAM calls are a budget).
-        Change policy = retry.call("iam zone policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
+        ResourceChange policy = retry.call("iam zone policy", e -> AwsErrors.isRetryable(e) || e instanceof NoSuchEntityException,
                 () -> {
                     if (newUser) {
                         users.putPolicy(userName, OrgNaming.ZONE_POLICY_NAME, document);
-                        return Change.CREATED;
+                        return ResourceChange.CREATED;
                     }
                     return users.ensurePolicy(userName, OrgNaming.ZONE_POLICY_NAME, document);
                 });
         audit.record(policy, ResourceType.IAM_POLICY, userName + "/" + OrgNaming.ZONE_POLICY_NAME,
-                policy == Change.UPDATED ? "the inline policy granted something else (another zone, or a grant"
+                policy == ResourceChange.UPDATED ? "the inline policy granted something else (another zone, or a grant"
                         + " widened by hand); replaced" : null, Map.of("zoneId", zone.id()));
         if (!newUser) {
             removeManagedPolicies(userName, path, previous, audit);
@@ -249,8 +244,8 @@ final class OrgProvisioner {
                     details);
             return zone;
         }
-        Change created = zones.createDelegation(parentZoneId, zone);
-        if (created == Change.UNCHANGED) {
+        ResourceChange created = zones.createDelegation(parentZoneId, zone);
+        if (created == ResourceChange.UNCHANGED) {
             // The name was delegated already, elsewhere or to this zone: find out whether another zone has it.
             try {
                 zones.find(zone.name());
@@ -393,11 +388,9 @@ final class OrgProvisioner {
             audit.record(AuditAction.UPDATED, ResourceType.VAULT_SECRET, path, "stored access key " + key.accessKeyId(),
                     Map.of("version", Integer.toString(version)));
         } catch (RuntimeException e) {
-            // Not stored, so never usable: take it back rather than leave an orphan in one of the two slots.
+            // Not stored, so never usable: take it back rather than leave an orphan in one of the two slots. Someone
+            // else writing first is transient (VaultSecrets): the record runs again and finds their key.
             users.deleteAccessKey(userName, key.accessKeyId());
-            if (VaultErrors.isCheckAndSetConflict(e)) {
-                throw new TransientFailureException("vault write " + path + " (someone else wrote it first)", 1, e);
-            }
             throw e;
         }
         return new AccessKeys(key.accessKeyId(), List.copyOf(stale));

@@ -1,14 +1,11 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.config.AwsRates;
 import io.zonekeeper.common.config.AwsSettings;
+import io.zonekeeper.common.config.ConsumerSettings;
 import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
-import io.zonekeeper.common.events.LifecycleEventRules;
-import io.zonekeeper.common.config.IngressSettings;
-import io.zonekeeper.common.config.KafkaSettings;
-import io.zonekeeper.common.config.OpsSettings;
-import io.zonekeeper.common.config.RetrySettings;
-import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.ServiceSettings;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.ratelimit.BucketSpec;
@@ -21,18 +18,11 @@ import java.util.Set;
 
 /** Everything the provisioner is configured with, read from the environment in one place. */
 public record ProvisionerConfig(
-        ServiceIdentity identity,
-        KafkaSettings kafka,
-        IngressSettings ingress,
-        LifecycleEventRules eventRules,
+        ServiceSettings service,
+        ConsumerSettings consumer,
         VaultSettings vault,
         AwsSettings aws,
-        RetrySettings retry,
-        OpsSettings ops,
         Topics topics,
-        String consumerGroup,
-        int workers,
-        Duration shutdownGrace,
         String baseDomain,
         String parentZoneId,
         String iamPath,
@@ -51,8 +41,7 @@ public record ProvisionerConfig(
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
 
     /** Topic names; every one is configuration. */
-    public record Topics(String lifecycle, String reap, String orgCommands, String orgDns, String audit,
-                         String deadLetterSuffix) {
+    public record Topics(String lifecycle, String reap, String orgCommands, String orgDns) {
     }
 
     /**
@@ -82,30 +71,18 @@ public record ProvisionerConfig(
         if (!EXTERNAL_DNS_POLICIES.contains(policy)) {
             env.problem("EXTERNAL_DNS_POLICY must be one of " + EXTERNAL_DNS_POLICIES + ", not '" + policy + "'");
         }
-        // The account's Route53 bucket, split between the fleet's ExternalDNS polling and Zonekeeper itself.
-        double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000);
-        int route53Burst = env.integer("ROUTE53_BURST", 50, 1, 100_000);
-        double share = env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95);
-        IngressSettings ingress = IngressSettings.read(env);
+        AwsRates rates = AwsRates.read(env);
+        ServiceSettings service = ServiceSettings.read(env, SERVICE);
         var config = new ProvisionerConfig(
-                ServiceIdentity.read(env, SERVICE),
-                KafkaSettings.read(env),
-                ingress,
-                LifecycleEventRules.read(env),
+                service,
+                ConsumerSettings.read(env, TopicNames.Consumer.PROVISIONER.group(), 16),
                 VaultSettings.read(env),
                 AwsSettings.read(env),
-                RetrySettings.read(env),
-                OpsSettings.read(env),
                 new Topics(
-                        ingress.lifecycleByOrg(),
+                        service.ingress().lifecycleByOrg(),
                         env.optional("REAP_TOPIC", TopicNames.REAP),
                         env.optional("ORG_COMMANDS_TOPIC", TopicNames.ORG_COMMANDS),
-                        env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
-                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT),
-                        env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX)),
-                env.optional("CONSUMER_GROUP", TopicNames.Consumer.PROVISIONER.group()),
-                env.integer("WORKERS", 16, 1, 512),
-                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)),
+                        env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS)),
                 DomainSetting.required(env, "BASE_DOMAIN"),
                 env.required("PARENT_ZONE_ID"),
                 iamPath,
@@ -115,14 +92,13 @@ public record ProvisionerConfig(
                         env.optional("EXTERNAL_DNS_IMAGE", DEFAULT_EXTERNAL_DNS_IMAGE),
                         policy),
                 new RateLimits(
-                        BucketSpec.of(route53Rate * (1 - share), Math.max(1, Math.round(route53Burst * (1 - share)))),
+                        BucketSpec.of(rates.provisionerRoute53PerSecond(), rates.provisionerRoute53Burst()),
                         Map.of("CreateHostedZone", BucketSpec.of(env.decimal("ROUTE53_CREATE_ZONE_RATE_PER_SECOND", 2,
                                         0.01, 10_000), 2),
                                 "DeleteHostedZone", BucketSpec.of(env.decimal("ROUTE53_DELETE_ZONE_RATE_PER_SECOND", 5,
                                         0.01, 10_000), 5)),
-                        BucketSpec.of(env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000),
-                                env.integer("IAM_BURST", 20, 1, 100_000))),
-                new Fleet(new FleetPolling.Budget(route53Rate, share),
+                        BucketSpec.of(rates.iamPerSecond(), rates.iamBurst())),
+                new Fleet(new FleetPolling.Budget(rates.route53PerSecond(), rates.externalDnsShare()),
                         env.integer("ROUTE53_OTHER_ZONES", 0, 0, 1_000_000),
                         env.duration("EXTERNAL_DNS_FLEET_SCAN", Duration.ofMinutes(1))),
                 env.duration("KUBERNETES_REQUEST_TIMEOUT", Duration.ofSeconds(10)),

@@ -5,12 +5,13 @@ import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Identifiers;
 import io.zonekeeper.common.events.InvalidEventException;
 import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
-import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.retry.RejectedRecordException;
 import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.provisioner.aws.AccountQuotaException;
@@ -32,6 +33,7 @@ import io.zonekeeper.schemas.ZoneReapCommand;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.ToLongFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -90,7 +92,7 @@ final class ProvisionerHandler {
         rules.check(orgId, event, clock);
         String orgName = Identifiers.orgName(event.getOrgName());
         String clusterId = Identifiers.clusterId(event.getClusterId());
-        var org = new OrgProvisioner.Org(orgId, orgName);
+        var org = new Org(orgId, orgName);
         String eventId = event.getEventId().toString();
         AuditTrail trail = new AuditTrail(audit, eventId, orgId, clusterId);
         Optional<OrgDnsState> state = states.get(orgId);
@@ -130,7 +132,7 @@ final class ProvisionerHandler {
      * Vault holds the key), ExternalDNS in the cluster, and, when the key or zone changed, the change rolled out to
      * the organization's other running clusters before the keys it replaced are deleted.
      */
-    private OrgDnsState configure(OrgProvisioner.Org org, ClusterRef cluster,
+    private OrgDnsState configure(Org org, ClusterRef cluster,
                                   Optional<OrgDnsState> state, ConsumerRecord<byte[], byte[]> record, String eventId,
                                   AuditTrail trail) {
         if (orgs.isReady(state, org)) {
@@ -166,16 +168,14 @@ final class ProvisionerHandler {
      * then the next zone takes the new name. Events that do not configure anything (STOPPED, DELETED) are applied
      * whatever name they carry.
      */
-    private static void refuseRename(OrgProvisioner.Org org, Optional<OrgDnsState> state) {
-        if (state.isEmpty() || state.get().getOrgName().equals(org.orgName())) {
+    private static void refuseRename(Org org, Optional<OrgDnsState> state) {
+        if (state.isEmpty()) {
             return;
         }
         OrgDnsStatus status = state.get().getStatus();
         if (status == OrgDnsStatus.READY || status == OrgDnsStatus.DELETING) {
-            throw new InvalidEventException("organization " + org.orgId() + " is named '" + state.get().getOrgName()
-                    + "' and its zone " + state.get().getZoneName() + " exists: renaming it to '" + org.orgName()
-                    + "' is not supported while the zone exists (it would leave that zone billed); send its events"
-                    + " with the name '" + state.get().getOrgName() + "', or rename it once its zone has been reaped");
+            org.refuseRenameFrom(state.get().getOrgName(), "its zone " + state.get().getZoneName() + " exists",
+                    "while the zone exists (it would leave that zone billed)", "rename it once its zone has been reaped");
         }
     }
 
@@ -203,7 +203,7 @@ final class ProvisionerHandler {
      * room for it: then the event is dead-lettered with the reason, and an organization with no ready zone of its
      * own gets a FAILED state saying why (one that has one — a rename into a taken name — keeps it, and its zone).
      */
-    private OrgProvisioner.Provisioned ensureOwned(OrgProvisioner.Org org, Optional<OrgDnsState> state,
+    private OrgProvisioner.Provisioned ensureOwned(Org org, Optional<OrgDnsState> state,
                                                    ConsumerRecord<byte[], byte[]> record, AuditTrail trail) {
         try {
             return orgs.ensure(org, state, trail);
@@ -266,7 +266,7 @@ final class ProvisionerHandler {
                     "reconcile: the organization has no ready zone to check");
         } else {
             LOG.info("reconciling {} on request of {}", orgId, command.getIssuedBy());
-            OrgProvisioner.Provisioned checked = orgs.ensure(new OrgProvisioner.Org(orgId, state.get().getOrgName()),
+            OrgProvisioner.Provisioned checked = orgs.ensure(new Org(orgId, state.get().getOrgName()),
                     state, trail);
             StoredKey key = clusters.storedKey(checked.state()).orElseThrow(() -> new TransientFailureException(
                     "vault read of the key just checked", 1, new IllegalStateException("not visible yet")));
@@ -337,7 +337,7 @@ final class ProvisionerHandler {
                 .setLastLifecycleTopic(record.topic())
                 .setLastLifecyclePartition(record.partition())
                 .setLastLifecycleOffset(newest)
-                .setLastEventId(java.util.UUID.fromString(eventId))
+                .setLastEventId(UUID.fromString(eventId))
                 .setUpdatedAt(clock.instant())
                 .build());
     }

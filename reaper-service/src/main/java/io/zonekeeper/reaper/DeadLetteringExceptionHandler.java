@@ -1,7 +1,8 @@
 package io.zonekeeper.reaper;
 
-import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.InvalidEventException;
+import io.zonekeeper.schemas.ResourceType;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,30 +11,32 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Streams' deserialization and processing exception handlers, sending the offending source record (its original
- * bytes, from the error context) to the dead-letter topic with the reason, then letting the topology go on.
- * The publisher comes through the Streams configuration ({@value #PUBLISHER_CONFIG}), as Streams instantiates
- * handlers itself. The dead letter is written outside the Streams transaction: a record may be dead-lettered
- * twice after a crash, never lost. Kafka 4.1 has no built-in dead-letter response yet.
+ * Streams' deserialization and processing exception handlers, rejecting the offending source record (its original
+ * bytes, from the error context) as the other services do: to the dead-letter topic with the reason, and a REJECTED
+ * audit event; then the topology goes on. What rejects comes through the Streams configuration
+ * ({@value #REJECTIONS_CONFIG}), as Streams instantiates handlers itself. Both are written outside the Streams
+ * transaction: a record may be rejected twice after a crash, never lost. Streams' own dead-letter queue (KIP-1034)
+ * writes headers of its own, not those {@code zk dlq} redrives by, and no audit event.
  */
 public final class DeadLetteringExceptionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
 
-    public static final String PUBLISHER_CONFIG = "zonekeeper.dead.letter.publisher";
-    private static final Logger LOG = LoggerFactory.getLogger(DeadLetteringExceptionHandler.class);
+    public static final String REJECTIONS_CONFIG = "zonekeeper.rejections";
 
-    private DeadLetterPublisher publisher;
+    /** What the handlers reject with, and the topic whose records are zones (the others are lifecycle events). */
+    public record Target(Rejections rejections, String zonesTopic) {
+    }
+
+    private Target target;
 
     @Override
     public void configure(Map<String, ?> configs) {
-        Object configured = configs.get(PUBLISHER_CONFIG);
-        if (!(configured instanceof DeadLetterPublisher dlq)) {
-            throw new IllegalStateException(PUBLISHER_CONFIG + " must hold the service's DeadLetterPublisher");
+        Object configured = configs.get(REJECTIONS_CONFIG);
+        if (!(configured instanceof Target configuredTarget)) {
+            throw new IllegalStateException(REJECTIONS_CONFIG + " must hold the service's rejection target");
         }
-        this.publisher = dlq;
+        this.target = configuredTarget;
     }
 
     @Override
@@ -52,9 +55,10 @@ public final class DeadLetteringExceptionHandler implements DeserializationExcep
     }
 
     private void deadLetter(ErrorHandlerContext context, String reason, Exception exception) {
-        LOG.warn("dead-lettering {}-{}@{}: {}", context.topic(), context.partition(), context.offset(), reason);
-        publisher.publish(new ConsumerRecord<>(context.topic(), context.partition(), context.offset(),
+        ResourceType type = context.topic().equals(target.zonesTopic()) ? ResourceType.HOSTED_ZONE
+                : ResourceType.LIFECYCLE_EVENT;
+        target.rejections().reject(new ConsumerRecord<>(context.topic(), context.partition(), context.offset(),
                 context.timestamp(), TimestampType.CREATE_TIME, -1, -1, context.sourceRawKey(), context.sourceRawValue(),
-                context.headers(), Optional.empty()), reason, exception);
+                context.headers(), Optional.empty()), type, reason, exception);
     }
 }

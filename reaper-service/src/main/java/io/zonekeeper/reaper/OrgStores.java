@@ -47,8 +47,8 @@ final class OrgStores {
         // first ids overall are among the first ids of each partition.
         TreeSet<String> ids = new TreeSet<>();
         for (int partition : localPartitions()) {
-            ids.addAll(keys(store(Topics.USAGE_STORE, partition), after, limit));
-            ids.addAll(keys(store(Topics.ZONES_STORE, partition), after, limit));
+            ids.addAll(keys(store(RunningClustersTopology.USAGE_STORE, partition), after, limit));
+            ids.addAll(keys(store(RunningClustersTopology.ZONES_STORE, partition), after, limit));
         }
         List<OrgView> views = new ArrayList<>();
         for (String id : ids) {
@@ -91,17 +91,17 @@ final class OrgStores {
     }
 
     private ReadOnlyKeyValueStore<String, OrgUsage> usage() {
-        return streams.store(StoreQueryParameters.fromNameAndType(Topics.USAGE_STORE,
+        return streams.store(StoreQueryParameters.fromNameAndType(RunningClustersTopology.USAGE_STORE,
                 QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, OrgDnsState> zones() {
-        return streams.store(StoreQueryParameters.fromNameAndType(Topics.ZONES_STORE,
+        return streams.store(StoreQueryParameters.fromNameAndType(RunningClustersTopology.ZONES_STORE,
                 QueryableStoreTypes.keyValueStore()));
     }
 
     private ReadOnlyKeyValueStore<String, PendingReap> reaps() {
-        return streams.store(StoreQueryParameters.fromNameAndType(Topics.PENDING_REAPS_STORE,
+        return streams.store(StoreQueryParameters.fromNameAndType(RunningClustersTopology.PENDING_REAPS_STORE,
                 QueryableStoreTypes.keyValueStore()));
     }
 }

@@ -1,26 +1,17 @@
 package io.zonekeeper.reaper;
 
+import io.zonekeeper.common.config.AwsRates;
 import io.zonekeeper.common.config.EnvReader;
-import io.zonekeeper.common.events.LifecycleEventRules;
-import io.zonekeeper.common.config.IngressSettings;
-import io.zonekeeper.common.config.KafkaSettings;
-import io.zonekeeper.common.config.OpsSettings;
-import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.ServiceSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
 import java.util.Optional;
 
 /** Everything the reaper is configured with, read from the environment in one place. */
 public record ReaperConfig(
-        ServiceIdentity identity,
-        KafkaSettings kafka,
-        IngressSettings ingress,
-        LifecycleEventRules eventRules,
-        RetrySettings retry,
-        OpsSettings ops,
+        ServiceSettings service,
         Topics topics,
-        String deadLetterSuffix,
         String applicationId,
         String stateDir,
         int standbyReplicas,
@@ -30,6 +21,15 @@ public record ReaperConfig(
         String queryAdvertisedHost) {
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
+
+    /** The reaper's topics; every name is configuration. */
+    public record Topics(String lifecycle, String orgDns, String orgClusters, String reap, String audit) {
+
+        public static Topics defaults() {
+            return new Topics(TopicNames.LIFECYCLE_BY_ORG, TopicNames.ORG_DNS, TopicNames.ORG_CLUSTERS,
+                    TopicNames.REAP, TopicNames.AUDIT);
+        }
+    }
 
     /**
      * What the reap policy is made of: the free window's safety margin, the month end's margin, and the
@@ -54,33 +54,24 @@ public record ReaperConfig(
             env.problem("REAP_MONTH_END_MARGIN must fit in the shortest month");
         }
         // The provisioner's rates, read from the same variables it reads, so one configuration serves both.
-        double route53Rate = env.decimal("ROUTE53_RATE_PER_SECOND", 10, 0.01, 10_000)
-                * (1 - env.decimal("EXTERNAL_DNS_ROUTE53_SHARE", 0.5, 0.01, 0.95));
-        double iamRate = env.decimal("IAM_RATE_PER_SECOND", 10, 0.01, 10_000);
-        IngressSettings ingress = IngressSettings.read(env);
+        AwsRates rates = AwsRates.read(env);
+        ServiceSettings service = ServiceSettings.read(env, SERVICE);
         var config = new ReaperConfig(
-                ServiceIdentity.read(env, SERVICE),
-                KafkaSettings.read(env),
-                ingress,
-                LifecycleEventRules.read(env),
-                RetrySettings.read(env),
-                OpsSettings.read(env),
+                service,
                 new Topics(
-                        ingress.lifecycleByOrg(),
+                        service.ingress().lifecycleByOrg(),
                         env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
                         env.optional("ORG_CLUSTERS_TOPIC", TopicNames.ORG_CLUSTERS),
                         env.optional("REAP_TOPIC", TopicNames.REAP),
-                        env.optional("AUDIT_TOPIC", TopicNames.AUDIT)),
-                env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX),
+                        service.audit()),
                 env.optional("APPLICATION_ID", TopicNames.Consumer.REAPER.group()),
                 env.optional("STATE_DIR", System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper"),
                 env.integer("STANDBY_REPLICAS", 0, 0, 10),
                 env.optional("GROUP_INSTANCE_ID"),
-                new Reaping(margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0 ? Duration.ofMinutes(15) : margin,
-                        monthEndMargin.compareTo(Duration.ofDays(27)) > 0 ? Duration.ofMinutes(15) : monthEndMargin,
-                        route53Rate, iamRate),
+                new Reaping(margin, monthEndMargin, rates.provisionerRoute53PerSecond(), rates.iamPerSecond()),
                 env.duration("PUNCTUATE_EVERY", Duration.ofMinutes(1)),
                 env.optional("QUERY_ADVERTISED_HOST", ServiceIdentity.hostName()));
+        // Every problem above, reported together; no value is used after one.
         env.validate();
         return config;
     }

@@ -66,9 +66,9 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.usage = context.getStateStore(Topics.USAGE_STORE);
-        this.zones = context.getStateStore(Topics.ZONES_STORE);
-        this.pending = context.getStateStore(Topics.PENDING_REAPS_STORE);
+        this.usage = context.getStateStore(RunningClustersTopology.USAGE_STORE);
+        this.zones = context.getStateStore(RunningClustersTopology.ZONES_STORE);
+        this.pending = context.getStateStore(RunningClustersTopology.PENDING_REAPS_STORE);
         // Streams' wall clock stays real (a simulated Time would also speed up its commits and timeouts): the
         // punctuation runs every real-time equivalent of the period and asks the service's clock what time it is.
         context.schedule(clock.realTime(punctuateEvery), PunctuationType.WALL_CLOCK_TIME,

@@ -24,6 +24,13 @@ public final class RunningClustersTopology {
     static final String REAP_SINK = "reap-sink";
     static final String AUDIT_SINK = "audit-sink";
 
+    /** Per organization: the clusters using its zone and the newest lifecycle position considered. */
+    public static final String USAGE_STORE = "org-usage";
+    /** Per organization: its zone as the provisioner last published it. */
+    public static final String ZONES_STORE = "org-zones";
+    /** Per organization: the reap decided and not yet commanded. */
+    public static final String PENDING_REAPS_STORE = "pending-reaps";
+
     private RunningClustersTopology() {
     }
 
@@ -33,7 +40,7 @@ public final class RunningClustersTopology {
      * @param clock          what every decision reads: when a reap is due, whether an event is in the future,
      *                       audit times
      */
-    public static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
+    public static Topology build(ReaperConfig.Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
                                  LifecycleEventRules rules, String instance, ServiceClock clock) {
         return build(topics, serdes, policy, punctuateEvery, rules, instance, clock,
                 Stores::persistentKeyValueStore);
@@ -43,7 +50,7 @@ public final class RunningClustersTopology {
      * As above, with the stores from {@code stores} (by name) instead of RocksDB: the cost simulation runs months
      * of events through a TopologyTestDriver, which commits (and so flushes RocksDB to disk) after every record.
      */
-    static Topology build(Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
+    static Topology build(ReaperConfig.Topics topics, ReaperSerdes serdes, ReapPolicy policy, Duration punctuateEvery,
                           LifecycleEventRules rules, String instance, ServiceClock clock,
                           Function<String, KeyValueBytesStoreSupplier> stores) {
         Topology topology = new Topology();
@@ -53,11 +60,11 @@ public final class RunningClustersTopology {
         topology.addProcessor(PROCESSOR, () -> new RunningClustersProcessor(topics.orgDns(), policy, punctuateEvery, rules,
                         instance, clock),
                 LIFECYCLE_SOURCE, ZONES_SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.USAGE_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(USAGE_STORE),
                 Serdes.String(), JsonSerde.of(OrgUsage.class)), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.ZONES_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(ZONES_STORE),
                 Serdes.String(), serdes.orgDns()), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(Topics.PENDING_REAPS_STORE),
+        topology.addStateStore(Stores.keyValueStoreBuilder(stores.apply(PENDING_REAPS_STORE),
                 Serdes.String(), JsonSerde.of(PendingReap.class)), PROCESSOR);
         topology.addSink(ORG_CLUSTERS_SINK, topics.orgClusters(), Serdes.String().serializer(),
                 serdes.orgClusters().serializer(), PROCESSOR);

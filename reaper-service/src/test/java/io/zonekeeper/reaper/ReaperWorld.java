@@ -50,7 +50,7 @@ final class ReaperWorld implements AutoCloseable {
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     /** The upstream's lifecycle topic (where {@link #emit} writes), the by-organization copy the reaper reads. */
     final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
-    final Topics topics = new Topics(ingress.lifecycleByOrg(), "dns-" + suffix, "clusters-" + suffix, "reap-" + suffix,
+    final ReaperConfig.Topics topics = new ReaperConfig.Topics(ingress.lifecycleByOrg(), "dns-" + suffix, "clusters-" + suffix, "reap-" + suffix,
             "audit-" + suffix);
     final SchemaRegistryClient registry = new RestSchemaRegistryClient(registryServer.endpoint(),
             new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5), new SimpleMeterRegistry()),

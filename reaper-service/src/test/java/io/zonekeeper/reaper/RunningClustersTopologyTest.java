@@ -3,20 +3,27 @@ package io.zonekeeper.reaper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.LifecycleEventRules;
+import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ReapReason;
+import io.zonekeeper.schemas.ResourceType;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.time.SettableClock;
@@ -48,7 +55,7 @@ class RunningClustersTopologyTest {
 
     private ApicurioRegistry registryServer;
     private static final Instant START = Instant.parse("2026-03-10T08:00:00Z");
-    private final Topics topics = Topics.defaults();
+    private final ReaperConfig.Topics topics = ReaperConfig.Topics.defaults();
     private final ReapPolicy policy = new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15),
             ReapPolicy.MonthEnd.fixedWindow(Duration.ofHours(6)));
     /** Just in time, with a teardown of 10 minutes a zone, so the pacing shows at a 1-minute punctuation. */
@@ -56,6 +63,10 @@ class RunningClustersTopologyTest {
             new ReapPolicy.MonthEnd(Duration.ofMinutes(15), Duration.ofMinutes(10)));
     private final MockProducer<byte[], byte[]> deadLetters =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    /** Where the rejections' audit events go (the real service writes both with one producer). */
+    private final MockProducer<byte[], byte[]> rejectionAudits =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private SchemaRegistryClient registry;
     private TopologyTestDriver driver;
     private Instant wall = START;
     /** The reaper's clock, moved with the driver's wall clock: decisions read it, punctuation follows the wall. */
@@ -78,7 +89,7 @@ class RunningClustersTopologyTest {
     /** With other stores: the driver commits after every record, which RocksDB flushes to disk each time. */
     private void start(ReapPolicy policy, Function<String, KeyValueBytesStoreSupplier> stores) {
         registryServer = ApicurioRegistry.shared();
-        var registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
+        registry = SchemaRegistries.forTool(registryServer.endpoint().toString());
         var serdes = new ReaperSerdes(AvroSerde.forValues(ClusterLifecycleEvent.class, registry),
                 AvroSerde.forValues(OrgDnsState.class, registry), AvroSerde.forValues(OrgClusters.class, registry),
                 AvroSerde.forValues(ZoneReapCommand.class, registry), AvroSerde.forValues(AuditEvent.class, registry));
@@ -87,8 +98,12 @@ class RunningClustersTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
-        props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(deadLetters,
-                new ServiceIdentity("reaper-service", "test"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
+        ServiceIdentity identity = new ServiceIdentity("reaper-service", "test");
+        props.put(DeadLetteringExceptionHandler.REJECTIONS_CONFIG, new DeadLetteringExceptionHandler.Target(
+                new Rejections(new DeadLetterPublisher(deadLetters, identity, ".dlq", Clock.systemUTC(),
+                        new SimpleMeterRegistry()), new AuditPublisher(rejectionAudits,
+                        new AvroSerializer<>(registry, false, true), topics.audit(), identity,
+                        ServiceClock.of(clock, "test clock"))), topics.orgDns()));
         driver = new TopologyTestDriver(RunningClustersTopology.build(topics, serdes, policy, Duration.ofMinutes(1),
                 new LifecycleEventRules("clusters", Duration.ofHours(1)), "test", ServiceClock.of(clock, "test clock"), stores), props, START);
         var keys = Serdes.String();
@@ -418,6 +433,16 @@ class RunningClustersTopologyTest {
                 .anySatisfy(r -> assertThat(r).contains("occurredAt:"))
                 .anySatisfy(r -> assertThat(r).contains("undecodable record"));
         assertThat(deadLetters.history().get(4).value()).isEqualTo("not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // Each rejection is audited, as the other services audit theirs, for the dashboards reading the audit topic.
+        var auditEvents = new AvroDeserializer<>(AuditEvent.class, registry);
+        assertThat(rejectionAudits.history()).hasSize(5).allSatisfy(r -> {
+            assertThat(r.topic()).isEqualTo(topics.audit());
+            AuditEvent audit = auditEvents.deserialize(r.topic(), r.value());
+            assertThat(audit.getAction()).isEqualTo(AuditAction.REJECTED);
+            assertThat(audit.getOutcome()).isEqualTo(AuditOutcome.REFUSED);
+            assertThat(audit.getResourceType()).isEqualTo(ResourceType.LIFECYCLE_EVENT);
+            assertThat(audit.getService()).isEqualTo("reaper-service");
+        });
     }
 
     /** Events are sent when they happen: the wall clock first catches up with the event's time. */

@@ -3,10 +3,13 @@ package io.zonekeeper.reaper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.events.LifecycleEventRules;
 import io.zonekeeper.common.serde.AvroSerde;
+import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.reaper.ZoneCharges.Span;
@@ -74,7 +77,7 @@ class ZoneCostSimulationTest {
         }
     }
 
-    private final Topics topics = Topics.defaults();
+    private final ReaperConfig.Topics topics = ReaperConfig.Topics.defaults();
     private final Map<String, Zone> liveZones = new HashMap<>();
     private final List<Zone> allZones = new ArrayList<>();
     private final Map<String, Long> lastLifecycleOffset = new HashMap<>();
@@ -171,9 +174,14 @@ class ZoneCostSimulationTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reaper-simulation");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetteringExceptionHandler.class);
-        props.put(DeadLetteringExceptionHandler.PUBLISHER_CONFIG, new DeadLetterPublisher(
-                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()),
-                new ServiceIdentity("reaper-service", "simulation"), ".dlq", Clock.systemUTC(), new SimpleMeterRegistry()));
+        ServiceIdentity identity = new ServiceIdentity("reaper-service", "simulation");
+        MockProducer<byte[], byte[]> nowhere = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        props.put(DeadLetteringExceptionHandler.REJECTIONS_CONFIG, new DeadLetteringExceptionHandler.Target(
+                new Rejections(new DeadLetterPublisher(nowhere, identity, ".dlq", Clock.systemUTC(),
+                        new SimpleMeterRegistry()), new AuditPublisher(nowhere, new AvroSerializer<>(registry, false,
+                        true), topics.audit(), identity, ServiceClock.of(clock, "simulation clock"))),
+                topics.orgDns()));
         ReapPolicy policy = new ReapPolicy(ReapPolicy.ROUTE53_FREE_WINDOW, Duration.ofMinutes(15), monthEnd);
         long started = System.nanoTime();
         try {
@@ -267,7 +275,7 @@ class ZoneCostSimulationTest {
      * pacing may bring the first of them (a spacing before the due time for every other one pending).
      */
     private Instant earliestDueReap() {
-        KeyValueStore<String, PendingReap> pending = driver.getKeyValueStore(Topics.PENDING_REAPS_STORE);
+        KeyValueStore<String, PendingReap> pending = driver.getKeyValueStore(RunningClustersTopology.PENDING_REAPS_STORE);
         long earliest = Long.MAX_VALUE;
         long monthEnds = 0;
         try (KeyValueIterator<String, PendingReap> all = pending.all()) {

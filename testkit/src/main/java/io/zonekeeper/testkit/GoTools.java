@@ -10,9 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +88,7 @@ public final class GoTools {
             try {
                 requireGo(go, module);
                 String json = run(work, Map.of(), List.of(go, "mod", "download", "-json", module + "@" + version));
-                java.util.regex.Matcher dir = java.util.regex.Pattern.compile("\"Dir\":\\s*\"([^\"]+)\"")
+                Matcher dir = Pattern.compile("\"Dir\":\\s*\"([^\"]+)\"")
                         .matcher(json);
                 if (!dir.find()) {
                     throw new IOException("go mod download printed no directory for " + module + "@" + version
@@ -145,7 +148,7 @@ public final class GoTools {
     }
 
     private static String run(Path module, Map<String, String> env, List<String> command) throws IOException {
-        Map<String, String> goEnv = new java.util.HashMap<>(env);
+        Map<String, String> goEnv = new HashMap<>(env);
         goEnv.put("GOFLAGS", "-buildvcs=false");
         // A tool may need a newer Go than the machine's (ExternalDNS v0.21.0 asks for 1.26.1): let the go command
         // fetch that toolchain from the module proxy, which distributions' go.env turns off (GOTOOLCHAIN=local).

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.cert.vault.CertificateVault;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -35,7 +35,7 @@ public final class TlsSecrets {
         return namespace;
     }
 
-    public Change ensure(KubernetesClient client, String name, TlsMaterial material, String serial) {
+    public ResourceChange ensure(KubernetesClient client, String name, TlsMaterial material, String serial) {
         Secret desired = new SecretBuilder()
                 .withNewMetadata().withNamespace(namespace).withName(name)
                 .addToLabels(MANAGED_BY, "zonekeeper")
@@ -51,7 +51,7 @@ public final class TlsSecrets {
     }
 
     /** Deletes the Secret: DELETED if there was one. */
-    public Change delete(KubernetesClient client, String name) {
+    public ResourceChange delete(KubernetesClient client, String name) {
         return objects.delete(client, new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name)
                 .endMetadata().build());
     }

@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -19,8 +21,8 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.cert.CertIOException;
@@ -61,6 +63,13 @@ public final class CertificateIssuer {
                 .addRDN(BCStyle.OU, "Zonekeeper organization " + orgId)
                 .addRDN(BCStyle.CN, truncate(orgName + " CA " + generation))
                 .build();
+    }
+
+    /** The organization name an {@link #authoritySubject} carries (O=...), if {@code ca}'s subject has one. */
+    public static Optional<String> organizationOf(X509Certificate ca) {
+        RDN[] organizations = new X500Name(ca.getSubjectX500Principal().getName()).getRDNs(BCStyle.O);
+        return organizations.length == 0 ? Optional.empty()
+                : Optional.of(organizations[0].getFirst().getValue().toString());
     }
 
     /**
@@ -105,7 +114,7 @@ public final class CertificateIssuer {
         String first = dnsNames.get(0);
         boolean fitsCommonName = first.length() <= MAX_COMMON_NAME;
         X500Name subject = fitsCommonName ? new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, first).build()
-                : new X500Name(new org.bouncycastle.asn1.x500.RDN[0]);
+                : new X500Name(new RDN[0]);
         int usage = KeyUsage.digitalSignature | (algorithm.isRsa() ? KeyUsage.keyEncipherment : 0);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();

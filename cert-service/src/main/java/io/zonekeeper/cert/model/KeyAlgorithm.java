@@ -3,6 +3,7 @@ package io.zonekeeper.cert.model;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.ECGenParameterSpec;
@@ -61,7 +62,7 @@ public enum KeyAlgorithm {
     }
 
     /** The algorithm of an existing key, so a CA signs with what it is, whatever the configuration says now. */
-    public static String signatureAlgorithmFor(java.security.PrivateKey key) {
+    public static String signatureAlgorithmFor(PrivateKey key) {
         return key.getAlgorithm().equals("RSA") ? RSA_2048.signatureAlgorithm : EC_P256.signatureAlgorithm;
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Each organization's CAs in one KV v2 secret, so a rotation step changes them together or not at all, and
@@ -39,9 +40,17 @@ public final class AuthorityVault {
                 .map(s -> new Stored<>(decode(s.value()), s.version()));
     }
 
-    /** Writes the authority if the secret is still at {@code expectedVersion}; returns the new version. */
+    /**
+     * Writes the authority if the secret is still at {@code expectedVersion}; returns the new version (a lost race
+     * is a transient failure: read again and decide anew).
+     */
     public int write(String path, OrgAuthority authority, int expectedVersion) {
         return store.write(path, encode(authority), expectedVersion);
+    }
+
+    /** Writes the organization's first authority unless it has one; the new version, or empty if another won. */
+    public OptionalInt create(String path, OrgAuthority authority) {
+        return store.writeIfAt(path, encode(authority), 0);
     }
 
     public void destroy(String path) {

@@ -16,7 +16,7 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 import io.fabric8.kubernetes.client.http.Interceptor.RequestTags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.cert.model.TlsMaterial;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.retry.Retry;
@@ -61,23 +61,23 @@ class TlsSecretsOnKubeApiServerTest {
     void aTlsSecretIsCreatedKeptOnReplayUpdatedOnRenewalAndDeleted() {
         TlsSecrets secrets = new TlsSecrets("zonekeeper", new KubernetesObjects(retry));
         try (KubernetesClient certService = cluster.client(CERT_SERVICE); KubernetesClient admin = cluster.adminClient()) {
-            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(Change.CREATED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(ResourceChange.CREATED);
             Secret stored = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get();
             assertThat(stored.getType()).isEqualTo("kubernetes.io/tls");
             assertThat(stored.getData()).containsOnlyKeys("tls.crt", "tls.key", "ca.crt");
 
-            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(Change.UNCHANGED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", FIRST, "01")).isEqualTo(ResourceChange.UNCHANGED);
             String version = admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()
                     .getMetadata().getResourceVersion();
             assertThat(version).isEqualTo(stored.getMetadata().getResourceVersion());
 
-            assertThat(secrets.ensure(certService, "prod-1-tls", RENEWED, "02")).isEqualTo(Change.UPDATED);
+            assertThat(secrets.ensure(certService, "prod-1-tls", RENEWED, "02")).isEqualTo(ResourceChange.UPDATED);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get().getMetadata()
                     .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");
 
-            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(Change.DELETED);
+            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(ResourceChange.DELETED);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("prod-1-tls").get()).isNull();
-            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(Change.UNCHANGED);
+            assertThat(secrets.delete(certService, "prod-1-tls")).isEqualTo(ResourceChange.UNCHANGED);
         }
     }
 
@@ -111,8 +111,8 @@ class TlsSecretsOnKubeApiServerTest {
                                  }
                              }))
                      .build()) {
-            assertThat(secrets.ensure(certService, "race-tls", FIRST, "01")).isEqualTo(Change.CREATED);
-            assertThat(secrets.ensure(certService, "race-tls", RENEWED, "02")).isEqualTo(Change.UPDATED);
+            assertThat(secrets.ensure(certService, "race-tls", FIRST, "01")).isEqualTo(ResourceChange.CREATED);
+            assertThat(secrets.ensure(certService, "race-tls", RENEWED, "02")).isEqualTo(ResourceChange.UPDATED);
             assertThat(conflicts).hasValue(1);
             assertThat(admin.secrets().inNamespace("zonekeeper").withName("race-tls").get().getMetadata()
                     .getAnnotations()).containsEntry(TlsSecrets.SERIAL, "02");

@@ -4,6 +4,7 @@ import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditOutcome;
 import io.zonekeeper.schemas.ResourceType;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a service reports about one of its actions; {@link AuditPublisher} adds who, when and an id. Details
@@ -31,7 +32,7 @@ public record Audit(AuditAction action, ResourceType resourceType, String resour
     }
 
     public Audit withDetails(Map<String, String> moreDetails) {
-        var merged = new java.util.TreeMap<>(details);
+        var merged = new TreeMap<>(details);
         merged.putAll(moreDetails);
         return new Audit(action, resourceType, resourceId, outcome, reason, causeEventId, orgId, clusterId, merged);
     }

@@ -49,8 +49,8 @@ public final class AuditTrail {
                 reason, causeEventId, orgId, clusterId, details)));
     }
 
-    /** The audit event of what an adapter did ({@link Change}); nothing when the resource was unchanged. */
-    public void record(Change change, ResourceType type, String resourceId, String reason,
+    /** The audit event of what an adapter did ({@link ResourceChange}); nothing when the resource was unchanged. */
+    public void record(ResourceChange change, ResourceType type, String resourceId, String reason,
                        Map<String, String> details) {
         if (change.changed()) {
             record(change.action(type), type, resourceId, reason, details);

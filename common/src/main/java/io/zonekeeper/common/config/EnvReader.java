@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads typed settings from environment variables, the one place configuration enters a service. It collects
@@ -29,8 +32,8 @@ public final class EnvReader {
     private final List<String> problems = new ArrayList<>();
     private final Map<String, String> described = new TreeMap<>();
     /** Every name asked for, set or not, and every prefix: what the service reads, for deployment checks. */
-    private final java.util.Set<String> asked = new java.util.TreeSet<>();
-    private final java.util.Set<String> prefixesAsked = new java.util.TreeSet<>();
+    private final Set<String> asked = new TreeSet<>();
+    private final Set<String> prefixesAsked = new TreeSet<>();
 
     public EnvReader(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -157,8 +160,8 @@ public final class EnvReader {
      * Variables in the environment this reader was given that nothing asked for: in a deployment's own
      * environment map (a compose file, a manifest), a misspelt or stale setting the service silently ignores.
      */
-    public java.util.Set<String> unread() {
-        java.util.Set<String> unread = new java.util.TreeSet<>(env.keySet());
+    public Set<String> unread() {
+        Set<String> unread = new TreeSet<>(env.keySet());
         unread.removeAll(asked);
         unread.removeIf(name -> prefixesAsked.stream().anyMatch(name::startsWith));
         return unread;
@@ -215,7 +218,7 @@ public final class EnvReader {
                 throw new IllegalArgumentException(value, e);
             }
         }
-        var matcher = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value);
+        var matcher = Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value);
         if (!matcher.matches()) {
             throw new IllegalArgumentException(value);
         }

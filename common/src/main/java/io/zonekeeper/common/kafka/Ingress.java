@@ -22,6 +22,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -203,7 +204,7 @@ public final class Ingress implements AutoCloseable {
     private int partitionsOf(String target) {
         try {
             return producer.partitionsFor(target).size();
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("the ingress cannot find its topic " + target + ": create it with as many"
                     + " partitions as the other topics Zonekeeper consumes (see the README's topics)", e);
         }

@@ -7,18 +7,17 @@ import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.dlq.DeadLetters;
 import io.zonekeeper.common.retry.Causes;
 import io.zonekeeper.common.retry.Failures;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,20 +60,23 @@ public final class KeyedParallelConsumer implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final Settings settings;
     private final MeterRegistry metrics;
-    private final CommitTracker tracker = new CommitTracker();
+    private final ConsumerProgress progress;
+    private final CommitTracker tracker;
     private final Backpressure backpressure;
     private final KeyQueues queues;
-    /** What this instance owns, readable from other threads (the consumer itself is single-threaded). */
-    private final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean(true);
     /** Joined the group and holding its assignment: false before the first assignment and during a rebalance. */
     private final AtomicBoolean settled = new AtomicBoolean();
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private volatile Thread pollThread;
 
+    /** @param progress where it records what it owns and how far it got, for readers on other threads */
     public KeyedParallelConsumer(Consumer<byte[], byte[]> consumer, Collection<String> topics, RecordHandler handler,
-                                 DeadLetters deadLetters, Settings settings, MeterRegistry metrics) {
+                                 DeadLetters deadLetters, Settings settings, ConsumerProgress progress,
+                                 MeterRegistry metrics) {
         this.consumer = consumer;
+        this.progress = progress;
+        this.tracker = progress.tracker();
         this.topics = List.copyOf(topics);
         this.handler = handler;
         this.deadLetters = deadLetters;
@@ -116,7 +118,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
 
     /** Polls and dispatches until {@link #close()}; call from a dedicated thread, or use {@link #start}. */
     public void run() {
-        consumer.subscribe(topics, new Rebalance(consumer, tracker, backpressure, settings.revocationGrace(), owned,
+        consumer.subscribe(topics, new Rebalance(consumer, tracker, backpressure, settings.revocationGrace(), progress.owned(),
                 settled));
         long lastCommit = System.nanoTime();
         try {
@@ -146,22 +148,9 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         }
     }
 
-    /**
-     * The offset below which every record of the partition has been processed (the oldest unfinished record, or
-     * one past the newest dispatched when none is unfinished), or -1 when this instance holds nothing of the
-     * partition. A record of another topic that must follow records of this partition waits until this passes
-     * them: being dispatched is not enough, since they may sit behind it in the same key's queue.
-     */
-    public long completedUpTo(TopicPartition partition) {
-        return tracker.completedUpTo(partition);
-    }
-
-    /**
-     * The partitions this instance owns now. Work scheduled from outside the topics (renewals, say) is issued
-     * only by the owner of the key's partition, so two instances never both issue it.
-     */
-    public Set<TopicPartition> assignment() {
-        return Set.copyOf(owned);
+    /** What it owns and how far it got. */
+    public ConsumerProgress progress() {
+        return progress;
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> record) {
@@ -226,8 +215,8 @@ public final class KeyedParallelConsumer implements AutoCloseable {
             return true;
         }
         for (Throwable cause : Causes.of(failure)) {
-            if (cause instanceof InterruptedException || cause instanceof java.io.InterruptedIOException
-                    && !(cause instanceof java.net.SocketTimeoutException)) {
+            if (cause instanceof InterruptedException || cause instanceof InterruptedIOException
+                    && !(cause instanceof SocketTimeoutException)) {
                 return true;
             }
         }

@@ -98,7 +98,7 @@ public final class ClusterClaims {
             ClusterRecord wanted = current.with(holder, cluster.kubeconfigPath(), apiServer);
             // The cluster's record names its indexes before they are written, so a release finds every one.
             if (!wanted.equals(current) && !store.writeIfAt(clusterPath(cluster.clusterId()), wanted.toData(),
-                    held.map(Stored::version).orElse(0))) {
+                    held.map(Stored::version).orElse(0)).isPresent()) {
                 raceLost(race, "the claim of cluster " + cluster.clusterId());
                 continue;
             }
@@ -152,7 +152,7 @@ public final class ClusterClaims {
             ClusterRecord without = record.without(holder);
             if (!without.holders().isEmpty()) {
                 if (without.equals(record) || store.writeIfAt(clusterPath(cluster.clusterId()), without.toData(),
-                        held.get().version())) {
+                        held.get().version()).isPresent()) {
                     return;
                 }
                 raceLost(race, "the release of cluster " + cluster.clusterId());

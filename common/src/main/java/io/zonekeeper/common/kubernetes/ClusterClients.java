@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 import org.springframework.vault.support.Versioned;
@@ -34,7 +35,7 @@ public final class ClusterClients implements AutoCloseable {
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     private final Duration requestTimeout;
     /** kubeconfig -> client, least recently used evicted (and closed) beyond the limit. Guarded by itself. */
-    private final Map<String, Connection> cache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    private final Map<String, Connection> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Connection> eldest) {
             if (size() > MAX_CACHED_CLIENTS) {

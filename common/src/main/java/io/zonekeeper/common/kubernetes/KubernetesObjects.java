@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.retry.Retry;
 import java.util.List;
 import java.util.function.BiPredicate;
@@ -34,7 +34,7 @@ public final class KubernetesObjects {
      *                     what of the cluster's copy to keep, such as labels others set
      * @param beforeCreate what must exist before the object can be created (its namespace, say)
      */
-    public <T extends HasMetadata> Change ensure(KubernetesClient client, T desired, BiPredicate<T, T> same,
+    public <T extends HasMetadata> ResourceChange ensure(KubernetesClient client, T desired, BiPredicate<T, T> same,
                                                  BinaryOperator<T> merge, Runnable beforeCreate) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -48,31 +48,31 @@ public final class KubernetesObjects {
     }
 
     /** Creates the object if it is missing and leaves it as it is otherwise (a namespace, say). */
-    public Change ensureExists(KubernetesClient client, HasMetadata desired) {
+    public ResourceChange ensureExists(KubernetesClient client, HasMetadata desired) {
         return ensure(client, desired, (actual, wanted) -> true, (actual, wanted) -> actual, () -> { });
     }
 
-    public Change delete(KubernetesClient client, HasMetadata object) {
+    public ResourceChange delete(KubernetesClient client, HasMetadata object) {
         List<?> deleted = call("delete " + describe(object), () -> client.resource(object).delete());
-        return Change.deletedIf(deleted != null && !deleted.isEmpty());
+        return ResourceChange.deletedIf(deleted != null && !deleted.isEmpty());
     }
 
-    private <T extends HasMetadata> Change ensureOnce(KubernetesClient client, T desired, BiPredicate<T, T> same,
+    private <T extends HasMetadata> ResourceChange ensureOnce(KubernetesClient client, T desired, BiPredicate<T, T> same,
                                                       BinaryOperator<T> merge, Runnable beforeCreate) {
         Resource<T> resource = client.resource(desired);
         T actual = call("get " + describe(desired), resource::get);
         if (actual == null) {
             beforeCreate.run();
             call("create " + describe(desired), resource::create);
-            return Change.CREATED;
+            return ResourceChange.CREATED;
         }
         if (same.test(actual, desired)) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
         T replacement = merge.apply(actual, desired);
         replacement.getMetadata().setResourceVersion(actual.getMetadata().getResourceVersion());
         call("update " + describe(desired), () -> client.resource(replacement).update());
-        return Change.UPDATED;
+        return ResourceChange.UPDATED;
     }
 
     private <T> T call(String operation, Supplier<T> request) {

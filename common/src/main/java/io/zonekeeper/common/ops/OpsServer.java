@@ -2,6 +2,7 @@ package io.zonekeeper.common.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
@@ -32,28 +34,13 @@ public final class OpsServer implements AutoCloseable {
 
     private final HttpServer server;
     private final PrometheusMeterRegistry registry;
-    private final List<HealthCheck> checks;
-    /** The health checks and the readiness checks: what {@code /ready} reports. */
-    private final List<HealthCheck> ready;
 
     /**
-     * @param checks    what {@code /health} reports: is the process alive and able to go on (a liveness probe)
-     * @param readiness what {@code /ready} adds to them: is it doing its work now (a member of its groups holding its
-     *                  partitions), false while it joins or rebalances (a readiness probe)
+     * Binds the port now, so a service can tell others where it listens (the reaper's {@code application.server})
+     * before it serves anything; {@link #start} serves.
      */
-    public OpsServer(int port, PrometheusMeterRegistry registry, List<HealthCheck> checks,
-                     List<HealthCheck> readiness) {
+    public OpsServer(int port, PrometheusMeterRegistry registry) {
         this.registry = registry;
-        this.checks = List.copyOf(checks);
-        this.ready = Stream.concat(checks.stream(), readiness.stream()).toList();
-        // Each check as a gauge too, so an alert can say which one is down (a fatal stop, a refused ACL) without
-        // probing /health from outside.
-        for (HealthCheck check : ready) {
-            Gauge.builder("zonekeeper.health.check", check, c -> result(c).healthy() ? 1 : 0)
-                    .description("1 while the check is healthy, 0 while it is down")
-                    .tag("check", check.name())
-                    .register(registry);
-        }
         try {
             this.server = HttpServer.create(new InetSocketAddress(port), 16);
         } catch (IOException e) {
@@ -65,17 +52,34 @@ public final class OpsServer implements AutoCloseable {
             return thread;
         }));
         server.createContext("/metrics", this::metrics);
-        server.createContext("/health", exchange -> report(exchange, this.checks));
-        server.createContext("/ready", exchange -> report(exchange, ready));
     }
 
-    /** Serves more paths on the same port (a service's own read-only API); call before {@link #start()}. */
-    public OpsServer route(String path, com.sun.net.httpserver.HttpHandler handler) {
+    /** Serves more paths on the same port (a service's own read-only API); call before {@link #start}. */
+    public OpsServer route(String path, HttpHandler handler) {
         server.createContext(path, handler);
         return this;
     }
 
-    public OpsServer start() {
+    /**
+     * Serves {@code /health}, {@code /ready}, {@code /metrics} and the routes.
+     *
+     * @param checks    what {@code /health} reports: is the process alive and able to go on (a liveness probe)
+     * @param readiness what {@code /ready} adds to them: is it doing its work now (a member of its groups holding its
+     *                  partitions), false while it joins or rebalances (a readiness probe)
+     */
+    public OpsServer start(List<HealthCheck> checks, List<HealthCheck> readiness) {
+        List<HealthCheck> health = List.copyOf(checks);
+        List<HealthCheck> ready = Stream.concat(checks.stream(), readiness.stream()).toList();
+        // Each check as a gauge too, so an alert can say which one is down (a fatal stop, a refused ACL) without
+        // probing /health from outside.
+        for (HealthCheck check : ready) {
+            Gauge.builder("zonekeeper.health.check", check, c -> result(c).healthy() ? 1 : 0)
+                    .description("1 while the check is healthy, 0 while it is down")
+                    .tag("check", check.name())
+                    .register(registry);
+        }
+        server.createContext("/health", exchange -> report(exchange, health));
+        server.createContext("/ready", exchange -> report(exchange, ready));
         server.start();
         return this;
     }
@@ -128,6 +132,6 @@ public final class OpsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        ((ExecutorService) server.getExecutor()).shutdownNow();
     }
 }

@@ -4,6 +4,7 @@ import io.zonekeeper.common.config.ConfigException;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.kafka.KafkaRefusals;
 import io.zonekeeper.common.time.ServiceClock;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -45,7 +46,7 @@ public final class ServiceLauncher {
                     Every zone age, reap, certificate validity and audit time follows it.
                     For rehearsals and local runs only; unset CLOCK_START in production.
                     ************************************************************************""",
-                    service.toUpperCase(java.util.Locale.ROOT), clock.description());
+                    service.toUpperCase(Locale.ROOT), clock.description());
         }
         AutoCloseable running;
         try {

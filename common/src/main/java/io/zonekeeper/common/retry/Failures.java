@@ -4,6 +4,7 @@ import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.kubernetes.KubernetesErrors;
 import io.zonekeeper.common.serde.SchemaRegistryUnavailableException;
 import io.zonekeeper.common.vault.VaultErrors;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -55,7 +56,7 @@ public final class Failures {
     private static boolean transientByItself(Throwable cause) {
         return cause instanceof TransientFailureException
                 || cause instanceof RetriableException
-                || cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof TimeoutException
                 || cause instanceof SchemaRegistryUnavailableException
                 || AwsErrors.isRetryable(cause) || VaultErrors.isRetryable(cause) || KubernetesErrors.isRetryable(cause);
     }

@@ -3,6 +3,7 @@ package io.zonekeeper.common.serde;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
@@ -80,7 +81,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
                     + schemaId + " (" + writer.getFullName() + ") cannot be read as " + readerSchema.getFullName()
                     + ": " + compatibility.getResult().getIncompatibilities().stream()
                     .map(i -> i.getType() + " '" + i.getMessage() + "' at " + i.getLocation())
-                    .collect(java.util.stream.Collectors.joining("; ")));
+                    .collect(Collectors.joining("; ")));
         }
         return new SpecificDatumReader<>(writer, readerSchema);
     }

@@ -4,6 +4,7 @@ import io.zonekeeper.common.ops.HealthCheck;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ public final class CompatibilityLevels implements HealthCheck {
         SET, CHECK;
 
         public static Mode parse(String raw) {
-            return Mode.valueOf(raw.trim().toUpperCase(java.util.Locale.ROOT));
+            return Mode.valueOf(raw.trim().toUpperCase(Locale.ROOT));
         }
     }
 

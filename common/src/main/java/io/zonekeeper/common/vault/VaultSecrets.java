@@ -4,6 +4,7 @@ import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 import org.springframework.vault.support.Versioned;
@@ -11,8 +12,9 @@ import org.springframework.vault.support.Versioned;
 /**
  * The one adapter for secrets in Vault's KV v2 engine: versioned reads, check-and-set writes and destruction, with
  * transient faults retried. Each service's typed stores (an organization's access key, its CAs, a cluster's
- * certificate, a name's claim) sit on top of it. A lost check-and-set race surfaces as a Vault exception that
- * {@link VaultErrors#isCheckAndSetConflict} recognises; the exception never carries the data written.
+ * certificate, a name's claim) sit on top of it. A lost check-and-set race is a transient failure (the record runs
+ * again, reads anew and decides again), turned into one here and nowhere else; exceptions never carry the data
+ * written.
  */
 public final class VaultSecrets {
 
@@ -39,23 +41,27 @@ public final class VaultSecrets {
         return metadata == null ? 0 : metadata.getCurrentVersion();
     }
 
-    /** Writes if the secret is still at {@code expectedVersion} (0: must not exist); returns the new version. */
+    /**
+     * Writes if the secret is still at {@code expectedVersion} (0: must not exist); returns the new version. When
+     * someone else wrote it first, nothing is written and a {@link TransientFailureException} says so.
+     */
     public int write(String path, Map<String, Object> data, int expectedVersion) {
-        return call("write " + path, () -> kv.put(path, Versioned.create(data, Versioned.Version.from(expectedVersion))))
-                .getVersion().getVersion();
+        return writeIfAt(path, data, expectedVersion).orElseThrow(() -> new TransientFailureException(
+                "vault write " + path + " (someone else wrote it first)", 1,
+                new IllegalStateException("check-and-set at version " + expectedVersion + " lost")));
     }
 
     /**
-     * Writes if the secret is still at {@code expectedVersion} (0: must not exist); false, and nothing written, when
-     * someone else wrote it first. For callers that read again and decide anew after a lost race.
+     * Writes if the secret is still at {@code expectedVersion} (0: must not exist) and returns the new version;
+     * empty, and nothing written, when someone else wrote it first. For callers that decide anew after a lost race.
      */
-    public boolean writeIfAt(String path, Map<String, Object> data, int expectedVersion) {
+    public OptionalInt writeIfAt(String path, Map<String, Object> data, int expectedVersion) {
         try {
-            write(path, data, expectedVersion);
-            return true;
+            return OptionalInt.of(call("write " + path, () -> kv.put(path, Versioned.create(data,
+                    Versioned.Version.from(expectedVersion)))).getVersion().getVersion());
         } catch (RuntimeException e) {
             if (VaultErrors.isCheckAndSetConflict(e)) {
-                return false;
+                return OptionalInt.empty();
             }
             throw e;
         }
@@ -66,7 +72,7 @@ public final class VaultSecrets {
      * another writer put there first. Of any number of racing writers, exactly one's data stays: a claim.
      */
     public Map<String, Object> createIfAbsent(String path, Map<String, Object> data) {
-        if (writeIfAt(path, data, 0)) {
+        if (writeIfAt(path, data, 0).isPresent()) {
             return data;
         }
         // Lost the race: the winner's record is there (unless it was destroyed since, which a retry sorts out).

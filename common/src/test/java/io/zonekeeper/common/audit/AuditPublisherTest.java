@@ -84,15 +84,15 @@ class AuditPublisherTest {
     @Test
     void whatAnAdapterDidBecomesOneEventAndNothingWhenUnchanged() {
         AuditTrail trail = new AuditTrail(audit, "evt-1", "org-1", "c-1");
-        trail.record(Change.UNCHANGED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
-        trail.record(Change.CREATED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
-        trail.record(Change.UPDATED, ResourceType.IAM_POLICY, "arn:aws:iam::1:policy/p", null, Map.of());
-        trail.record(Change.DELETED, ResourceType.ZONE_DELEGATION, "Z0/acme.example.com.", null, Map.of());
+        trail.record(ResourceChange.UNCHANGED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
+        trail.record(ResourceChange.CREATED, ResourceType.HOSTED_ZONE, "Z123", null, Map.of());
+        trail.record(ResourceChange.UPDATED, ResourceType.IAM_POLICY, "arn:aws:iam::1:policy/p", null, Map.of());
+        trail.record(ResourceChange.DELETED, ResourceType.ZONE_DELEGATION, "Z0/acme.example.com.", null, Map.of());
         // A Secret written into a cluster, new or replaced, is INJECTED: credentials and certificates alike.
-        trail.record(Change.CREATED, ResourceType.KUBERNETES_SECRET, "Secret/external-dns-aws-credentials", null,
+        trail.record(ResourceChange.CREATED, ResourceType.KUBERNETES_SECRET, "Secret/external-dns-aws-credentials", null,
                 Map.of());
-        trail.record(Change.UPDATED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
-        trail.record(Change.DELETED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
+        trail.record(ResourceChange.UPDATED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
+        trail.record(ResourceChange.DELETED, ResourceType.TLS_SECRET, "zonekeeper/prod-1-tls", null, Map.of());
         trail.awaitDurable();
 
         var deserializer = new AvroDeserializer<>(AuditEvent.class, registry);

@@ -71,7 +71,7 @@ class ConsumerRebalanceAndBackpressureTest {
 
         assertThat(lastCommitted()).isEqualTo(5);
         assertThat(handled).containsExactly("a0", "a1", "a2", "a3", "a4");
-        assertThat(consumer.assignment()).isEmpty();
+        assertThat(consumer.progress().assignment()).isEmpty();
     }
 
     @Test
@@ -132,14 +132,14 @@ class ConsumerRebalanceAndBackpressureTest {
         // While paused, what arrives is not fetched: nothing beyond the bound is taken into memory.
         send("late", 1);
         Thread.sleep(300);
-        assertThat(consumer.completedUpTo(PARTITION)).isZero();
+        assertThat(consumer.progress().completedUpTo(PARTITION)).isZero();
         assertThat(handled).isEmpty();
 
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> !mock.paused().contains(PARTITION));
         await().atMost(Duration.ofSeconds(10)).until(() -> handled.size() == 5);
         assertThat(handled).contains("late0");
-        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 5);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.progress().completedUpTo(PARTITION) == 5);
     }
 
     @Test
@@ -148,10 +148,10 @@ class ConsumerRebalanceAndBackpressureTest {
         // its organization's lifecycle events) must not wait for a record that may never come.
         start(record -> RecordHandler.Outcome.DONE, 1_000, Duration.ofSeconds(5), 7);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 7);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.progress().completedUpTo(PARTITION) == 7);
         nextOffset = 7;
         send("a", 2);
-        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.completedUpTo(PARTITION) == 9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> consumer.progress().completedUpTo(PARTITION) == 9);
     }
 
     /** Records are handled at once, except a0, which says it started and then waits for {@code release}. */
@@ -179,7 +179,7 @@ class ConsumerRebalanceAndBackpressureTest {
         var deadLetters = new DeadLetterPublisher(producer, new ServiceIdentity("test", "local"), ".dlq",
                 Clock.systemUTC(), new SimpleMeterRegistry());
         consumer = new KeyedParallelConsumer(mock, List.of(TOPIC), handler, deadLetters::publish, settings,
-                new SimpleMeterRegistry()).start("rebalance-test");
+                new ConsumerProgress(), new SimpleMeterRegistry()).start("rebalance-test");
         await().atMost(Duration.ofSeconds(10)).until(() -> mock.subscription().contains(TOPIC));
         mock.updateBeginningOffsets(Map.of(PARTITION, position));
         rebalance(List.of(PARTITION));

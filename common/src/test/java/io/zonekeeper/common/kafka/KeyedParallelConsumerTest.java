@@ -210,7 +210,7 @@ class KeyedParallelConsumerTest {
                 new RetrySettings(1, Duration.ofMillis(50), Duration.ofMillis(200), 0.5), Duration.ofMillis(50),
                 Duration.ofSeconds(2));
         KeyedParallelConsumer consumer = new KeyedParallelConsumer(clients.consumer(group), List.of(topic), handler, dlq::publish,
-                settings, new SimpleMeterRegistry()).start("kpc-test");
+                settings, new ConsumerProgress(), new SimpleMeterRegistry()).start("kpc-test");
         assertThat(consumer.polling()).isTrue();
         toClose.add(consumer);
         return consumer;

@@ -34,8 +34,8 @@ class OpsServerTest {
             }
         };
         AtomicBoolean joined = new AtomicBoolean(false);
-        try (OpsServer server = new OpsServer(0, registry, List.of(vault),
-                List.of(HealthCheck.of("group", joined::get))).start()) {
+        try (OpsServer server = new OpsServer(0, registry).start(List.of(vault),
+                List.of(HealthCheck.of("group", joined::get)))) {
             URI base = URI.create("http://127.0.0.1:" + server.port());
 
             HttpResponse<String> metrics = get(base.resolve("/metrics"));

@@ -3,11 +3,17 @@ package io.zonekeeper.common.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.Secret;
 import io.zonekeeper.common.config.VaultSettings;
+import io.zonekeeper.common.retry.Failures;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.retry.TransientFailureException;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +74,24 @@ class SpringVaultAgainstOpenBaoTest {
         kv.put("orgs/acme/ca", Versioned.create(Map.of("serial", "03"), Versioned.Version.from(1)));
         assertThat(kv.get("orgs/acme/ca").getRequiredData()).containsEntry("serial", "03");
         assertThat(vault.currentVersion("orgs/acme/ca")).isEqualTo(2);
+    }
+
+    @Test
+    void aLostCheckAndSetRaceIsTransientForWritersAndEmptyForThoseWhoDecideAnew() {
+        VaultSecrets secrets = new VaultSecrets(kv, new Retry(new RetrySettings(1, Duration.ofMillis(10),
+                Duration.ofMillis(10), 0), new SimpleMeterRegistry()));
+        assertThat(secrets.write("orgs/acme/key", Map.of("secret", "first-value"), 0)).isEqualTo(1);
+
+        assertThat(secrets.writeIfAt("orgs/acme/key", Map.of("secret", "second-value"), 0)).isEmpty();
+        assertThatThrownBy(() -> secrets.write("orgs/acme/key", Map.of("secret", "third-value"), 0))
+                .isInstanceOf(TransientFailureException.class)
+                .hasMessageContaining("vault write orgs/acme/key (someone else wrote it first)")
+                .hasMessageNotContaining("value")
+                .satisfies(e -> assertThat(Failures.classify(e)).isEqualTo(Failures.Kind.TRANSIENT));
+
+        assertThat(secrets.writeIfAt("orgs/acme/key", Map.of("secret", "fourth-value"), 1)).hasValue(2);
+        assertThat(secrets.read("orgs/acme/key")).get().extracting(Stored::value)
+                .isEqualTo(Map.of("secret", "fourth-value"));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.Change;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
 import software.amazon.awssdk.services.route53.model.ConflictingDomainExistsException;
 import software.amazon.awssdk.services.route53.model.HostedZone;
@@ -203,20 +204,20 @@ public final class HostedZones {
     }
 
     /** Makes the parent zone delegate {@code zone} to its name servers; no write when it already does. */
-    public Change ensureDelegation(String parentZoneId, Zone zone) {
+    public ResourceChange ensureDelegation(String parentZoneId, Zone zone) {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zone.name());
         if (current.isPresent() && current.get().resourceRecords().stream().map(r -> withDot(r.value())).sorted()
                 .toList().equals(delegationSet(zone).resourceRecords().stream().map(ResourceRecord::value).toList())
                 && Long.valueOf(DELEGATION_TTL_SECONDS).equals(current.get().ttl())) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
         return upsertDelegation(parentZoneId, zone);
     }
 
     /** Writes the delegation without reading the parent first (an UPSERT replaces what is there); UPDATED. */
-    public Change upsertDelegation(String parentZoneId, Zone zone) {
+    public ResourceChange upsertDelegation(String parentZoneId, Zone zone) {
         changeParent(parentZoneId, nsChange(ChangeAction.UPSERT, zone));
-        return Change.UPDATED;
+        return ResourceChange.UPDATED;
     }
 
     /**
@@ -224,17 +225,17 @@ public final class HostedZones {
      * name already (to this zone or to other name servers; Route53 refuses a CREATE of a record set that exists, and
      * then the caller decides).
      */
-    public Change createDelegation(String parentZoneId, Zone zone) {
+    public ResourceChange createDelegation(String parentZoneId, Zone zone) {
         try {
             changeParent(parentZoneId, nsChange(ChangeAction.CREATE, zone));
-            return Change.CREATED;
+            return ResourceChange.CREATED;
         } catch (InvalidChangeBatchException exists) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
     }
 
-    private static software.amazon.awssdk.services.route53.model.Change nsChange(ChangeAction action, Zone zone) {
-        return software.amazon.awssdk.services.route53.model.Change.builder().action(action)
+    private static Change nsChange(ChangeAction action, Zone zone) {
+        return Change.builder().action(action)
                 .resourceRecordSet(delegationSet(zone)).build();
     }
 
@@ -247,19 +248,19 @@ public final class HostedZones {
     }
 
     /** Removes the parent zone's delegation of {@code zoneName}; UNCHANGED when there was none. */
-    public Change removeDelegation(String parentZoneId, String zoneName) {
+    public ResourceChange removeDelegation(String parentZoneId, String zoneName) {
         Optional<ResourceRecordSet> current = delegation(parentZoneId, zoneName);
         if (current.isEmpty()) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
         try {
-            changeParent(parentZoneId, software.amazon.awssdk.services.route53.model.Change.builder()
+            changeParent(parentZoneId, Change.builder()
                     .action(ChangeAction.DELETE).resourceRecordSet(current.get()).build());
         } catch (InvalidChangeBatchException e) {
             // Deleted concurrently between our read and write: the goal is reached.
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
-        return Change.DELETED;
+        return ResourceChange.DELETED;
     }
 
     private Optional<ResourceRecordSet> delegation(String parentZoneId, String zoneName) {
@@ -295,29 +296,29 @@ public final class HostedZones {
 
     /** Deletes the given record sets in batches within Route53's limits; returns how many were deleted. */
     public int delete(String zoneId, List<ResourceRecordSet> sets) {
-        List<software.amazon.awssdk.services.route53.model.Change> deletions = sets.stream()
-                .map(set -> software.amazon.awssdk.services.route53.model.Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
+        List<Change> deletions = sets.stream()
+                .map(set -> Change.builder().action(ChangeAction.DELETE).resourceRecordSet(set).build()).toList();
         ChangeBatches.of(deletions).forEach(batch -> change(zoneId, batch));
         return sets.size();
     }
 
     /** Deletes the zone; UNCHANGED when it was already gone. */
-    public Change deleteZone(String zoneId) {
+    public ResourceChange deleteZone(String zoneId) {
         try {
             call("DeleteHostedZone", () -> route53.deleteHostedZone(r -> r.id(zoneId)));
-            return Change.DELETED;
+            return ResourceChange.DELETED;
         } catch (NoSuchHostedZoneException e) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
     }
 
     /** A change to the parent zone, coalesced with other organizations' waiting at the same time. */
-    private void changeParent(String parentZoneId, software.amazon.awssdk.services.route53.model.Change change) {
+    private void changeParent(String parentZoneId, Change change) {
         parentChanges.computeIfAbsent(parentZoneId, id -> new CoalescedChanges(batch -> change(id, batch)))
                 .apply(change);
     }
 
-    private void change(String zoneId, List<software.amazon.awssdk.services.route53.model.Change> changes) {
+    private void change(String zoneId, List<Change> changes) {
         call("ChangeResourceRecordSets", () -> route53.changeResourceRecordSets(r -> r.hostedZoneId(zoneId)
                 .changeBatch(b -> b.changes(changes).comment("Zonekeeper"))));
     }

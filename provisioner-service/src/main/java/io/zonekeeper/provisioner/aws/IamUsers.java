@@ -1,6 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.retry.TransientFailureException;
@@ -49,23 +49,23 @@ public final class IamUsers {
      * UNCHANGED when it existed after all (a state lost, or a create whose response was lost), and then the caller
      * must treat it as an existing user.
      */
-    public Change createUser(String path, String name, Map<String, String> tags) {
+    public ResourceChange createUser(String path, String name, Map<String, String> tags) {
         try {
             call("CreateUser", () -> iam.createUser(r -> r.path(path).userName(name).tags(tags.entrySet().stream()
                     .map(t -> Tag.builder().key(t.getKey()).value(t.getValue()).build()).toList())));
-            return Change.CREATED;
+            return ResourceChange.CREATED;
         } catch (EntityAlreadyExistsException exists) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         } catch (LimitExceededException full) {
             throw new UserQuotaException(name, full);
         }
     }
 
     /** Creates the user if missing. */
-    public Change ensureUser(String path, String name, Map<String, String> tags) {
+    public ResourceChange ensureUser(String path, String name, Map<String, String> tags) {
         try {
             call("GetUser", () -> iam.getUser(r -> r.userName(name)));
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         } catch (NoSuchEntityException missing) {
             return createUser(path, name, tags);
         }
@@ -81,20 +81,20 @@ public final class IamUsers {
      * Makes the inline policy grant exactly {@code document}: CREATED when there was none, UPDATED when it granted
      * something else (another zone, or a grant widened by hand), UNCHANGED when it already does.
      */
-    public Change ensurePolicy(String name, String policyName, String document) {
+    public ResourceChange ensurePolicy(String name, String policyName, String document) {
         String current;
         try {
             current = call("GetUserPolicy", () -> iam.getUserPolicy(r -> r.userName(name).policyName(policyName)))
                     .policyDocument();
         } catch (NoSuchEntityException missing) {
             putPolicy(name, policyName, document);
-            return Change.CREATED;
+            return ResourceChange.CREATED;
         }
         if (ZonePolicyDocument.same(current, document)) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
         putPolicy(name, policyName, document);
-        return Change.UPDATED;
+        return ResourceChange.UPDATED;
     }
 
     /** The ARNs of the managed policies attached to the user. */
@@ -104,12 +104,12 @@ public final class IamUsers {
     }
 
     /** Detaches a managed policy; UNCHANGED when it was not attached. */
-    public Change detach(String name, String policyArn) {
+    public ResourceChange detach(String name, String policyArn) {
         try {
             call("DetachUserPolicy", () -> iam.detachUserPolicy(r -> r.userName(name).policyArn(policyArn)));
-            return Change.UPDATED;
+            return ResourceChange.UPDATED;
         } catch (NoSuchEntityException notAttached) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
     }
 
@@ -142,7 +142,7 @@ public final class IamUsers {
      * something attached (a key or policy the state does not know) are they listed and removed. UNCHANGED when the
      * user was already gone.
      */
-    public Change deleteUser(String name, String policyName, List<String> knownKeys, List<String> knownAttached) {
+    public ResourceChange deleteUser(String name, String policyName, List<String> knownKeys, List<String> knownAttached) {
         try {
             call("DeleteUserPolicy", () -> iam.deleteUserPolicy(r -> r.userName(name).policyName(policyName)));
         } catch (NoSuchEntityException alreadyGoneOrNoUser) {
@@ -152,15 +152,15 @@ public final class IamUsers {
         knownKeys.forEach(id -> deleteAccessKey(name, id));
         try {
             call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
-            return Change.DELETED;
+            return ResourceChange.DELETED;
         } catch (NoSuchEntityException alreadyGone) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         } catch (DeleteConflictException somethingUnknownLeft) {
             return deleteUserAfterListing(name);
         }
     }
 
-    private Change deleteUserAfterListing(String name) {
+    private ResourceChange deleteUserAfterListing(String name) {
         try {
             attachedPolicyArns(name).forEach(arn -> detach(name, arn));
             call("ListUserPolicies", () -> iam.listUserPoliciesPaginator(r -> r.userName(name)).policyNames().stream()
@@ -168,9 +168,9 @@ public final class IamUsers {
                     .userName(name).policyName(policy))));
             accessKeyIds(name).forEach(id -> deleteAccessKey(name, id));
             call("DeleteUser", () -> iam.deleteUser(r -> r.userName(name)));
-            return Change.DELETED;
+            return ResourceChange.DELETED;
         } catch (NoSuchEntityException e) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
     }
 

@@ -1,6 +1,6 @@
 package io.zonekeeper.provisioner.aws;
 
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.retry.Retry;
 import java.util.function.Supplier;
@@ -29,7 +29,7 @@ public final class ManagedPolicies {
     }
 
     /** Deletes every non-default version and then the policy (it must be detached); UNCHANGED when already gone. */
-    public Change delete(String arn) {
+    public ResourceChange delete(String arn) {
         try {
             for (PolicyVersion version : call("ListPolicyVersions", () -> iam.listPolicyVersions(r -> r.policyArn(arn))
                     .versions())) {
@@ -39,9 +39,9 @@ public final class ManagedPolicies {
                 }
             }
             call("DeletePolicy", () -> iam.deletePolicy(r -> r.policyArn(arn)));
-            return Change.DELETED;
+            return ResourceChange.DELETED;
         } catch (NoSuchEntityException e) {
-            return Change.UNCHANGED;
+            return ResourceChange.UNCHANGED;
         }
     }
 

@@ -2,7 +2,7 @@ package io.zonekeeper.provisioner.kubernetes;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.zonekeeper.common.audit.Change;
+import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
@@ -20,7 +20,7 @@ import java.util.TreeMap;
 public final class ExternalDnsDeployment {
 
     /** What one reconcile of a cluster did to one object; the credentials Secret is audited apart from the rest. */
-    public record Applied(String object, boolean credentials, Change change) {
+    public record Applied(String object, boolean credentials, ResourceChange change) {
 
         public ResourceType resourceType() {
             return credentials ? ResourceType.KUBERNETES_SECRET : ResourceType.EXTERNAL_DNS;
@@ -35,16 +35,16 @@ public final class ExternalDnsDeployment {
         }
 
         /** The objects with that change, as {@code Kind/name}. */
-        public List<String> objects(Change change) {
+        public List<String> objects(ResourceChange change) {
             return applied.stream().filter(a -> a.change() == change).map(Applied::object).toList();
         }
 
         public List<String> created() {
-            return objects(Change.CREATED);
+            return objects(ResourceChange.CREATED);
         }
 
         public List<String> updated() {
-            return objects(Change.UPDATED);
+            return objects(ResourceChange.UPDATED);
         }
     }
 
@@ -64,7 +64,7 @@ public final class ExternalDnsDeployment {
         for (HasMetadata desired : List.of(manifests.namespace(), secret, manifests.serviceAccount(),
                 manifests.clusterRole(), manifests.clusterRoleBinding(),
                 manifests.deployment(target, credentials, polling))) {
-            Change change = objects.ensure(client, desired, ExternalDnsDeployment::sameSpec,
+            ResourceChange change = objects.ensure(client, desired, ExternalDnsDeployment::sameSpec,
                     ExternalDnsDeployment::keepingOthersMetadata, () -> { });
             if (change.changed()) {
                 changed.add(new Applied(KubernetesObjects.describe(desired), desired == secret, change));

@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner.model;
 
 import io.zonekeeper.schemas.OrgCluster;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,9 +48,9 @@ public final class ClusterRoster {
     }
 
     /** The interval the cluster's ExternalDNS polls at, as last deployed. */
-    public static java.time.Duration interval(OrgCluster cluster) {
+    public static Duration interval(OrgCluster cluster) {
         return cluster.getExternalDnsIntervalSeconds() == null ? FleetPolling.LEGACY
-                : java.time.Duration.ofSeconds(cluster.getExternalDnsIntervalSeconds());
+                : Duration.ofSeconds(cluster.getExternalDnsIntervalSeconds());
     }
 
     /** The key ids running clusters still use, other than {@code accessKeyId}: not to be deleted yet. */

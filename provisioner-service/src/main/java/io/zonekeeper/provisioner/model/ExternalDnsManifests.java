@@ -3,6 +3,7 @@ package io.zonekeeper.provisioner.model;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -21,6 +22,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The Kubernetes objects that run ExternalDNS in one cluster for its organization's zone, built with no I/O.
@@ -171,9 +173,9 @@ public final class ExternalDnsManifests {
                 // The real 0.21.0 peaked at 92 MiB resident in RealExternalDnsTest (one zone, a few Services; 0.15.1:
                 // 68 MiB): the request covers that, the limit bounds a leak with room for a busier cluster.
                 .withNewResources()
-                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))
-                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("128Mi"))
-                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+                .addToRequests("cpu", new Quantity("10m"))
+                .addToRequests("memory", new Quantity("128Mi"))
+                .addToLimits("memory", new Quantity("256Mi"))
                 .endResources()
                 .addNewVolumeMount().withName("aws-credentials").withMountPath(CREDENTIALS_DIR).withReadOnly(true)
                 .endVolumeMount()
@@ -213,7 +215,7 @@ public final class ExternalDnsManifests {
     /** The object with an annotation holding the hash of everything else in it. */
     static <T extends HasMetadata> T hashed(T object) {
         String hash = sha256(Serialization.asJson(object)).substring(0, 16);
-        object.getMetadata().setAnnotations(new java.util.TreeMap<>(object.getMetadata().getAnnotations() == null
+        object.getMetadata().setAnnotations(new TreeMap<>(object.getMetadata().getAnnotations() == null
                 ? Map.of() : object.getMetadata().getAnnotations()));
         object.getMetadata().getAnnotations().put(SPEC_HASH, hash);
         return object;

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 /**
  * Deterministic names of everything made for an organization. Deterministic so that a retry, a replay or a
@@ -23,8 +24,8 @@ public final class OrgNaming {
     private static final String PREFIX = "zk-";
     /** Route53 zone comments are at most 256 characters; organization ids are at most 64. */
     private static final String OWNER_COMMENT = "Managed by Zonekeeper for organization ";
-    private static final java.util.regex.Pattern ZONEKEEPER_REFERENCE =
-            java.util.regex.Pattern.compile("zk-[0-9a-f]{32}-g[0-9]+");
+    private static final Pattern ZONEKEEPER_REFERENCE =
+            Pattern.compile("zk-[0-9a-f]{32}-g[0-9]+");
 
     /** Whose a zone found in Route53 is, as seen by one organization. */
     public enum Ownership {

@@ -2,6 +2,7 @@ package io.zonekeeper.testkit.faults;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.zonekeeper.testkit.JsonExchange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,11 +15,14 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,7 +65,7 @@ public final class FaultProxy implements AutoCloseable {
     private HttpServer server;
 
     static {
-        io.zonekeeper.testkit.JsonExchange.noDelay();
+        JsonExchange.noDelay();
     }
 
     private FaultProxy(URI target, long seed) {
@@ -116,7 +120,7 @@ public final class FaultProxy implements AutoCloseable {
      * reaches the dependency: a race between two clients, made to happen every time.
      */
     public void beforeNext(String operationName, Runnable action) {
-        beforeNext.computeIfAbsent(operationName, name -> new java.util.concurrent.ConcurrentLinkedDeque<>())
+        beforeNext.computeIfAbsent(operationName, name -> new ConcurrentLinkedDeque<>())
                 .addLast(action);
     }
 
@@ -218,7 +222,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private static void respond(HttpExchange exchange, FaultResponses.Response response) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", response.contentType());
-        exchange.getResponseHeaders().set("x-amzn-RequestId", java.util.UUID.randomUUID().toString());
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
         exchange.sendResponseHeaders(response.status(), response.body().length);
         exchange.getResponseBody().write(response.body());
         exchange.close();
@@ -244,7 +248,7 @@ public final class FaultProxy implements AutoCloseable {
                 .method(exchange.getRequestMethod(), body.length == 0
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {
-            if (!NOT_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+            if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(value -> request.header(name, value));
             }
         });
@@ -254,7 +258,7 @@ public final class FaultProxy implements AutoCloseable {
                 return response.statusCode();
             }
             response.headers().map().forEach((name, values) -> {
-                if (!NOT_FORWARDED.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.startsWith(":")) {
+                if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
                     exchange.getResponseHeaders().put(name, List.copyOf(values));
                 }
             });

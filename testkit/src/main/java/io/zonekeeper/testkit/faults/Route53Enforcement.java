@@ -2,6 +2,7 @@ package io.zonekeeper.testkit.faults;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -133,7 +134,7 @@ public final class Route53Enforcement {
         return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
                 + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
                 + limit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */

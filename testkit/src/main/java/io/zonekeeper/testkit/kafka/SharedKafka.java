@@ -1,5 +1,7 @@
 package io.zonekeeper.testkit.kafka;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.kafka.common.utils.Exit;
 import org.slf4j.Logger;
@@ -54,7 +56,7 @@ public final class SharedKafka {
 
     private static boolean dockerAvailable() {
         // Asking Testcontainers costs seconds and a page of warnings when there is plainly no engine.
-        if (System.getenv("DOCKER_HOST") == null && !java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))) {
+        if (System.getenv("DOCKER_HOST") == null && !Files.exists(Path.of("/var/run/docker.sock"))) {
             return false;
         }
         try {

@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -198,7 +199,7 @@ public final class KubeApiServer implements AutoCloseable {
      * policies, service -> services), true of every kind Zonekeeper's chart renders.
      */
     public List<String> apply(String namespace, JsonNode object) {
-        String kind = object.path("kind").asText().toLowerCase(java.util.Locale.ROOT);
+        String kind = object.path("kind").asText().toLowerCase(Locale.ROOT);
         String plural = kind.endsWith("y") ? kind.substring(0, kind.length() - 1) + "ies" : kind + "s";
         return serverSideApply(object.path("apiVersion").asText(), plural, namespace,
                 object.path("metadata").path("name").asText(), object.toString());

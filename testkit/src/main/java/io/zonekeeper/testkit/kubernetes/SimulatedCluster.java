@@ -10,11 +10,14 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One simulated Kubernetes cluster: fabric8's API mock server in CRUD mode (objects created are stored, read,
@@ -25,12 +28,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SimulatedCluster implements AutoCloseable {
 
     /** Held so the setting sticks: java.util.logging forgets loggers nobody references. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG =
-            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    private static final Logger MOCK_SERVER_LOG =
+            Logger.getLogger("io.fabric8.mockwebserver");
 
     static {
         // The mock server logs every request at INFO; tests assert on requests through the counts instead.
-        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
     }
 
     private final String name;
@@ -71,12 +74,12 @@ public final class SimulatedCluster implements AutoCloseable {
     }
 
     /** The API server's address. */
-    public java.net.URI endpoint() {
-        return java.net.URI.create(server.url("/").replaceAll("/$", ""));
+    public URI endpoint() {
+        return URI.create(server.url("/").replaceAll("/$", ""));
     }
 
     /** A kubeconfig that reaches this cluster through another address, e.g. a fault proxy in front of it. */
-    public String kubeconfig(java.net.URI server) {
+    public String kubeconfig(URI server) {
         String url = server.toString().replaceAll("/$", "");
         Config config = new ConfigBuilder()
                 .withApiVersion("v1")

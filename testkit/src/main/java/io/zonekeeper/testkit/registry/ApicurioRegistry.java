@@ -14,6 +14,7 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +157,7 @@ public final class ApicurioRegistry implements AutoCloseable {
             try (Stream<Path> homes = Files.list(jvms)) {
                 Optional<Path> found = homes.filter(home -> major(home).orElse(0) >= MINIMUM_JAVA)
                         .filter(home -> Files.isExecutable(home.resolve("bin/java")))
-                        .max(java.util.Comparator.comparing(home -> major(home).orElse(0)));
+                        .max(Comparator.comparing(home -> major(home).orElse(0)));
                 if (found.isPresent()) {
                     return found.get().resolve("bin/java");
                 }

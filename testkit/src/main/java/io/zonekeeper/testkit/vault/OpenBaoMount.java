@@ -2,6 +2,9 @@ package io.zonekeeper.testkit.vault;
 
 import io.zonekeeper.testkit.faults.FaultProxy;
 import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -54,7 +57,7 @@ public final class OpenBaoMount implements AutoCloseable {
      * tests.
      */
     public String serviceToken(String service, Map<String, String> settings) {
-        return server.createToken(java.util.List.of(servicePolicy(service, settings)), java.time.Duration.ofHours(24));
+        return server.createToken(List.of(servicePolicy(service, settings)), Duration.ofHours(24));
     }
 
     /**
@@ -62,7 +65,7 @@ public final class OpenBaoMount implements AutoCloseable {
      * method's role to grant (Kubernetes auth, as the chart's services log in).
      */
     public String servicePolicy(String service, Map<String, String> settings) {
-        Map<String, String> values = new java.util.HashMap<>(settings);
+        Map<String, String> values = new HashMap<>(settings);
         values.put("VAULT_KV_MOUNT", mount);
         String policy = mount + "-" + service;
         server.writePolicy(policy, ServicePolicies.render(service, values));

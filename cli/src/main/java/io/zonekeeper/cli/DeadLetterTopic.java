@@ -17,7 +17,7 @@ import org.apache.kafka.common.header.Header;
  * {@code zk dlq redrive} appends (a dead-letter topic is a log: a redriven letter is marked by a record after it,
  * never changed).
  */
-final class DeadLetters {
+final class DeadLetterTopic {
 
     static final String REDRIVEN_SOURCE = "zk.dlq.redriven.source";
     static final String REDRIVEN_TO = "zk.dlq.redriven.to";
@@ -47,7 +47,7 @@ final class DeadLetters {
         }
     }
 
-    private DeadLetters() {
+    private DeadLetterTopic() {
     }
 
     static List<Letter> read(Connection connection, String topic) {

@@ -5,13 +5,14 @@ import io.zonekeeper.schemas.ResourceType;
 
 /**
  * What one reconcile did to one resource: the result every adapter returns (Strimzi's {@code ReconcileResult}), and
- * the audit trail turns into an event in one place ({@link AuditTrail#record(Change, ResourceType, String, String,
- * java.util.Map)}); an unchanged resource is no event at all.
+ * the audit trail turns into an event in one place ({@link AuditTrail#record(ResourceChange, ResourceType, String,
+ * String, java.util.Map)}); an unchanged resource is no event at all. (Not Route53's {@code Change}, a record
+ * change in a change batch.)
  */
-public enum Change {
+public enum ResourceChange {
     CREATED, UPDATED, UNCHANGED, DELETED;
 
-    public static Change deletedIf(boolean deleted) {
+    public static ResourceChange deletedIf(boolean deleted) {
         return deleted ? DELETED : UNCHANGED;
     }
 
