@@ -38,12 +38,7 @@ public final class CertService implements AutoCloseable {
         runtime = new ServiceRuntime(config.service(), time, List.of(config.service().ingress().lifecycle(),
                 config.service().ingress().requests(), topics.commands(), topics.orgCommands(), topics.tlsState(),
                 config.service().audit()), config.service().ingress().lifecycleAndRequestRoutes());
-        try {
-            schedule = wire(config, time);
-        } catch (RuntimeException e) {
-            runtime.close();
-            throw e;
-        }
+        schedule = runtime.wire(() -> wire(config, time));
     }
 
     /** Builds the service's parts on the runtime; returns its schedule, which tests and tools may run at once. */

@@ -45,12 +45,7 @@ public final class ProvisionerService implements AutoCloseable {
         runtime = new ServiceRuntime(config.service(), time, List.of(config.service().ingress().lifecycle(),
                 topics.reap(), topics.orgCommands(), topics.orgDns(), config.service().audit()),
                 config.service().ingress().lifecycleRoute());
-        try {
-            wire(config, time);
-        } catch (RuntimeException e) {
-            runtime.close();
-            throw e;
-        }
+        runtime.wire(() -> wire(config, time));
     }
 
     private void wire(ProvisionerConfig config, ServiceClock time) {
@@ -94,13 +89,14 @@ public final class ProvisionerService implements AutoCloseable {
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), new KubernetesObjects(retry)),
                 vault, zones, fleet::polling);
 
-        ProvisionerHandler handler = new ProvisionerHandler(topics, states,
-                new OrgProvisioner(naming, config.parentZoneId(), zones, managedPolicies, users, vault,
-                        new AccountQuotas(route53, iam, clock, config.quotaRefresh(), metrics), retry, clock,
-                        config.adoptUnownedZones()),
+        var reconciler = new ProvisionerReconciler(
+                new OrgProvisioner(naming, new OrgZones(naming, config.parentZoneId(), zones,
+                        config.adoptUnownedZones(), clock), managedPolicies, users, vault,
+                        new AccountQuotas(route53, iam, clock, config.quotaRefresh(), metrics), retry, clock),
                 clusters,
-                new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock),
-                runtime.audit(), runtime.progress()::completedUpTo, config.service().eventRules(), clock);
+                new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock), clock);
+        ProvisionerHandler handler = new ProvisionerHandler(topics, states, reconciler, runtime.audit(),
+                runtime.progress()::completedUpTo, config.service().eventRules(), clock);
         runtime.consume(config.consumer(), handler.routes(), rejections);
     }
 

@@ -37,12 +37,7 @@ public final class ReaperService implements AutoCloseable {
         runtime = new ServiceRuntime(config.service(), clock, List.of(config.service().ingress().lifecycle(),
                 topics.orgDns(), topics.orgClusters(), topics.reap(), topics.audit()),
                 config.service().ingress().lifecycleRoute());
-        try {
-            streams = streams(config, clock);
-        } catch (RuntimeException e) {
-            runtime.close();
-            throw e;
-        }
+        streams = runtime.wire(() -> streams(config, clock));
     }
 
     private KafkaStreams streams(ReaperConfig config, ServiceClock clock) {

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -138,6 +139,27 @@ public final class ServiceRuntime implements AutoCloseable {
     /** What the consumer owns and how far it got, available before the consumer exists. */
     public ConsumerProgress progress() {
         return progress;
+    }
+
+    /**
+     * Builds the service's own parts on this runtime; if that fails, everything opened so far is closed before the
+     * failure is rethrown, so a service that cannot start leaves no thread or connection behind.
+     */
+    public <T> T wire(Supplier<T> parts) {
+        try {
+            return parts.get();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Runs {@link #wire(Supplier)} for parts that return nothing. */
+    public void wire(Runnable parts) {
+        wire(() -> {
+            parts.run();
+            return null;
+        });
     }
 
     /** Closes {@code resource} with the service, before everything opened earlier. */

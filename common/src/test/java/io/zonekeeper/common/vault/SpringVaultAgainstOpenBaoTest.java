@@ -79,7 +79,7 @@ class SpringVaultAgainstOpenBaoTest {
     @Test
     void aLostCheckAndSetRaceIsTransientForWritersAndEmptyForThoseWhoDecideAnew() {
         VaultSecrets secrets = new VaultSecrets(kv, new Retry(new RetrySettings(1, Duration.ofMillis(10),
-                Duration.ofMillis(10), 0), new SimpleMeterRegistry()));
+                Duration.ofMillis(100), 0), new SimpleMeterRegistry()));
         assertThat(secrets.write("orgs/acme/key", Map.of("secret", "first-value"), 0)).isEqualTo(1);
 
         assertThat(secrets.writeIfAt("orgs/acme/key", Map.of("secret", "second-value"), 0)).isEmpty();

@@ -1,0 +1,213 @@
+package io.zonekeeper.provisioner;
+
+import io.zonekeeper.common.audit.AuditTrail;
+import io.zonekeeper.common.audit.ResourceChange;
+import io.zonekeeper.common.events.Org;
+import io.zonekeeper.provisioner.aws.DuplicateZonesException;
+import io.zonekeeper.provisioner.aws.HostedZones;
+import io.zonekeeper.provisioner.aws.Zone;
+import io.zonekeeper.provisioner.model.OrgNaming;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.ResourceType;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.route53.model.HostedZoneAlreadyExistsException;
+
+/**
+ * Invariant 8 in one place: which hosted zone is an organization's. Route53 allows several zones of one name, so the
+ * name proves nothing; a zone is this organization's when its CallerReference or comment carries the organization's
+ * owner mark ({@link OrgNaming#ownership}), and the parent delegates to it. A zone of the name marked by another
+ * organization refuses the event ({@link ZoneOwnershipException}); one nobody marked is adopted only when the
+ * installation allows it (migrations); a second zone of our own made by a lost response is deleted rather than
+ * left billed. (`TenantSafetyTest`, `TenantSafetyPropertiesTest`, `OrgNamingTest`)
+ */
+final class OrgZones {
+
+    private static final int MAX_GENERATION_SKIPS = 100;
+
+    private final OrgNaming naming;
+    private final String parentZoneId;
+    private final HostedZones zones;
+    /** Whether a zone of the organization's name that Zonekeeper did not make may be taken over (migrations). */
+    private final boolean adoptUnownedZones;
+    private final Clock clock;
+
+    OrgZones(OrgNaming naming, String parentZoneId, HostedZones zones, boolean adoptUnownedZones, Clock clock) {
+        this.naming = naming;
+        this.parentZoneId = parentZoneId;
+        this.zones = zones;
+        this.adoptUnownedZones = adoptUnownedZones;
+        this.clock = clock;
+    }
+
+    /** The organization's zone, delegated: the zone, its generation, and when it was made (null: unknown age). */
+    record OwnedZone(Zone zone, int generation, Instant createdAt) {
+    }
+
+    /**
+     * The organization's zone, delegated from the parent: the one its state names, or one Route53 holds with this
+     * organization's owner marks, or a new one; never another organization's, and one nobody marked only when
+     * adopting is allowed.
+     *
+     * @param fresh the state says nothing exists: the zone is created without a look first where Route53 refuses a
+     *              second zone of the name
+     */
+    OwnedZone ensure(Org org, String zoneName, Optional<OrgDnsState> previous, boolean fresh, AuditTrail audit) {
+        // A look before the create is still needed where nothing would refuse a second zone of the name: outside
+        // reusable delegation sets, and where an unowned zone of the name may be adopted. In a set Route53 refuses a
+        // second zone of the name; a zone of it in another set of the pool, or made by hand outside them, goes
+        // unnoticed unless the parent delegates to it (delegateNewZone): one that serves the name is never
+        // overridden; one that does not is left alone beside the organization's own.
+        boolean lookFirst = !fresh || adoptUnownedZones || !zones.placesZonesInSets();
+        int known = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
+        Optional<Zone> found = lookFirst ? zones.find(zoneName, previous.map(OrgDnsState::getZoneId).orElse(null),
+                other -> naming.ownership(org.orgId(), other.callerReference(), other.comment())
+                        == OrgNaming.Ownership.ANOTHER_ORGANIZATION) : Optional.empty();
+        if (found.isEmpty()) {
+            Created created = createZone(org, zoneName, known + 1, known,
+                    previous.map(OrgDnsState::getNameServers).orElse(List.of()));
+            Zone zone = created.creation().zone();
+            if (created.creation().madeNow()) {
+                audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null,
+                        Map.of("zoneName", zoneName, "generation", Integer.toString(created.generation())));
+                Zone serving = delegateNewZone(org, zone, lookFirst, audit);
+                // Another zone of the organization's own may serve the name (a state lost): it stays, of unknown
+                // age, and the generation just used stays used.
+                return new OwnedZone(serving, created.generation(),
+                        serving.id().equals(zone.id()) ? clock.instant() : null);
+            }
+            // Route53 refused the create and this is the zone it has: an earlier attempt's, or another's.
+            found = Optional.of(zone);
+        }
+        Zone zone = verifiedOwner(org, found.get(), previous, audit);
+        boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+        audit.record(zones.ensureDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION,
+                parentZoneId + "/" + zoneName, null, Map.of("nameServers", String.join(",", zone.nameServers())));
+        // A zone found without our record of its creation time: unknown age, so the reaper treats it as old.
+        return new OwnedZone(zone, Math.max(known, 1), sameZone ? previous.get().getZoneCreatedAt() : null);
+    }
+
+    /** What the create came to, and the generation whose CallerReference it was asked with. */
+    private record Created(HostedZones.Creation creation, int generation) {
+    }
+
+    /**
+     * Creates the zone at the first generation from {@code generation} whose CallerReference Route53 has not seen:
+     * a reference that belonged to a zone of this organization since reaped (its state gone with it) is refused
+     * forever, so the next one is tried. {@code previousNameServers}: the name's zone before, whose delegation set
+     * it goes back into when there is room.
+     */
+    private Created createZone(Org org, String zoneName, int generation, int known, List<String> previousNameServers) {
+        while (true) {
+            try {
+                return new Created(zones.create(zoneName, naming.callerReference(org.orgId(), generation),
+                        naming.zoneComment(org.orgId()), previousNameServers), generation);
+            } catch (HostedZoneAlreadyExistsException usedBefore) {
+                if (generation > MAX_GENERATION_SKIPS + known) {
+                    throw usedBefore;
+                }
+                generation++;
+            }
+        }
+    }
+
+    /**
+     * Delegates a zone created just now, and returns the zone that serves the name. After a look, the look said
+     * which zone has the name, so an UPSERT goes without reading the parent. Without one, a CREATE: Route53 refuses
+     * it when the parent delegates the name already, to this zone (a lost response) or to another zone of the name
+     * that Route53 did not refuse a duplicate of: one in another delegation set of the pool, or one outside them.
+     * Only then is the name looked up, and the zone just made is deleted again (free within its first 12 hours) if
+     * another zone has the name:
+     * <ul>
+     *   <li>the organization's own, from an attempt whose state was lost: it is kept, with its records;
+     *   <li>another organization's: refused, as when Route53 refuses the duplicate within one set;
+     *   <li>one nobody owns (made by hand): refused unless ADOPT_UNOWNED_ZONES, so a zone that serves the name is
+     *       never taken over.
+     * </ul>
+     * So nothing half-built stays, and one name is served by one organization's zone.
+     */
+    private Zone delegateNewZone(Org org, Zone zone, boolean looked, AuditTrail audit) {
+        String resource = parentZoneId + "/" + zone.name();
+        Map<String, String> details = Map.of("nameServers", String.join(",", zone.nameServers()));
+        if (looked) {
+            audit.record(zones.upsertDelegation(parentZoneId, zone), ResourceType.ZONE_DELEGATION, resource, null,
+                    details);
+            return zone;
+        }
+        ResourceChange created = zones.createDelegation(parentZoneId, zone);
+        if (created == ResourceChange.UNCHANGED) {
+            // The name was delegated already, elsewhere or to this zone: find out whether another zone has it.
+            try {
+                zones.find(zone.name());
+            } catch (DuplicateZonesException twoZones) {
+                if (twoZones.zoneIds().size() > 2) {
+                    audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), "more zones of"
+                            + " this name exist; the one just created is deleted again", Map.of("zoneName", zone.name()));
+                    throw twoZones;
+                }
+                Zone other = zones.describe(twoZones.zoneIds().stream().filter(id -> !id.equals(zone.id()))
+                        .findFirst().orElseThrow());
+                OrgNaming.Ownership owner = naming.ownership(org.orgId(), other.callerReference(), other.comment());
+                String why = switch (owner) {
+                    case THIS_ORGANIZATION -> "the organization's zone " + other.id() + " of an earlier attempt"
+                            + " serves the name; the one just created is deleted again";
+                    case ANOTHER_ORGANIZATION -> "another organization's zone " + other.id() + " serves the name;"
+                            + " the one just created is deleted again";
+                    case NOBODY -> "zone " + other.id() + ", made outside Zonekeeper, serves the name; the one just"
+                            + " created is deleted again";
+                };
+                audit.record(zones.deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), why,
+                        Map.of("zoneName", zone.name()));
+                if (owner == OrgNaming.Ownership.THIS_ORGANIZATION) {
+                    audit.record(zones.ensureDelegation(parentZoneId, other), ResourceType.ZONE_DELEGATION, resource,
+                            null, Map.of("nameServers", String.join(",", other.nameServers())));
+                    return other;
+                }
+                if (owner == OrgNaming.Ownership.ANOTHER_ORGANIZATION) {
+                    throw new ZoneOwnershipException("zone " + zone.name() + " belongs to another organization ("
+                            + String.join(", ", twoZones.zoneIds()) + "): organization names must be unique within "
+                            + naming.baseDomain() + "; nothing was kept for " + org.orgId());
+                }
+                throw new ZoneOwnershipException("zone " + zone.name() + " exists outside Zonekeeper's delegation"
+                        + " sets and is delegated from the parent (" + String.join(", ", twoZones.zoneIds()) + "):"
+                        + " set ADOPT_UNOWNED_ZONES=true to adopt it, or delete it; nothing was kept for "
+                        + org.orgId());
+            }
+            created = zones.ensureDelegation(parentZoneId, zone);
+        }
+        audit.record(created, ResourceType.ZONE_DELEGATION, resource, null, details);
+        return zone;
+    }
+
+    /**
+     * The zone found for the organization's name, if it may use it (invariant 8: no organization adopts what
+     * another owns, whatever names the events carry). Its own zone — by comment, CallerReference or the state's
+     * zone id — is used as is; another organization's is refused; one nobody owns (made before Zonekeeper) is
+     * adopted only when configuration allows, and then marked as the organization's so no other can take it.
+     */
+    private Zone verifiedOwner(Org org, Zone zone, Optional<OrgDnsState> previous, AuditTrail audit) {
+        boolean known = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+        OrgNaming.Ownership owner = naming.ownership(org.orgId(), zone.callerReference(), zone.comment());
+        if (owner == OrgNaming.Ownership.THIS_ORGANIZATION) {
+            return zone;
+        }
+        if (owner == OrgNaming.Ownership.ANOTHER_ORGANIZATION) {
+            throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") belongs to another"
+                    + " organization: organization names must be unique within " + naming.baseDomain()
+                    + "; nothing was created for " + org.orgId());
+        }
+        if (!known && !adoptUnownedZones) {
+            throw new ZoneOwnershipException("zone " + zone.name() + " (" + zone.id() + ") exists and was not made"
+                    + " by Zonekeeper; set ADOPT_UNOWNED_ZONES=true to adopt such zones; nothing was created for "
+                    + org.orgId());
+        }
+        Zone adopted = zones.markOwner(zone, naming.zoneComment(org.orgId()));
+        audit.record(AuditAction.UPDATED, ResourceType.HOSTED_ZONE, zone.id(), "adopted: owner recorded in the"
+                + " zone's comment", Map.of("zoneName", zone.name(), "previousComment", String.valueOf(zone.comment())));
+        return adopted;
+    }
+}
