@@ -11,10 +11,10 @@ import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.OrgRecordRouter.Tombstones;
 import io.zonekeeper.common.kafka.RecordHandler.Outcome;
 import io.zonekeeper.common.kubernetes.ClusterRef;
+import io.zonekeeper.common.runtime.Reconciled;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.CertificateRequest;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
-import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.OrgAction;
 import io.zonekeeper.schemas.OrgCommand;
@@ -79,18 +79,15 @@ final class CertHandler {
         String clusterId = Identifiers.clusterId(event.getClusterId());
         String clusterName = Identifiers.clusterName(event.getClusterName());
         AuditTrail trail = new AuditTrail(audit, event.getEventId().toString(), orgId, clusterId);
-        ClusterStatus status = event.getStatus();
-        if (status == ClusterStatus.PROVISIONING || status == ClusterStatus.RUNNING) {
-            reconciler.clusterRunning(new CertReconciler.Cluster(org, clusterId, clusterName,
-                    Identifiers.vaultPath(event.getKubeconfigVaultPath())), event.getEventId(), trail);
-        } else if (status == ClusterStatus.DELETED) {
-            reconciler.clusterDeleted(new CertReconciler.Cluster(org, clusterId, clusterName,
-                    Identifiers.vaultPath(event.getKubeconfigVaultPath())), trail);
-        } else {
-            reconciler.clusterIdle(new ClusterRef(orgId, clusterId, Identifiers.vaultPath(event.getKubeconfigVaultPath())),
-                    event.getEventId());
-        }
-        trail.awaitDurable();
+        var cluster = new CertReconciler.Cluster(org, clusterId, clusterName,
+                Identifiers.vaultPath(event.getKubeconfigVaultPath()));
+        Reconciled<ClusterTlsState> next = switch (event.getStatus()) {
+            case PROVISIONING, RUNNING -> reconciler.clusterRunning(cluster, event.getEventId(), trail);
+            case DELETED -> reconciler.clusterDeleted(cluster, trail);
+            // STOPPED, ERROR, or a status this version does not know.
+            default -> reconciler.clusterIdle(cluster.ref(), event.getEventId());
+        };
+        next.complete(trail, states::publishIfChanged);
         return Outcome.DONE;
     }
 
@@ -108,30 +105,30 @@ final class CertHandler {
         var names = naming.requestedNames(cluster.getOrgName(), request.getDnsNames().stream()
                 .map(CharSequence::toString).toList());
         AuditTrail trail = new AuditTrail(audit, request.getRequestId().toString(), orgId, clusterId);
-        reconciler.requested(cluster, certificateName, names, request.getRequestId(), trail);
-        trail.awaitDurable();
+        reconciler.requested(cluster, certificateName, names, request.getRequestId(), trail)
+                .complete(trail, states::publishIfChanged);
         return Outcome.DONE;
     }
 
     private Outcome command(CertCommand command, String orgId, ConsumerRecord<byte[], byte[]> record) {
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, command.getClusterId());
-        switch (command.getAction()) {
+        Reconciled<ClusterTlsState> next = switch (command.getAction()) {
             case RENEW -> {
                 if (command.getClusterId() == null || command.getCertificateName() == null) {
                     throw new InvalidEventException("a RENEW command names a cluster and a certificate");
                 }
-                reconciler.renew(orgId, Identifiers.clusterId(command.getClusterId()), command.getCertificateName(),
-                        command.getCommandId(), trail);
+                yield reconciler.renew(orgId, Identifiers.clusterId(command.getClusterId()),
+                        command.getCertificateName(), command.getCommandId(), trail);
             }
             case ROTATE_CA -> {
                 LOG.info("CA rotation of {} requested by {}: {}", orgId, command.getIssuedBy(), command.getReason());
-                reconciler.rotateNow(orgId, command.getCommandId(), trail);
+                yield reconciler.rotateNow(orgId, command.getCommandId(), trail);
             }
             case ADVANCE_CA_ROTATION -> reconciler.advanceRotation(orgId, command.getCommandId(), trail);
             default -> throw new InvalidEventException("command action " + command.getAction()
                     + " is unknown to this version of the cert service");
-        }
-        trail.awaitDurable();
+        };
+        next.complete(trail, states::publishIfChanged);
         return Outcome.DONE;
     }
 
@@ -145,8 +142,7 @@ final class CertHandler {
         }
         AuditTrail trail = new AuditTrail(audit, command.getCommandId().toString(), orgId, null);
         LOG.info("reconciling the certificates of {} on request of {}", orgId, command.getIssuedBy());
-        reconciler.reconcile(orgId, command.getCommandId(), trail);
-        trail.awaitDurable();
+        reconciler.reconcile(orgId, command.getCommandId(), trail).complete(trail, states::publishIfChanged);
         return Outcome.DONE;
     }
 }

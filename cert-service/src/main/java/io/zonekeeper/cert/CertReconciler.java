@@ -8,6 +8,7 @@ import io.zonekeeper.cert.model.OrgAuthority;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.kubernetes.ClusterRef;
+import io.zonekeeper.common.runtime.Reconciled;
 import io.zonekeeper.common.vault.Stored;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.ClusterTlsState;
@@ -16,8 +17,10 @@ import io.zonekeeper.schemas.TlsStatus;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -27,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the cert service does for validated input: each method reads Vault and the cluster, changes only the
- * difference and publishes the resulting state. Idempotent: any of them may run again for the same input.
+ * difference and returns the certificate states that result ({@link Reconciled}); the handler publishes them.
+ * Idempotent: any of them may run again for the same input.
  */
 final class CertReconciler {
 
@@ -62,7 +66,8 @@ final class CertReconciler {
      * A cluster uses its zone: the organization's CA exists (and takes a rotation step if one is due), the
      * cluster's own certificate and any it requested are valid, in Vault and in the cluster.
      */
-    void clusterRunning(Cluster cluster, UUID cause, AuditTrail trail) {
+    Reconciled<ClusterTlsState> clusterRunning(Cluster cluster, UUID cause, AuditTrail trail) {
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
         // The CA's name constraints permit only <name>.<domain>: certificates under a new name would fail every
         // validating client. Moving an organization to a new name is not built yet.
         authorities.read(cluster.org().orgId()).map(stored -> orgNameOf(stored.value(), cluster.org().orgId()))
@@ -72,7 +77,7 @@ final class CertReconciler {
         certificates.claim(cluster.ref());
         authorities.claimName(cluster.org());
         Stored<OrgAuthority> authority = authorities.ensure(cluster.org(), trail);
-        authority = rotateIfDue(cluster.org(), authority, null, cause, trail);
+        authority = rotateIfDue(cluster.org(), authority, null, cause, trail, next);
         var own = new ClusterCertificates.Target(cluster.org().orgId(), cluster.org().orgName(), cluster.clusterId(),
                 cluster.clusterName(), CertNaming.SERVER, naming.serverNames(cluster.org().orgName(), cluster.clusterName()),
                 cluster.kubeconfigPath(), true);
@@ -84,31 +89,32 @@ final class CertReconciler {
             }
         }
         for (ClusterCertificates.Target target : targets) {
-            ensure(target, authority.value(), true, cause, trail);
+            ensure(target, authority.value(), true, cause, trail, next);
         }
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /**
      * A cluster stopped or failed: its certificates stay, but are not renewed until it runs again. Nothing in the
      * cluster changes, but another organization's cluster is refused all the same.
      */
-    void clusterIdle(ClusterRef cluster, UUID cause) {
+    Reconciled<ClusterTlsState> clusterIdle(ClusterRef cluster, UUID cause) {
         certificates.ownership(cluster);
-        for (ClusterTlsState state : states.ofCluster(cluster.orgId(), cluster.clusterId())) {
-            if (state.getClusterRunning()) {
-                states.publishIfChanged(ClusterTlsState.newBuilder(state).setClusterRunning(false)
-                        .setLastEventId(cause).setUpdatedAt(clock.instant()).build());
-            }
-        }
+        return Reconciled.toAll(states.ofCluster(cluster.orgId(), cluster.clusterId()).stream()
+                .filter(ClusterTlsState::getClusterRunning)
+                .map(state -> ClusterTlsState.newBuilder(state).setClusterRunning(false).setLastEventId(cause)
+                        .setUpdatedAt(clock.instant()).build())
+                .toList());
     }
 
     /**
      * A cluster was deleted: the organization's certificates of it leave Vault and the cluster, their states are
      * tombstoned, and the cert service lets go of the cluster's claim. The cluster itself is touched only when the
      * organization owns it: through every kubeconfig its claim lists and (from before claims) every one its states
-     * know; another organization's cluster is refused before anything is done.
+     * know; another organization's cluster is refused before anything is done. Each state is tombstoned as its
+     * certificate goes, before the claim is released, so nothing is left to publish.
      */
-    void clusterDeleted(Cluster cluster, AuditTrail trail) {
+    Reconciled<ClusterTlsState> clusterDeleted(Cluster cluster, AuditTrail trail) {
         List<ClusterTlsState> held = states.ofCluster(cluster.org().orgId(), cluster.clusterId());
         Set<String> reachedThrough = new LinkedHashSet<>();
         held.stream().map(ClusterTlsState::getKubeconfigVaultPath).filter(Objects::nonNull).forEach(reachedThrough::add);
@@ -120,6 +126,7 @@ final class CertReconciler {
             states.forget(cluster.org().orgId(), cluster.clusterId(), name);
         }
         certificates.release(cluster.ref());
+        return Reconciled.nothing();
     }
 
     /** Refuses with {@link io.zonekeeper.common.kubernetes.ClusterClaimedException} when the cluster is another's. */
@@ -128,82 +135,93 @@ final class CertReconciler {
     }
 
     /** A validated certificate request for names of a cluster the service knows. */
-    void requested(ClusterTlsState clusterState, String certificateName, List<String> dnsNames, UUID cause,
-                   AuditTrail trail) {
+    Reconciled<ClusterTlsState> requested(ClusterTlsState clusterState, String certificateName,
+                                          List<String> dnsNames, UUID cause, AuditTrail trail) {
         var org = new Org(clusterState.getOrgId(), clusterState.getOrgName());
         Stored<OrgAuthority> authority = authorities.ensure(org, trail);
         var target = new ClusterCertificates.Target(org.orgId(), org.orgName(), clusterState.getClusterId(),
                 clusterState.getClusterName(), certificateName, dnsNames, clusterState.getKubeconfigVaultPath(),
                 clusterState.getClusterRunning() && clusterState.getKubeconfigVaultPath() != null);
-        ensure(target, authority.value(), clusterState.getClusterRunning(), cause, trail);
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
+        ensure(target, authority.value(), clusterState.getClusterRunning(), cause, trail, next);
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /** A scheduled renewal: reissues the certificate if it is (still) due; a stale command changes nothing. */
-    void renew(String orgId, String clusterId, String certificateName, UUID cause, AuditTrail trail) {
+    Reconciled<ClusterTlsState> renew(String orgId, String clusterId, String certificateName, UUID cause,
+                                      AuditTrail trail) {
         Optional<ClusterTlsState> state = states.get(orgId, clusterId, certificateName)
                 .filter(s -> s.getStatus() == TlsStatus.ISSUED);
         if (state.isEmpty()) {
             LOG.info("renewal of {}/{} skipped: no issued certificate of organization {}", clusterId, certificateName,
                     orgId);
-            return;
+            return Reconciled.nothing();
         }
         var org = new Org(orgId, state.get().getOrgName());
         Stored<OrgAuthority> authority = authorities.ensure(org, trail);
-        ensure(state.get(), authority.value(), cause, trail);
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
+        ensure(state.get(), authority.value(), cause, trail, next);
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /**
      * An operator's rotation: stages a successor CA now, unless a rotation is already under way (its steps are
      * timed for clients to follow; skipping one would break them).
      */
-    void rotateNow(String orgId, UUID cause, AuditTrail trail) {
+    Reconciled<ClusterTlsState> rotateNow(String orgId, UUID cause, AuditTrail trail) {
         Optional<Stored<OrgAuthority>> stored = authorities.read(orgId);
         if (stored.isEmpty()) {
             trail.refused(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, orgId,
                     "the organization has no CA yet: nothing to rotate");
-            return;
+            return Reconciled.nothing();
         }
         if (stored.get().value().rotating()) {
             AuthorityRotation rotation = authorities.rotation();
             trail.refused(AuditAction.ROTATED, ResourceType.CERTIFICATE_AUTHORITY, stored.get().value().current()
                     .serialHex(), "a rotation is under way; its next step (" + rotation.nextStep(stored.get().value())
                     + ") is due at " + rotation.nextStepAt(stored.get().value()));
-            return;
+            return Reconciled.nothing();
         }
         var org = new Org(orgId, orgNameOf(stored.get().value(), orgId));
-        rotateIfDue(org, stored.get(), AuthorityRotation.Step.STAGE, cause, trail);
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
+        rotateIfDue(org, stored.get(), AuthorityRotation.Step.STAGE, cause, trail, next);
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /**
      * An operator's reconcile: the organization's CA and every certificate checked against Vault and the clusters
      * that run; anything missing or different (a deleted Secret, a Vault secret edited by hand) is restored.
      */
-    void reconcile(String orgId, UUID cause, AuditTrail trail) {
+    Reconciled<ClusterTlsState> reconcile(String orgId, UUID cause, AuditTrail trail) {
         List<ClusterTlsState> issued = states.ofOrg(orgId);
         if (issued.isEmpty()) {
             trail.refused(AuditAction.UPDATED, ResourceType.CERTIFICATE_AUTHORITY, orgId,
                     "reconcile: the organization has no certificates");
-            return;
+            return Reconciled.nothing();
         }
         var org = new Org(orgId, issued.get(0).getOrgName());
-        Stored<OrgAuthority> authority = rotateIfDue(org, authorities.ensure(org, trail), null, cause, trail);
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
+        Stored<OrgAuthority> authority = rotateIfDue(org, authorities.ensure(org, trail), null, cause, trail, next);
         for (ClusterTlsState state : issued) {
-            ensure(state, authority.value(), cause, trail);
+            ensure(state, authority.value(), cause, trail, next);
         }
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /** A scheduled rotation step: taken if due, otherwise nothing. */
-    void advanceRotation(String orgId, UUID cause, AuditTrail trail) {
+    Reconciled<ClusterTlsState> advanceRotation(String orgId, UUID cause, AuditTrail trail) {
+        Map<String, ClusterTlsState> next = new LinkedHashMap<>();
         authorities.read(orgId).ifPresent(stored ->
-                rotateIfDue(new Org(orgId, orgNameOf(stored.value(), orgId)), stored, null, cause, trail));
+                rotateIfDue(new Org(orgId, orgNameOf(stored.value(), orgId)), stored, null, cause, trail, next));
+        return Reconciled.toAll(List.copyOf(next.values()));
     }
 
     /**
      * Takes the due rotation step (or {@code forced}) and brings every certificate of the organization in line:
      * new trust bundles after staging or retiring, new certificates after promotion.
      */
-    private Stored<OrgAuthority> rotateIfDue(Org org, Stored<OrgAuthority> stored,
-                                             AuthorityRotation.Step forced, UUID cause, AuditTrail trail) {
+    private Stored<OrgAuthority> rotateIfDue(Org org, Stored<OrgAuthority> stored, AuthorityRotation.Step forced,
+                                             UUID cause, AuditTrail trail, Map<String, ClusterTlsState> next) {
         AuthorityRotation.Step step = forced != null ? forced
                 : authorities.rotation().dueStep(stored.value(), clock.instant());
         if (step == AuthorityRotation.Step.NONE) {
@@ -211,7 +229,7 @@ final class CertReconciler {
         }
         Stored<OrgAuthority> after = authorities.advance(org, stored, step, trail);
         for (ClusterTlsState state : states.ofOrg(org.orgId())) {
-            ensure(state, after.value(), cause, trail);
+            ensure(state, after.value(), cause, trail, next);
         }
         return after;
     }
@@ -220,17 +238,23 @@ final class CertReconciler {
      * A certificate the service already manages, brought in line with {@code authority}: injected when its cluster
      * runs and can be reached, kept in Vault otherwise.
      */
-    private void ensure(ClusterTlsState state, OrgAuthority authority, UUID cause, AuditTrail trail) {
+    private void ensure(ClusterTlsState state, OrgAuthority authority, UUID cause, AuditTrail trail,
+                        Map<String, ClusterTlsState> next) {
         boolean inject = state.getClusterRunning() && state.getKubeconfigVaultPath() != null;
         ensure(targetOf(state, state.getKubeconfigVaultPath(), inject), authority, state.getClusterRunning(), cause,
-                trail);
+                trail, next);
     }
 
-    /** The certificate valid for {@code target} under {@code authority}, and its state published if it changed. */
+    /**
+     * The certificate valid for {@code target} under {@code authority}, its state put in {@code next} (by key: a
+     * certificate brought in line twice in one record, by a rotation and then as the cluster's own, is published
+     * once, as it ended).
+     */
     private void ensure(ClusterCertificates.Target target, OrgAuthority authority, boolean running, UUID cause,
-                        AuditTrail trail) {
+                        AuditTrail trail, Map<String, ClusterTlsState> next) {
         var outcome = certificates.ensure(target, authority, trail);
-        states.publishIfChanged(state(target, outcome, authority, running, cause));
+        ClusterTlsState state = state(target, outcome, authority, running, cause);
+        next.put(CertificateStates.keyOf(state), state);
     }
 
     private static ClusterCertificates.Target targetOf(ClusterTlsState state, String kubeconfigPath, boolean inject) {

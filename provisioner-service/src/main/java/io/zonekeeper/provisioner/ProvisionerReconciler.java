@@ -94,15 +94,15 @@ final class ProvisionerReconciler {
      */
     Reconciled<OrgDnsState> clusterIdle(ClusterRef cluster, Optional<OrgDnsState> state) {
         clusters.refuseIfAnothers(cluster);
-        return new Reconciled<>(state.map(s -> withClusters(s, ClusterRoster.stopped(s.getClusters(),
-                cluster.clusterId()))), Optional.empty());
+        return Reconciled.toIfAny(state.map(s -> withClusters(s, ClusterRoster.stopped(s.getClusters(),
+                cluster.clusterId()))));
     }
 
     /** A cluster deleted: what the provisioner put in it goes, and it leaves the roster. */
     Reconciled<OrgDnsState> clusterDeleted(ClusterRef cluster, Optional<OrgDnsState> state, AuditTrail trail) {
         clusters.remove(cluster, state, trail);
-        return new Reconciled<>(state.map(s -> withClusters(s, ClusterRoster.deleted(s.getClusters(),
-                cluster.clusterId()))), Optional.empty());
+        return Reconciled.toIfAny(state.map(s -> withClusters(s, ClusterRoster.deleted(s.getClusters(),
+                cluster.clusterId()))));
     }
 
     /**
