@@ -156,6 +156,16 @@ public final class EnvReader {
         return properties;
     }
 
+    /** Every variable asked for, set or not: the settings the code that used this reader reads. */
+    public Set<String> asked() {
+        return Set.copyOf(asked);
+    }
+
+    /** Every prefix asked for ({@code KAFKA_CLIENT_}): settings read as a family. */
+    public Set<String> prefixesAsked() {
+        return Set.copyOf(prefixesAsked);
+    }
+
     /**
      * Variables in the environment this reader was given that nothing asked for: in a deployment's own
      * environment map (a compose file, a manifest), a misspelt or stale setting the service silently ignores.
