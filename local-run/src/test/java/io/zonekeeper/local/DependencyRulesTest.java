@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The dependency rules DESIGN.md states, checked on every module's production classes: services → common → schemas,
  * no service imports another, {@code cli} and {@code local-run} depend on the others and nothing depends on them,
- * and the testkit (the stand-ins and real programs tests start) reaches production code only through the local run.
+ * the testkit (the stand-ins and real programs tests start) reaches production code only through the local run, and
+ * the test world (testkit-world) speaks to services only through their wire format (common, schemas).
  * This module's test classpath is the one that holds every module.
  */
 class DependencyRulesTest {
@@ -24,7 +25,7 @@ class DependencyRulesTest {
     void everyModuleIsRead() {
         // Without this, a rule over a classpath that lost a module would pass by checking nothing.
         assertThat(PRODUCTION.stream().map(c -> c.getPackageName().split("\\.")[2]).distinct())
-                .contains("schemas", "common", "provisioner", "cert", "reaper", "cli", "local", "testkit");
+                .contains("schemas", "common", "provisioner", "cert", "reaper", "cli", "local", "testkit", "world");
     }
 
     @Test
@@ -38,15 +39,18 @@ class DependencyRulesTest {
                 .layer("Cli").definedBy("io.zonekeeper.cli..")
                 .layer("LocalRun").definedBy("io.zonekeeper.local..")
                 .layer("Testkit").definedBy("io.zonekeeper.testkit..")
+                .layer("TestWorld").definedBy("io.zonekeeper.world..")
                 .whereLayer("Provisioner").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Cert").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Reaper").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("LocalRun").mayNotBeAccessedByAnyLayer()
-                .whereLayer("Testkit").mayOnlyBeAccessedByLayers("LocalRun")
-                .whereLayer("Common").mayOnlyBeAccessedByLayers("Provisioner", "Cert", "Reaper", "Cli", "LocalRun")
+                .whereLayer("TestWorld").mayOnlyBeAccessedByLayers("LocalRun")
+                .whereLayer("Testkit").mayOnlyBeAccessedByLayers("LocalRun", "TestWorld")
+                .whereLayer("Common").mayOnlyBeAccessedByLayers("Provisioner", "Cert", "Reaper", "Cli", "LocalRun",
+                        "TestWorld")
                 .whereLayer("Schemas").mayOnlyBeAccessedByLayers("Common", "Provisioner", "Cert", "Reaper", "Cli",
-                        "LocalRun")
+                        "LocalRun", "TestWorld")
                 .check(PRODUCTION);
     }
 }

@@ -50,8 +50,8 @@ class ReaperRestartTest {
         OrgClusters latest = world.latestOrgClusters();
         assertThat(latest.getClusterIds()).containsExactly("c-3");
         assertThat(latest.getPendingReapAt()).isNull();
-        await().atMost(Duration.ofSeconds(30)).until(() -> world.audits().contains(AuditAction.REAP_CANCELLED));
-        assertThat(world.audits()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_CANCELLED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.auditActions().contains(AuditAction.REAP_CANCELLED));
+        assertThat(world.auditActions()).containsExactly(AuditAction.REAP_SCHEDULED, AuditAction.REAP_CANCELLED);
         assertThat(world.reapCommands()).isEmpty();
     }
 }

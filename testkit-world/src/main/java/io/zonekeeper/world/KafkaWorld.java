@@ -1,0 +1,190 @@
+package io.zonekeeper.world;
+
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.RetrySettings;
+import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.retry.Retry;
+import io.zonekeeper.common.serde.AvroDeserializer;
+import io.zonekeeper.common.serde.AvroSerializer;
+import io.zonekeeper.common.serde.RegistryAccess;
+import io.zonekeeper.common.serde.RestSchemaRegistryClient;
+import io.zonekeeper.common.serde.SchemaRegistryClient;
+import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.testkit.kafka.IngressTopics;
+import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.SharedKafka;
+import io.zonekeeper.testkit.registry.ApicurioRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What every service's tests talk to in Kafka, for one test: topics of its own on the shared broker (suffixed, so no
+ * two tests share one), the shared Apicurio Registry, the upstream's topics and the ingress's, and the part of a
+ * service's environment that says where they are, written here once. {@link ServiceWorld} adds Vault and clusters
+ * for the services that use them; a service's world adds what only it talks to and starts the service from
+ * {@link #env(Map)}.
+ */
+public class KafkaWorld implements AutoCloseable {
+
+    public final KafkaBroker kafka = SharedKafka.get();
+    public final ApicurioRegistry registryServer = ApicurioRegistry.shared();
+    public final String suffix = UUID.randomUUID().toString().substring(0, 8);
+    /** The upstream's topics, their by-organization copies the services read, and the ingress group. */
+    public final IngressTopics ingress = IngressTopics.create(kafka, suffix, 3);
+    public final String lifecycleTopic = ingress.lifecycle();
+    public final String auditTopic = topic("audit.v1");
+    public final SchemaRegistryClient registry;
+    public final KafkaClients clients;
+    private final Producer<byte[], byte[]> producer;
+    private final Map<String, String> extraEnv = new HashMap<>();
+
+    protected KafkaWorld() {
+        kafka.createTopic(auditTopic, 3, false);
+        Retry retry = new Retry(new RetrySettings(3, Duration.ofMillis(10), Duration.ofMillis(50), 0.5),
+                new SimpleMeterRegistry());
+        registry = new RestSchemaRegistryClient(registryServer.endpoint(), retry, RegistryAccess.NONE);
+        clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(), registryServer.endpoint().toString(),
+                Map.of()), new ServiceIdentity("test-driver", "local"));
+        producer = clients.producer();
+    }
+
+    /** This world's name for a topic. */
+    public final String topic(String name) {
+        return name + "-" + suffix;
+    }
+
+    /** Creates a topic the service consumes (three partitions, as the by-organization topics) and its dead letters. */
+    protected final String consumedTopic(String name) {
+        String topic = topic(name);
+        kafka.createTopic(topic, 3, false);
+        kafka.createTopic(topic + ".dlq", 1, false);
+        return topic;
+    }
+
+    /** Creates a compacted state topic. */
+    protected final String stateTopic(String name) {
+        String topic = topic(name);
+        kafka.createTopic(topic, 3, true);
+        return topic;
+    }
+
+    /**
+     * What every service reads in this world, as production sets it: the broker and registry, the ingress's topics,
+     * the audit topic and a free operations port.
+     */
+    protected Map<String, String> commonEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
+        env.putAll(ingress.env());
+        env.put("AUDIT_TOPIC", auditTopic);
+        env.put("HTTP_PORT", "0");
+        return env;
+    }
+
+    /** A setting for the services this world starts from now on, applied after every other. */
+    public void setEnv(String name, String value) {
+        extraEnv.put(name, value);
+    }
+
+    /**
+     * The environment a service of this world starts with: what every service reads, then {@code service}'s own
+     * settings, then what the test set ({@link #setEnv}).
+     */
+    protected final Map<String, String> env(Map<String, String> service) {
+        Map<String, String> env = commonEnv();
+        env.putAll(service);
+        env.putAll(extraEnv);
+        return env;
+    }
+
+    /** The world's producer, for parts a test builds without the whole service (an audit publisher). */
+    protected final Producer<byte[], byte[]> producer() {
+        return producer;
+    }
+
+    /** Sends {@code value} keyed by {@code key} in the Confluent wire format, as any producer would. */
+    public RecordMetadata send(String topic, String key, SpecificRecord value) {
+        return sendRaw(topic, key, new AvroSerializer<>(registry, false, true).serialize(topic, value));
+    }
+
+    /** Sends bytes as they are: what a producer the services do not trust might send. */
+    public RecordMetadata sendRaw(String topic, String key, byte[] value) {
+        try {
+            return producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    value)).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        return kafka.readAll(topic);
+    }
+
+    /** The latest value per key of a state topic (null value: tombstone). */
+    public <S extends SpecificRecord> Map<String, S> latest(String topic, Class<S> type) {
+        Map<String, S> latest = new HashMap<>();
+        var deserializer = new AvroDeserializer<>(type, registry);
+        for (ConsumerRecord<byte[], byte[]> record : readAll(topic)) {
+            latest.put(new String(record.key(), StandardCharsets.UTF_8),
+                    record.value() == null ? null : deserializer.deserialize(topic, record.value()));
+        }
+        return latest;
+    }
+
+    public List<AuditEvent> audits() {
+        var deserializer = new AvroDeserializer<>(AuditEvent.class, registry);
+        return readAll(auditTopic).stream().map(r -> deserializer.deserialize(auditTopic, r.value())).toList();
+    }
+
+    /** Waits up to a minute for what {@code current} reads to be there and to meet {@code condition}; returns it. */
+    public static <T> T awaitValue(Supplier<T> current, Predicate<T> condition) {
+        AtomicReference<T> found = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            T value = current.get();
+            found.set(value);
+            return value != null && condition.test(value);
+        });
+        return found.get();
+    }
+
+    /** Waits until {@code group} has committed every record now in {@code topics}: all applied, refused or dead-lettered. */
+    public void awaitCommitted(String group, List<String> topics) {
+        try (var admin = clients.admin(); var consumer = clients.consumer("end-reader-" + UUID.randomUUID())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                return partitions.stream().allMatch(tp -> end.get(tp) == 0
+                        || (committed.get(tp) != null && committed.get(tp).offset() >= end.get(tp)));
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
