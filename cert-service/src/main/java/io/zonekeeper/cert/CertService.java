@@ -1,6 +1,5 @@
 package io.zonekeeper.cert;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonekeeper.cert.kubernetes.TlsSecrets;
 import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.cert.model.CertificateIssuer;
@@ -14,6 +13,7 @@ import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.runtime.CommandSchedule;
+import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** The cert service wired from its configuration on the {@link ServiceRuntime}: what {@code Main} runs and tests start. */
-public final class CertService implements AutoCloseable {
+public final class CertService implements RunningService {
 
     private final ServiceRuntime runtime;
     private final CommandSchedule<CertCommand> schedule;
@@ -96,14 +96,6 @@ public final class CertService implements AutoCloseable {
         return service;
     }
 
-    public PrometheusMeterRegistry metrics() {
-        return runtime.metrics();
-    }
-
-    public int opsPort() {
-        return runtime.ops().port();
-    }
-
     /** Runs one renewal scan now (tests and operators' tools); returns the commands issued. */
     public int scanNow() {
         return schedule.scanNow();
@@ -115,7 +107,7 @@ public final class CertService implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        runtime.close();
+    public ServiceRuntime runtime() {
+        return runtime;
     }
 }

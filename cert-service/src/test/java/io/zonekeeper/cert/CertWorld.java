@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * a clock the test moves, and the service itself, configured only through the environment map it would read in
  * production.
  */
-final class CertWorld extends ServiceWorld {
+final class CertWorld extends ServiceWorld<CertService> {
 
     static final String BASE_DOMAIN = "zk.example";
     static final String TLS_VAULT_PREFIX = "zonekeeper/tls";
@@ -51,7 +50,6 @@ final class CertWorld extends ServiceWorld {
     final String commandsTopic = consumedTopic("cert.commands.v1");
     final String orgCommandsTopic = consumedTopic("org.commands.v1");
     final String tlsTopic = stateTopic("cluster.tls.v1");
-    private final List<CertService> services = new ArrayList<>();
 
     CertWorld() {
         super(ServicePolicies.CERT_SERVICE, Map.of("TLS_VAULT_PREFIX", TLS_VAULT_PREFIX));
@@ -71,18 +69,7 @@ final class CertWorld extends ServiceWorld {
     CertService startService(String consumerGroup) {
         CertService service = CertService.start(CertConfig.read(new EnvReader(env(consumerGroup))),
                 ServiceClock.of(clock, "test clock"));
-        services.add(service);
-        return service;
-    }
-
-    /** The services started and not stopped, oldest first. */
-    List<CertService> services() {
-        return List.copyOf(services);
-    }
-
-    void stop(CertService service) {
-        service.close();
-        services.remove(service);
+        return started(service);
     }
 
     ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, String clusterName,
@@ -207,11 +194,5 @@ final class CertWorld extends ServiceWorld {
     private static String decode(Secret secret, String key) {
         String value = secret.getData() == null ? null : secret.getData().get(key);
         return value == null ? "" : new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public void close() {
-        new ArrayList<>(services).forEach(this::stop);
-        super.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.zonekeeper.provisioner;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonekeeper.common.aws.AwsCallMetrics;
 import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.aws.RateLimitingInterceptor;
@@ -13,6 +12,7 @@ import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ratelimit.ApiRateLimiter;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.runtime.CommandSchedule;
+import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.common.vault.VaultClients;
@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 
 /** The provisioner wired from its configuration on the {@link ServiceRuntime}: what {@code Main} runs and tests start. */
-public final class ProvisionerService implements AutoCloseable {
+public final class ProvisionerService implements RunningService {
 
     private final ServiceRuntime runtime;
 
@@ -107,16 +107,8 @@ public final class ProvisionerService implements AutoCloseable {
         return service;
     }
 
-    public PrometheusMeterRegistry metrics() {
-        return runtime.metrics();
-    }
-
-    public int opsPort() {
-        return runtime.ops().port();
-    }
-
     @Override
-    public void close() {
-        runtime.close();
+    public ServiceRuntime runtime() {
+        return runtime;
     }
 }

@@ -54,7 +54,7 @@ import software.amazon.awssdk.services.route53.Route53Client;
  * simulated clusters with their kubeconfigs in Vault, and the service itself, configured only through the
  * environment map it would read in production.
  */
-final class ProvisionerWorld extends ServiceWorld {
+final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
 
     static final String BASE_DOMAIN = "example.com";
     static final String CREDENTIALS_VAULT_PREFIX = "zonekeeper/orgs";
@@ -76,7 +76,6 @@ final class ProvisionerWorld extends ServiceWorld {
     final String reapTopic = consumedTopic("zone.reap.v1");
     final String orgCommandsTopic = consumedTopic("org.commands.v1");
     final String orgDnsTopic = stateTopic("org.dns.v1");
-    private final List<ProvisionerService> services = new ArrayList<>();
     private final List<KubeApiServer> realClusters = new ArrayList<>();
     /** The user kubernetes/zonekeeper-provisioner-rbac.yaml binds. */
     static final String REAL_CLUSTER_USER = "zonekeeper-provisioner";
@@ -123,18 +122,7 @@ final class ProvisionerWorld extends ServiceWorld {
     ProvisionerService startService(String consumerGroup) {
         ProvisionerService service = ProvisionerService.start(ProvisionerConfig.read(new EnvReader(env(consumerGroup))),
                 CLOCK);
-        services.add(service);
-        return service;
-    }
-
-    /** The services started and not stopped, oldest first. */
-    List<ProvisionerService> services() {
-        return List.copyOf(services);
-    }
-
-    void stop(ProvisionerService service) {
-        service.close();
-        services.remove(service);
+        return started(service);
     }
 
     static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
@@ -181,7 +169,7 @@ final class ProvisionerWorld extends ServiceWorld {
 
     /** Where the reaper would have seen the upstream's record: its position in the by-organization topic. */
     LifecyclePosition lifecyclePosition(RecordMetadata upstream) {
-        if (services.isEmpty()) {
+        if (services().isEmpty()) {
             forwardUpstream();
         }
         IngressTopics.Position forwarded = ingress.forwarded(kafka, upstream.partition(), upstream.offset());
@@ -333,7 +321,8 @@ final class ProvisionerWorld extends ServiceWorld {
 
     @Override
     public void close() {
-        new ArrayList<>(services).forEach(this::stop);
+        // The services first: they talk to the clusters and to AWS until they stop.
+        services().forEach(this::stop);
         realClusters.forEach(KubeApiServer::close);
         route53.close();
         iam.close();

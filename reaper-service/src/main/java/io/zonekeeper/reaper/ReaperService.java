@@ -3,6 +3,7 @@ package io.zonekeeper.reaper;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.ops.HealthCheck;
+import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.serde.AvroSerde;
 import io.zonekeeper.common.time.ServiceClock;
@@ -27,7 +28,7 @@ import org.apache.kafka.streams.state.HostInfo;
  * The reaper wired from its configuration on the {@link ServiceRuntime}, with Kafka Streams as its engine: what
  * {@code Main} runs and tests start.
  */
-public final class ReaperService implements AutoCloseable {
+public final class ReaperService implements RunningService {
 
     private final ServiceRuntime runtime;
     private final KafkaStreams streams;
@@ -114,12 +115,8 @@ public final class ReaperService implements AutoCloseable {
         return streams.state();
     }
 
-    public int opsPort() {
-        return runtime.ops().port();
-    }
-
     @Override
-    public void close() {
-        runtime.close();
+    public ServiceRuntime runtime() {
+        return runtime;
     }
 }

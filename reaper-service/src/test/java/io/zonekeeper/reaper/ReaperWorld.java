@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +29,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * The reaper's surroundings for one test on the shared {@link KafkaWorld}: its own topics, and reaper instances
  * started exactly as in production, from an environment map.
  */
-final class ReaperWorld extends KafkaWorld {
+final class ReaperWorld extends KafkaWorld<ReaperService> {
 
     final ReaperConfig.Topics topics = new ReaperConfig.Topics(ingress.lifecycleByOrg(), stateTopic("org.dns.v1"),
             stateTopic("org.clusters.v1"), topic("zone.reap.v1"), auditTopic);
     /** What the upstream and the provisioner write with; made before any record, as a service's wiring does. */
     private final AvroSerializer<SpecificRecord> serializer = new AvroSerializer<>(registry, false, true);
-    private final List<ReaperService> running = new ArrayList<>();
     /** Every instance's clock; it stands still unless a test moves it, on no particular date. */
     final SettableClock clock = new SettableClock(Instant.parse("2026-03-10T08:00:00Z"));
 
@@ -63,13 +61,7 @@ final class ReaperWorld extends KafkaWorld {
         env.putAll(overrides);
         ReaperService service = ReaperService.start(ReaperConfig.read(new EnvReader(env(env))),
                 ServiceClock.of(clock, "test clock"));
-        running.add(service);
-        return service;
-    }
-
-    void stop(ReaperService service) {
-        service.close();
-        running.remove(service);
+        return started(service);
     }
 
     void emit(String orgId, String orgName, String clusterId, ClusterStatus status, Instant at) {
@@ -103,11 +95,5 @@ final class ReaperWorld extends KafkaWorld {
 
     List<ConsumerRecord<byte[], byte[]>> reapCommands() {
         return kafka.readAll(topics.reap());
-    }
-
-    @Override
-    public void close() {
-        new ArrayList<>(running).forEach(this::stop);
-        super.close();
     }
 }

@@ -40,9 +40,9 @@ import org.apache.kafka.common.TopicPartition;
  * two tests share one), the shared Apicurio Registry, the upstream's topics and the ingress's, and the part of a
  * service's environment that says where they are, written here once. {@link ServiceWorld} adds Vault and clusters
  * for the services that use them; a service's world adds what only it talks to and starts the service from
- * {@link #env(Map)}.
+ * {@link #env(Map)}, keeping the services it starts ({@code S}) to stop them with the world.
  */
-public class KafkaWorld implements AutoCloseable {
+public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
 
     public final KafkaBroker kafka = SharedKafka.get();
     public final ApicurioRegistry registryServer = ApicurioRegistry.shared();
@@ -55,6 +55,7 @@ public class KafkaWorld implements AutoCloseable {
     public final KafkaClients clients;
     private final Producer<byte[], byte[]> producer;
     private final Map<String, String> extraEnv = new HashMap<>();
+    private final List<S> services = new ArrayList<>();
 
     protected KafkaWorld() {
         kafka.createTopic(auditTopic, 3, false);
@@ -64,6 +65,27 @@ public class KafkaWorld implements AutoCloseable {
         clients = new KafkaClients(new KafkaSettings(kafka.bootstrapServers(), registryServer.endpoint().toString(),
                 Map.of()), new ServiceIdentity("test-driver", "local"));
         producer = clients.producer();
+    }
+
+    /** Keeps {@code service} to stop with the world; returns it. */
+    protected final S started(S service) {
+        services.add(service);
+        return service;
+    }
+
+    /** The services started and not stopped, oldest first. */
+    public List<S> services() {
+        return List.copyOf(services);
+    }
+
+    /** Stops {@code service} (a crash a test stages is the service's own business). */
+    public void stop(S service) {
+        try {
+            service.close();
+        } catch (Exception e) {
+            throw new AssertionError("could not stop " + service, e);
+        }
+        services.remove(service);
     }
 
     /** This world's name for a topic. */
@@ -185,6 +207,7 @@ public class KafkaWorld implements AutoCloseable {
 
     @Override
     public void close() {
+        new ArrayList<>(services).forEach(this::stop);
         producer.close();
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * token holds the service's shipped policy only (a policy too narrow fails the tests), simulated clusters whose
  * kubeconfigs the upstream stored in Vault, and a consumer group of the test's choosing.
  */
-public class ServiceWorld extends KafkaWorld {
+public class ServiceWorld<S extends AutoCloseable> extends KafkaWorld<S> {
 
     /** OpenBao, a KV mount of this world's own behind a counting proxy. */
     public final OpenBaoMount vault = OpenBaoMount.create(OpenBaoServer.shared(), "kv-" + suffix);
