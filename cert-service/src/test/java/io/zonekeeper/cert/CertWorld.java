@@ -22,7 +22,6 @@ import io.zonekeeper.world.ServiceWorld;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -73,23 +72,9 @@ final class CertWorld extends ServiceWorld<CertService> {
     }
 
     ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, String clusterName,
-                                       ClusterStatus status) {
-        return ClusterLifecycleEvent.newBuilder()
-                .setEventId(UUID.randomUUID())
-                .setOccurredAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
-                .setOrgId(orgId)
-                .setOrgName(orgName)
-                .setClusterId(clusterId)
-                .setClusterName(clusterName)
-                .setStatus(status)
-                .setCloud("amazon")
-                .setRegion("eu-west-1")
-                .setKubeconfigVaultPath(kubeconfigPath(clusterId))
-                .build();
-    }
-
-    RecordMetadata emit(ClusterLifecycleEvent event) {
-        return send(lifecycleTopic, event.getOrgId(), event);
+                                ClusterStatus status) {
+        return lifecycleEvent(orgId, orgName, clusterId, clusterName, status, clock.instant(),
+                kubeconfigPath(clusterId));
     }
 
     RecordMetadata request(String orgId, String clusterId, String certificateName, String... names) {

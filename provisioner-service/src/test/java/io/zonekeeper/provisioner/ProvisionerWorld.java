@@ -30,7 +30,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -126,22 +125,8 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
     }
 
     static ClusterLifecycleEvent event(String orgId, String orgName, String clusterId, ClusterStatus status) {
-        return ClusterLifecycleEvent.newBuilder()
-                .setEventId(UUID.randomUUID())
-                .setOccurredAt(CLOCK.now().truncatedTo(ChronoUnit.MILLIS))
-                .setOrgId(orgId)
-                .setOrgName(orgName)
-                .setClusterId(clusterId)
-                .setClusterName("c" + Math.abs(clusterId.hashCode() % 1000))
-                .setStatus(status)
-                .setCloud("amazon")
-                .setRegion("eu-west-1")
-                .setKubeconfigVaultPath(kubeconfigPath(clusterId))
-                .build();
-    }
-
-    RecordMetadata emit(ClusterLifecycleEvent event) {
-        return send(lifecycleTopic, event.getOrgId(), event);
+        return lifecycleEvent(orgId, orgName, clusterId, "c" + Math.abs(clusterId.hashCode() % 1000), status,
+                CLOCK.now(), kubeconfigPath(clusterId));
     }
 
     /** What {@code zk reconcile --org} publishes; returns the command id audit events name as their cause. */

@@ -6,7 +6,6 @@ import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.AuditEvent;
-import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgClusters;
 import io.zonekeeper.schemas.OrgDnsState;
@@ -20,7 +19,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -65,10 +63,7 @@ final class ReaperWorld extends KafkaWorld<ReaperService> {
     }
 
     void emit(String orgId, String orgName, String clusterId, ClusterStatus status, Instant at) {
-        send(ingress.lifecycle(), orgId, ClusterLifecycleEvent.newBuilder().setEventId(UUID.randomUUID())
-                .setOccurredAt(at).setOrgId(orgId).setOrgName(orgName).setClusterId(clusterId)
-                .setClusterName("c").setStatus(status).setCloud("amazon").setRegion("eu-west-1")
-                .setKubeconfigVaultPath("clusters/k").build());
+        emit(lifecycleEvent(orgId, orgName, clusterId, "c", status, at, "clusters/k"));
     }
 
     void zone(String orgId, String orgName, String zoneId, Instant createdAt) {

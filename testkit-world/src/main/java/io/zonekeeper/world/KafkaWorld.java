@@ -14,12 +14,16 @@ import io.zonekeeper.common.serde.RegistryAccess;
 import io.zonekeeper.common.serde.RestSchemaRegistryClient;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.schemas.AuditEvent;
+import io.zonekeeper.schemas.ClusterLifecycleEvent;
+import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -141,6 +145,32 @@ public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
     /** The world's producer, for parts a test builds without the whole service (an audit publisher). */
     protected final Producer<byte[], byte[]> producer() {
         return producer;
+    }
+
+    /**
+     * A lifecycle event as the upstream sends it (a new event id, the time truncated to the milliseconds the schema
+     * keeps), for a cluster whose kubeconfig is at {@code kubeconfigPath}.
+     */
+    public static ClusterLifecycleEvent lifecycleEvent(String orgId, String orgName, String clusterId,
+                                                       String clusterName, ClusterStatus status, Instant occurredAt,
+                                                       String kubeconfigPath) {
+        return ClusterLifecycleEvent.newBuilder()
+                .setEventId(UUID.randomUUID())
+                .setOccurredAt(occurredAt.truncatedTo(ChronoUnit.MILLIS))
+                .setOrgId(orgId)
+                .setOrgName(orgName)
+                .setClusterId(clusterId)
+                .setClusterName(clusterName)
+                .setStatus(status)
+                .setCloud("amazon")
+                .setRegion("eu-west-1")
+                .setKubeconfigVaultPath(kubeconfigPath)
+                .build();
+    }
+
+    /** Sends a lifecycle event to the upstream's topic, keyed by its organization, as the upstream does. */
+    public RecordMetadata emit(ClusterLifecycleEvent event) {
+        return send(lifecycleTopic, event.getOrgId(), event);
     }
 
     /** Sends {@code value} keyed by {@code key} in the Confluent wire format, as any producer would. */
