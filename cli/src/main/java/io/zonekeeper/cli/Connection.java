@@ -2,6 +2,7 @@ package io.zonekeeper.cli;
 
 import io.zonekeeper.common.config.ConfigException;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.serde.RegistryAccess;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
@@ -68,7 +69,8 @@ final class Connection {
 
     Properties common() {
         Properties props = new Properties();
-        props.putAll(new EnvReader(System.getenv()).prefixed("KAFKA_CLIENT_"));
+        // The same client properties the services take (KAFKA_CLIENT_*), so zk connects as they do.
+        props.putAll(KafkaSettings.CLIENT_PROPERTIES.read(EnvReader.fromSystem()));
         if (commandConfig != null) {
             props.putAll(commandConfig());
         }

@@ -3,6 +3,7 @@ package io.zonekeeper.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zonekeeper.common.aws.TeardownCost;
 import io.zonekeeper.common.config.AwsRates;
+import io.zonekeeper.common.config.EnvReader;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -67,29 +69,30 @@ final class ReapsCommand implements Callable<Integer> {
             description = "the reaper's month-end margin (default: $REAP_MONTH_END_MARGIN or ${DEFAULT-VALUE})")
     Duration margin;
 
-    @Option(names = "--iam-rate", defaultValue = "${env:IAM_RATE_PER_SECOND:-" + AwsRates.DEFAULT_IAM_PER_SECOND + "}",
-            description = "the provisioner's IAM requests per second (default: $IAM_RATE_PER_SECOND or"
-                    + " ${DEFAULT-VALUE})")
-    double iamRate;
+    @Option(names = "--iam-rate", description = "the provisioner's IAM requests per second (default: its"
+            + " IAM_RATE_PER_SECOND, read as it reads it)")
+    Double iamRate;
 
-    @Option(names = "--route53-rate", defaultValue = "${env:ROUTE53_RATE_PER_SECOND:-" + AwsRates.DEFAULT_ROUTE53_PER_SECOND
-            + "}",
-            description = "the account's Route53 requests per second (default: $ROUTE53_RATE_PER_SECOND or"
-                    + " ${DEFAULT-VALUE})")
-    double accountRate;
+    @Option(names = "--route53-rate", description = "the account's Route53 requests per second (default: the"
+            + " provisioner's ROUTE53_RATE_PER_SECOND)")
+    Double accountRate;
 
-    @Option(names = "--external-dns-share", defaultValue = "${env:EXTERNAL_DNS_ROUTE53_SHARE:-"
-            + AwsRates.DEFAULT_EXTERNAL_DNS_SHARE + "}",
-            description = "the part of it the fleet's ExternalDNS poll with (default: $EXTERNAL_DNS_ROUTE53_SHARE or"
-                    + " ${DEFAULT-VALUE}); the provisioner's own rate is the rest")
-    double externalDnsShare;
+    @Option(names = "--external-dns-share", description = "the part of it the fleet's ExternalDNS poll with (default:"
+            + " the provisioner's EXTERNAL_DNS_ROUTE53_SHARE); the provisioner's own rate is the rest")
+    Double externalDnsShare;
 
     @Override
     public Integer call() {
-        // The provisioner's own rate, as it and the reaper compute it (bursts do not pace a month end).
-        double route53Rate = new AwsRates(accountRate, 1, externalDnsShare, iamRate, 1).provisionerRoute53PerSecond();
-        if (!(route53Rate > 0) || !(iamRate > 0)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        // The rates as the provisioner and the reaper read them from this environment (AwsRates), unless given.
+        EnvReader env = EnvReader.fromSystem();
+        AwsRates configured = AwsRates.read(env);
+        env.validate();
+        AwsRates rates = new AwsRates(accountRate != null ? accountRate : configured.route53PerSecond(),
+                configured.route53Burst(), externalDnsShare != null ? externalDnsShare : configured.externalDnsShare(),
+                iamRate != null ? iamRate : configured.iamPerSecond(), configured.iamBurst());
+        double route53Rate = rates.provisionerRoute53PerSecond();
+        if (!(route53Rate > 0) || !(rates.iamPerSecond() > 0)) {
+            throw new ParameterException(spec.commandLine(),
                     "--route53-rate and --iam-rate must be positive and --external-dns-share below 1");
         }
         Instant now = at != null ? at : Zk.clock().now();
@@ -100,7 +103,7 @@ final class ReapsCommand implements Callable<Integer> {
             out.printf("%-16s %-14s %-34s %-10s %-22s %s%n", reap.orgId(), reap.orgName(), reap.zone(), reap.rule(),
                     reap.dueAt(), reap.commanded() ? "commanded" : reap.dueAt().isAfter(now) ? "waiting" : "due");
         }
-        MonthEnd monthEnd = monthEnd(reaps, now, margin, route53Rate, iamRate);
+        MonthEnd monthEnd = monthEnd(reaps, now, margin, route53Rate, rates.iamPerSecond());
         out.printf("%d pending reap(s) at %s.%n", reaps.size(), now);
         out.printf("Month end %s: %d reap(s) due, %d Route53 calls at %s/s take about %s; the reaper starts them at"
                         + " %s and commands the last at %s (margin %s): %s%n",

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.KafkaSettings;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.common.kafka.TopicNames;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -222,8 +223,8 @@ class SecuredInstallTest {
 
     /** A Java producer configured from {@code role}'s service settings, as its process reads them. */
     private static KafkaProducer<byte[], byte[]> producer(Dependencies dependencies, SecuredAccess access, Role role) {
-        Map<String, Object> config = new HashMap<>(new EnvReader(dependencies.kafkaEnv(role))
-                .prefixed("KAFKA_CLIENT_"));
+        Map<String, Object> config = new HashMap<>(KafkaSettings.CLIENT_PROPERTIES.read(
+                new EnvReader(dependencies.kafkaEnv(role))));
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());

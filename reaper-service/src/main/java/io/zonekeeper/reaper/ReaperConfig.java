@@ -4,6 +4,8 @@ import io.zonekeeper.common.config.AwsRates;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.ServiceSettings;
+import io.zonekeeper.common.config.Setting;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.kafka.TopicNames;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,6 +23,23 @@ public record ReaperConfig(
         String queryAdvertisedHost) {
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
+
+    static final Setting<Duration> SAFETY_MARGIN = Setting.duration("REAP_SAFETY_MARGIN", "15m",
+            "taken off Route53's 12-hour free window");
+    static final Setting<Duration> MONTH_END_MARGIN = Setting.duration("REAP_MONTH_END_MARGIN", "15m",
+            "the last of a month's paid-for unused zones is commanded this long before the month ends");
+    static final Setting<String> APPLICATION_ID = Setting.text("APPLICATION_ID", TopicNames.Consumer.REAPER.group(),
+            "Streams application id");
+    static final Setting<String> STATE_DIR = Setting.text("STATE_DIR",
+            System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper", "RocksDB state; use a persistent volume");
+    static final Setting<Integer> STANDBY_REPLICAS = Setting.integer("STANDBY_REPLICAS", 0, 0, 10,
+            "warm copies of the stores on other instances");
+    static final Setting<Optional<String>> GROUP_INSTANCE_ID = Setting.optional("GROUP_INSTANCE_ID",
+            "static membership: a stable id per instance");
+    static final Setting<Duration> PUNCTUATE_EVERY = Setting.duration("PUNCTUATE_EVERY", "1m",
+            "how often due reaps are commanded, in the service clock's time");
+    static final Setting<String> QUERY_ADVERTISED_HOST = Setting.text("QUERY_ADVERTISED_HOST",
+            ServiceIdentity.hostName(), "how other instances reach this one's HTTP_PORT");
 
     /** The reaper's topics; every name is configuration. */
     public record Topics(String lifecycle, String orgDns, String orgClusters, String reap, String audit) {
@@ -45,8 +64,8 @@ public record ReaperConfig(
     }
 
     public static ReaperConfig read(EnvReader env) {
-        Duration margin = env.duration("REAP_SAFETY_MARGIN", Duration.ofMinutes(15));
-        Duration monthEndMargin = env.duration("REAP_MONTH_END_MARGIN", Duration.ofMinutes(15));
+        Duration margin = SAFETY_MARGIN.read(env);
+        Duration monthEndMargin = MONTH_END_MARGIN.read(env);
         if (margin.compareTo(ReapPolicy.ROUTE53_FREE_WINDOW) >= 0) {
             env.problem("REAP_SAFETY_MARGIN must be shorter than the 12-hour free window");
         }
@@ -60,17 +79,17 @@ public record ReaperConfig(
                 service,
                 new Topics(
                         service.ingress().lifecycleByOrg(),
-                        env.optional("ORG_DNS_TOPIC", TopicNames.ORG_DNS),
-                        env.optional("ORG_CLUSTERS_TOPIC", TopicNames.ORG_CLUSTERS),
-                        env.optional("REAP_TOPIC", TopicNames.REAP),
+                        TopicSettings.ORG_DNS.read(env),
+                        TopicSettings.ORG_CLUSTERS.read(env),
+                        TopicSettings.REAP.read(env),
                         service.audit()),
-                env.optional("APPLICATION_ID", TopicNames.Consumer.REAPER.group()),
-                env.optional("STATE_DIR", System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper"),
-                env.integer("STANDBY_REPLICAS", 0, 0, 10),
-                env.optional("GROUP_INSTANCE_ID"),
+                APPLICATION_ID.read(env),
+                STATE_DIR.read(env),
+                STANDBY_REPLICAS.read(env),
+                GROUP_INSTANCE_ID.read(env),
                 new Reaping(margin, monthEndMargin, rates.provisionerRoute53PerSecond(), rates.iamPerSecond()),
-                env.duration("PUNCTUATE_EVERY", Duration.ofMinutes(1)),
-                env.optional("QUERY_ADVERTISED_HOST", ServiceIdentity.hostName()));
+                PUNCTUATE_EVERY.read(env),
+                QUERY_ADVERTISED_HOST.read(env));
         // Every problem above, reported together; no value is used after one.
         env.validate();
         return config;

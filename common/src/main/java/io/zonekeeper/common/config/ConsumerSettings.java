@@ -12,10 +12,11 @@ import java.time.Duration;
  */
 public record ConsumerSettings(String group, int workers, Duration shutdownGrace) {
 
-    public static ConsumerSettings read(EnvReader env, String defaultGroup, int defaultWorkers) {
-        return new ConsumerSettings(
-                env.optional("CONSUMER_GROUP", defaultGroup),
-                env.integer("WORKERS", defaultWorkers, 1, 512),
-                env.duration("SHUTDOWN_GRACE", Duration.ofSeconds(20)));
+    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.duration("SHUTDOWN_GRACE", "20s",
+            "how long shutdown and rebalances wait for work in progress");
+
+    /** @param group and {@code workers}: the service's own declarations, whose defaults differ by service */
+    public static ConsumerSettings read(EnvReader env, Setting<String> group, Setting<Integer> workers) {
+        return new ConsumerSettings(group.read(env), workers.read(env), SHUTDOWN_GRACE.read(env));
     }
 }

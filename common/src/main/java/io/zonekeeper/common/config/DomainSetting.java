@@ -15,6 +15,11 @@ public final class DomainSetting {
     private DomainSetting() {
     }
 
+    /** A required domain setting, read with {@link #required}. */
+    public static Setting<String> of(String name, String description) {
+        return Setting.of(name, "required", description, env -> required(env, name));
+    }
+
     public static String required(EnvReader env, String name) {
         String raw = env.required(name);
         if (raw.isEmpty()) {

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * Reads typed settings from environment variables, the one place configuration enters a service. It collects
  * every problem instead of stopping at the first, so {@link #validate()} reports them all in one clear message,
  * and remembers what it read so {@link #describe()} can log the effective configuration with secrets masked.
+ * Its typed reads belong to this package: a variable is read through its {@link Setting} declaration, nowhere else.
  *
  * <p>Hand-written rather than a config library: services are configured only through a flat set of environment
  * variables, and the few dozen lines here give typed values, collected errors and masking without pulling a
@@ -43,7 +44,7 @@ public final class EnvReader {
         return new EnvReader(System.getenv());
     }
 
-    public String required(String name) {
+    String required(String name) {
         String value = raw(name);
         if (value == null) {
             problems.add(name + " is required");
@@ -53,19 +54,19 @@ public final class EnvReader {
         return value;
     }
 
-    public String optional(String name, String defaultValue) {
+    String optional(String name, String defaultValue) {
         String value = Optional.ofNullable(raw(name)).orElse(defaultValue);
         described.put(name, value);
         return value;
     }
 
-    public Optional<String> optional(String name) {
+    Optional<String> optional(String name) {
         Optional<String> value = Optional.ofNullable(raw(name));
         value.ifPresent(v -> described.put(name, v));
         return value;
     }
 
-    public Secret requiredSecret(String name) {
+    Secret requiredSecret(String name) {
         String value = raw(name);
         if (value == null) {
             problems.add(name + " is required");
@@ -75,7 +76,7 @@ public final class EnvReader {
         return new Secret(value);
     }
 
-    public Optional<Secret> optionalSecret(String name) {
+    Optional<Secret> optionalSecret(String name) {
         String value = raw(name);
         if (value == null) {
             return Optional.empty();
@@ -84,7 +85,7 @@ public final class EnvReader {
         return Optional.of(new Secret(value));
     }
 
-    public int integer(String name, int defaultValue, int min, int max) {
+    int integer(String name, int defaultValue, int min, int max) {
         int value = parsed(name, defaultValue, Integer::parseInt, "an integer");
         if (value < min || value > max) {
             problems.add(name + " must be between " + min + " and " + max + ", not " + value);
@@ -92,7 +93,7 @@ public final class EnvReader {
         return value;
     }
 
-    public double decimal(String name, double defaultValue, double min, double max) {
+    double decimal(String name, double defaultValue, double min, double max) {
         double value = parsed(name, defaultValue, Double::parseDouble, "a number");
         if (!(value >= min && value <= max)) {
             problems.add(name + " must be between " + min + " and " + max + ", not " + value);
@@ -100,7 +101,7 @@ public final class EnvReader {
         return value;
     }
 
-    public boolean bool(String name, boolean defaultValue) {
+    boolean bool(String name, boolean defaultValue) {
         return parsed(name, defaultValue, v -> switch (v.toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
@@ -109,7 +110,7 @@ public final class EnvReader {
     }
 
     /** An ISO-8601 duration ({@code PT30S}) or a number with a unit: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 12h}, {@code 7d}. */
-    public Duration duration(String name, Duration defaultValue) {
+    Duration duration(String name, Duration defaultValue) {
         Duration value = parsed(name, defaultValue, EnvReader::parseDuration, "a duration such as 30s, 5m or PT1H");
         if (value.isNegative()) {
             problems.add(name + " must not be negative");
@@ -118,15 +119,11 @@ public final class EnvReader {
     }
 
     /** An ISO-8601 instant in UTC, such as {@code 2027-01-31T23:30:00Z}, if set. */
-    public Optional<Instant> optionalInstant(String name) {
+    Optional<Instant> optionalInstant(String name) {
         return Optional.ofNullable(parsed(name, null, Instant::parse, "an ISO-8601 instant such as 2027-01-31T23:30:00Z"));
     }
 
-    public URI uri(String name, String defaultValue) {
-        return parsed(name, URI.create(defaultValue), EnvReader::parseUri, "an absolute URI");
-    }
-
-    public URI requiredUri(String name) {
+    URI requiredUri(String name) {
         String value = raw(name);
         if (value == null) {
             problems.add(name + " is required");
@@ -135,7 +132,7 @@ public final class EnvReader {
         return parsed(name, null, EnvReader::parseUri, "an absolute URI");
     }
 
-    public Optional<URI> optionalUri(String name) {
+    Optional<URI> optionalUri(String name) {
         return raw(name) == null ? Optional.empty() : Optional.of(parsed(name, null, EnvReader::parseUri, "an absolute URI"));
     }
 
@@ -143,7 +140,7 @@ public final class EnvReader {
      * Every variable starting with {@code prefix}, turned into a client property: {@code KAFKA_SASL_MECHANISM}
      * becomes {@code sasl.mechanism}. Values of properties that look secret are masked in {@link #describe()}.
      */
-    public Map<String, String> prefixed(String prefix) {
+    Map<String, String> prefixed(String prefix) {
         prefixesAsked.add(prefix);
         Map<String, String> properties = new LinkedHashMap<>();
         env.forEach((name, value) -> {
@@ -220,7 +217,8 @@ public final class EnvReader {
         }
     }
 
-    static Duration parseDuration(String value) {
+    /** The one duration syntax: ISO-8601 ({@code PT30S}) or a number with a unit ({@code 250ms}, {@code 30s}, {@code 5m}, {@code 12h}, {@code 7d}). */
+    public static Duration parseDuration(String value) {
         if (value.startsWith("P") || value.startsWith("p")) {
             try {
                 return Duration.parse(value.toUpperCase(Locale.ROOT));

@@ -1,7 +1,6 @@
 package io.zonekeeper.common.config;
 
 import io.zonekeeper.common.kafka.Ingress;
-import io.zonekeeper.common.kafka.TopicNames;
 import java.util.List;
 
 /**
@@ -19,11 +18,11 @@ public record IngressSettings(String group, String lifecycle, String lifecycleBy
 
     public static IngressSettings read(EnvReader env) {
         return new IngressSettings(
-                env.optional("INGRESS_GROUP", TopicNames.INGRESS_GROUP),
-                env.optional("LIFECYCLE_TOPIC", TopicNames.LIFECYCLE),
-                env.optional("LIFECYCLE_BY_ORG_TOPIC", TopicNames.LIFECYCLE_BY_ORG),
-                env.optional("CERT_REQUESTS_TOPIC", TopicNames.CERT_REQUESTS),
-                env.optional("CERT_REQUESTS_BY_ORG_TOPIC", TopicNames.CERT_REQUESTS_BY_ORG));
+                TopicSettings.INGRESS_GROUP.read(env),
+                TopicSettings.LIFECYCLE.read(env),
+                TopicSettings.LIFECYCLE_BY_ORG.read(env),
+                TopicSettings.CERT_REQUESTS.read(env),
+                TopicSettings.CERT_REQUESTS_BY_ORG.read(env));
     }
 
     /** The lifecycle topic's route: what the provisioner and the reaper forward. */

@@ -22,8 +22,16 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, M
         this(bootstrapServers, schemaRegistryUrl, clientProperties, RegistryAccess.NONE, CompatibilityLevels.Mode.SET);
     }
 
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.required("KAFKA_BOOTSTRAP_SERVERS", "brokers");
+    public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.required("SCHEMA_REGISTRY_URL",
+            "a Confluent-compatible registry");
+    public static final Setting<String> SCHEMA_COMPATIBILITY = Setting.text("SCHEMA_COMPATIBILITY", "set",
+            "set: raise a subject's compatibility level weaker than FULL_TRANSITIVE; check: only report it");
+    public static final Setting<Map<String, String>> CLIENT_PROPERTIES = Setting.family("KAFKA_CLIENT_",
+            "any Kafka client property");
+
     public static KafkaSettings read(EnvReader env) {
-        String mode = env.optional("SCHEMA_COMPATIBILITY", "set");
+        String mode = SCHEMA_COMPATIBILITY.read(env);
         CompatibilityLevels.Mode parsed = CompatibilityLevels.Mode.SET;
         try {
             parsed = CompatibilityLevels.Mode.parse(mode);
@@ -31,9 +39,9 @@ public record KafkaSettings(String bootstrapServers, String schemaRegistryUrl, M
             env.problem("SCHEMA_COMPATIBILITY must be 'set' or 'check', not '" + mode + "'");
         }
         return new KafkaSettings(
-                env.required("KAFKA_BOOTSTRAP_SERVERS"),
-                env.required("SCHEMA_REGISTRY_URL"),
-                env.prefixed("KAFKA_CLIENT_"),
+                BOOTSTRAP_SERVERS.read(env),
+                SCHEMA_REGISTRY_URL.read(env),
+                CLIENT_PROPERTIES.read(env),
                 RegistryAccess.read(env),
                 parsed);
     }

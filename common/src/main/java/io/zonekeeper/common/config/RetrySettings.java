@@ -20,11 +20,20 @@ public record RetrySettings(int maxAttempts, Duration initialDelay, Duration max
         }
     }
 
+    public static final Setting<Integer> MAX_ATTEMPTS = Setting.integer("RETRY_MAX_ATTEMPTS", 8, 1, 100,
+            "attempts per operation on transient faults");
+    public static final Setting<Duration> INITIAL_DELAY = Setting.duration("RETRY_INITIAL_DELAY", "200ms",
+            "the first backoff");
+    public static final Setting<Duration> MAX_DELAY = Setting.duration("RETRY_MAX_DELAY", "20s",
+            "the longest backoff, and how long an organization waits at most between tries of a lasting fault");
+    public static final Setting<Double> JITTER = Setting.decimal("RETRY_JITTER", 0.5, 0, 0.99,
+            "each delay varies by up to this fraction");
+
     public static RetrySettings read(EnvReader env) {
-        int attempts = env.integer("RETRY_MAX_ATTEMPTS", 8, 1, 100);
-        Duration initial = env.duration("RETRY_INITIAL_DELAY", Duration.ofMillis(200));
-        Duration max = env.duration("RETRY_MAX_DELAY", Duration.ofSeconds(20));
-        double jitter = env.decimal("RETRY_JITTER", 0.5, 0, 0.99);
+        int attempts = MAX_ATTEMPTS.read(env);
+        Duration initial = INITIAL_DELAY.read(env);
+        Duration max = MAX_DELAY.read(env);
+        double jitter = JITTER.read(env);
         if (initial.isZero() || max.compareTo(initial) < 0) {
             env.problem("RETRY_INITIAL_DELAY must be positive and not above RETRY_MAX_DELAY");
             return new RetrySettings(attempts, Duration.ofMillis(200), Duration.ofSeconds(20), jitter);

@@ -1,7 +1,6 @@
 package io.zonekeeper.common.config;
 
 import io.zonekeeper.common.events.LifecycleEventRules;
-import io.zonekeeper.common.kafka.TopicNames;
 
 /**
  * What every service is configured with, read the same way by each: who it is, its Kafka, the ingress it runs, the
@@ -22,7 +21,7 @@ public record ServiceSettings(ServiceIdentity identity, KafkaSettings kafka, Ing
                 LifecycleEventRules.read(env),
                 RetrySettings.read(env),
                 OpsSettings.read(env),
-                env.optional("AUDIT_TOPIC", TopicNames.AUDIT),
-                env.optional("DLQ_SUFFIX", TopicNames.DEAD_LETTER_SUFFIX));
+                TopicSettings.AUDIT.read(env),
+                TopicSettings.DEAD_LETTER_SUFFIX.read(env));
     }
 }

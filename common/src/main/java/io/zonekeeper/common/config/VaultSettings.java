@@ -21,20 +21,31 @@ public record VaultSettings(URI address, VaultAuthentication authentication, Str
                 DEFAULT_CLUSTER_CLAIMS_PREFIX);
     }
 
+    public static final Setting<URI> ADDRESS = Setting.uri("VAULT_ADDR", "Vault (or OpenBao) address");
+    public static final Setting<String> KV_MOUNT = Setting.text("VAULT_KV_MOUNT", "secret", "KV version 2 mount");
+    public static final Setting<String> KUBECONFIG_PREFIX = folder("KUBECONFIG_VAULT_PREFIX",
+            DEFAULT_KUBECONFIG_PREFIX, "the folder of the mount under which the upstream stores kubeconfigs");
+    public static final Setting<String> CLUSTER_CLAIMS_PREFIX = folder("CLUSTER_CLAIMS_VAULT_PREFIX",
+            DEFAULT_CLUSTER_CLAIMS_PREFIX, "the folder where each cluster's owner is recorded");
+
     public static VaultSettings read(EnvReader env) {
         return new VaultSettings(
-                env.requiredUri("VAULT_ADDR"),
+                ADDRESS.read(env),
                 VaultAuthentication.read(env),
-                env.optional("VAULT_KV_MOUNT", "secret"),
-                folder(env, "KUBECONFIG_VAULT_PREFIX", DEFAULT_KUBECONFIG_PREFIX),
-                folder(env, "CLUSTER_CLAIMS_VAULT_PREFIX", DEFAULT_CLUSTER_CLAIMS_PREFIX));
+                KV_MOUNT.read(env),
+                KUBECONFIG_PREFIX.read(env),
+                CLUSTER_CLAIMS_PREFIX.read(env));
     }
 
-    private static String folder(EnvReader env, String name, String defaultValue) {
-        String prefix = env.optional(name, defaultValue).replaceAll("^/+|/+$", "");
-        if (prefix.isBlank() || prefix.contains("..") || !prefix.matches("[A-Za-z0-9_./-]+")) {
-            env.problem(name + " must be a relative KV folder such as '" + defaultValue + "', not '" + prefix + "'");
-        }
-        return prefix;
+    /** A folder of the KV mount, without leading or trailing slashes. */
+    private static Setting<String> folder(String name, String defaultValue, String description) {
+        return Setting.of(name, defaultValue, description, env -> {
+            String prefix = env.optional(name, defaultValue).replaceAll("^/+|/+$", "");
+            if (prefix.isBlank() || prefix.contains("..") || !prefix.matches("[A-Za-z0-9_./-]+")) {
+                env.problem(name + " must be a relative KV folder such as '" + defaultValue + "', not '" + prefix
+                        + "'");
+            }
+            return prefix;
+        });
     }
 }

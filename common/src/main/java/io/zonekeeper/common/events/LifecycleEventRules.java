@@ -1,6 +1,7 @@
 package io.zonekeeper.common.events;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.Setting;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import java.time.Clock;
@@ -20,12 +21,12 @@ import java.time.Instant;
  */
 public record LifecycleEventRules(String kubeconfigPrefix, Duration maxClockSkew) {
 
-    public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofHours(1);
+    public static final Setting<Duration> MAX_CLOCK_SKEW = Setting.duration("MAX_CLOCK_SKEW", "1h",
+            "lifecycle events further ahead of the service's clock are dead-lettered");
 
+    /** The kubeconfig folder as every service reads it (the reaper too, so it counts no cluster the others refuse). */
     public static LifecycleEventRules read(EnvReader env) {
-        return new LifecycleEventRules(
-                env.optional("KUBECONFIG_VAULT_PREFIX", VaultSettings.DEFAULT_KUBECONFIG_PREFIX).replaceAll("/+$", ""),
-                env.duration("MAX_CLOCK_SKEW", DEFAULT_MAX_CLOCK_SKEW));
+        return new LifecycleEventRules(VaultSettings.KUBECONFIG_PREFIX.read(env), MAX_CLOCK_SKEW.read(env));
     }
 
     /** Throws {@link InvalidEventException} for the first field that breaks a rule; {@code key} is the record's. */

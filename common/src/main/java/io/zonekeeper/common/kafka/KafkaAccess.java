@@ -1,6 +1,7 @@
 package io.zonekeeper.common.kafka;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.TopicSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -82,15 +83,15 @@ public final class KafkaAccess {
          */
         public static Names read(EnvReader env) {
             Names d = defaults();
-            return new Names(env.optional("LIFECYCLE_TOPIC", d.lifecycle),
-                    env.optional("LIFECYCLE_BY_ORG_TOPIC", d.lifecycleByOrg),
-                    env.optional("CERT_REQUESTS_TOPIC", d.requests),
-                    env.optional("CERT_REQUESTS_BY_ORG_TOPIC", d.requestsByOrg),
-                    env.optional("REAP_TOPIC", d.reap), env.optional("ORG_COMMANDS_TOPIC", d.orgCommands),
-                    env.optional("CERT_COMMANDS_TOPIC", d.certCommands), env.optional("ORG_DNS_TOPIC", d.orgDns),
-                    env.optional("TLS_STATE_TOPIC", d.clusterTls),
-                    env.optional("ORG_CLUSTERS_TOPIC", d.orgClusters), env.optional("AUDIT_TOPIC", d.audit),
-                    env.optional("DLQ_SUFFIX", d.deadLetterSuffix), env.optional("INGRESS_GROUP", d.ingressGroup),
+            return new Names(TopicSettings.LIFECYCLE.read(env),
+                    TopicSettings.LIFECYCLE_BY_ORG.read(env),
+                    TopicSettings.CERT_REQUESTS.read(env),
+                    TopicSettings.CERT_REQUESTS_BY_ORG.read(env),
+                    TopicSettings.REAP.read(env), TopicSettings.ORG_COMMANDS.read(env),
+                    TopicSettings.CERT_COMMANDS.read(env), TopicSettings.ORG_DNS.read(env),
+                    TopicSettings.TLS_STATE.read(env),
+                    TopicSettings.ORG_CLUSTERS.read(env), TopicSettings.AUDIT.read(env),
+                    TopicSettings.DEAD_LETTER_SUFFIX.read(env), TopicSettings.INGRESS_GROUP.read(env),
                     d.provisionerGroup, d.certGroup, d.reaperApplicationId, d.dashboardGroupPrefix);
         }
 

@@ -1,6 +1,7 @@
 package io.zonekeeper.common.serde;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.Setting;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,22 +42,22 @@ public record RegistryAccess(Optional<Path> userInfoFile, Optional<Path> bearerT
         }
     }
 
+    public static final Setting<Optional<Path>> USER_INFO_FILE = Setting.optionalFile("SCHEMA_REGISTRY_USER_INFO_FILE",
+            "a file holding user:password for the registry's basic authentication, read at each request");
+    public static final Setting<Optional<Path>> BEARER_TOKEN_FILE = Setting.optionalFile(
+            "SCHEMA_REGISTRY_BEARER_TOKEN_FILE", "a file holding a bearer token for the registry, read at each request");
+    public static final Setting<Optional<Path>> CA_FILE = Setting.optionalFile("SCHEMA_REGISTRY_CA_FILE",
+            "a PEM bundle of the authorities trusted for the registry's HTTPS certificate");
+
     public static RegistryAccess read(EnvReader env) {
-        Optional<Path> userInfo = file(env, "SCHEMA_REGISTRY_USER_INFO_FILE");
-        Optional<Path> token = file(env, "SCHEMA_REGISTRY_BEARER_TOKEN_FILE");
-        Optional<Path> trust = file(env, "SCHEMA_REGISTRY_CA_FILE");
+        Optional<Path> userInfo = USER_INFO_FILE.read(env);
+        Optional<Path> token = BEARER_TOKEN_FILE.read(env);
+        Optional<Path> trust = CA_FILE.read(env);
         if (userInfo.isPresent() && token.isPresent()) {
             env.problem("set SCHEMA_REGISTRY_USER_INFO_FILE or SCHEMA_REGISTRY_BEARER_TOKEN_FILE, not both");
             return new RegistryAccess(userInfo, Optional.empty(), trust);
         }
         return new RegistryAccess(userInfo, token, trust);
-    }
-
-    private static Optional<Path> file(EnvReader env, String name) {
-        Optional<Path> path = env.optional(name).filter(value -> !value.isBlank()).map(Path::of);
-        path.filter(p -> !Files.isReadable(p))
-                .ifPresent(p -> env.problem(name + " names " + p + ", which is not a readable file"));
-        return path;
     }
 
     /** The {@code Authorization} header's value, read from its file now; empty when the registry is open. */

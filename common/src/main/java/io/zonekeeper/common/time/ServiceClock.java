@@ -3,6 +3,7 @@ package io.zonekeeper.common.time;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.Setting;
 import io.zonekeeper.common.ops.HealthCheck;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,10 +57,17 @@ public record ServiceClock(Clock clock, boolean simulated, double rate, String d
      * (default 1) and {@code CLOCK_ANCHOR} (the real instant at which the clock reads {@code CLOCK_START}; default
      * now) go with it; give every service the same three values and they read the same time.
      */
+    public static final Setting<Optional<Instant>> START = Setting.optionalInstant("CLOCK_START",
+            "rehearsals and local runs only: run on a simulated clock that reads this instant at CLOCK_ANCHOR");
+    public static final Setting<Double> RATE = Setting.decimal("CLOCK_RATE", 1, 0.001, 1_000_000,
+            "with CLOCK_START: simulated seconds per real second");
+    public static final Setting<Optional<Instant>> ANCHOR = Setting.optionalInstant("CLOCK_ANCHOR",
+            "with CLOCK_START: the real instant at which the clock reads CLOCK_START (default: when it starts)");
+
     public static ServiceClock read(EnvReader env) {
-        Optional<Instant> start = env.optionalInstant("CLOCK_START");
-        double rate = env.decimal("CLOCK_RATE", 1, 0.001, 1_000_000);
-        Optional<Instant> anchor = env.optionalInstant("CLOCK_ANCHOR");
+        Optional<Instant> start = START.read(env);
+        double rate = RATE.read(env);
+        Optional<Instant> anchor = ANCHOR.read(env);
         if (start.isEmpty()) {
             if (rate != 1 || anchor.isPresent()) {
                 env.problem("CLOCK_RATE and CLOCK_ANCHOR need CLOCK_START (without it the service runs on the"
