@@ -176,9 +176,8 @@ final class OrgProvisioner {
             if (inUse.contains(stale)) {
                 continue;
             }
-            users.deleteAccessKey(state.getIamUserName(), stale);
-            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, stale, "replaced by " + state.getAccessKeyId()
-                    + "; no running cluster uses it", Map.of());
+            audit.record(users.deleteAccessKey(state.getIamUserName(), stale), ResourceType.ACCESS_KEY, stale,
+                    "replaced by " + state.getAccessKeyId() + "; no running cluster uses it", Map.of());
         }
     }
 
@@ -205,8 +204,8 @@ final class OrgProvisioner {
             List<String> inUse = ClusterRoster.keysInUse(roster, null);
             String first = stale.stream().filter(id -> !inUse.contains(id)).findFirst().orElse(stale.get(0));
             stale.remove(first);
-            users.deleteAccessKey(userName, first);
-            audit.record(AuditAction.DELETED, ResourceType.ACCESS_KEY, first, "stale key, not in Vault", Map.of());
+            audit.record(users.deleteAccessKey(userName, first), ResourceType.ACCESS_KEY, first,
+                    "stale key, not in Vault", Map.of());
         }
         int expectedVersion = vault.currentVersion(path);
         IamUsers.NewKey key = users.createAccessKey(userName);

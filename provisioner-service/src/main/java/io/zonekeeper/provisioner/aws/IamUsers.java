@@ -128,11 +128,13 @@ public final class IamUsers {
         return new NewKey(key.accessKeyId(), key.secretAccessKey());
     }
 
-    public void deleteAccessKey(String name, String accessKeyId) {
+    /** Deletes the key; UNCHANGED when it was already gone (a replay after a crash). */
+    public ResourceChange deleteAccessKey(String name, String accessKeyId) {
         try {
             call("DeleteAccessKey", () -> iam.deleteAccessKey(r -> r.userName(name).accessKeyId(accessKeyId)));
+            return ResourceChange.DELETED;
         } catch (NoSuchEntityException alreadyGone) {
-            // the goal is reached
+            return ResourceChange.UNCHANGED;
         }
     }
 
