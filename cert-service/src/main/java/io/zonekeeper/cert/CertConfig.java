@@ -30,33 +30,33 @@ public record CertConfig(
 
     public static final String SERVICE = "cert-service";
 
-    static final Setting<String> BASE_DOMAIN = DomainSetting.of("BASE_DOMAIN", "certificates name <cluster>.<org>.<BASE_DOMAIN>");
-    static final Setting<String> GROUP = Setting.text("CONSUMER_GROUP", TopicNames.Consumer.CERT.group(),
+    public static final Setting<String> BASE_DOMAIN = DomainSetting.of("BASE_DOMAIN", "certificates name <cluster>.<org>.<BASE_DOMAIN>");
+    public static final Setting<String> GROUP = Setting.text("CONSUMER_GROUP", TopicNames.Consumer.CERT.group(),
             "consumer group");
-    static final Setting<Integer> WORKERS = Setting.integer("WORKERS", 8, 1, 512,
+    public static final Setting<Integer> WORKERS = Setting.integer("WORKERS", 8, 1, 512,
             "organizations processed at once per instance");
-    static final Setting<String> TLS_VAULT_PREFIX = Setting.text("TLS_VAULT_PREFIX", "zonekeeper/tls",
+    public static final Setting<String> TLS_VAULT_PREFIX = Setting.text("TLS_VAULT_PREFIX", "zonekeeper/tls",
             "CAs at <prefix>/<orgId>/ca, certificates at <prefix>/<orgId>/<clusterId>/<name>");
-    static final Setting<String> TLS_SECRET_NAMESPACE = Setting.text("TLS_SECRET_NAMESPACE", "zonekeeper",
+    public static final Setting<String> TLS_SECRET_NAMESPACE = Setting.text("TLS_SECRET_NAMESPACE", "zonekeeper",
             "namespace of the TLS Secrets in each cluster");
-    static final Setting<String> TLS_SECRET_NAME = Setting.text("TLS_SECRET_NAME", "zonekeeper-tls",
+    public static final Setting<String> TLS_SECRET_NAME = Setting.text("TLS_SECRET_NAME", "zonekeeper-tls",
             "the cluster certificate's Secret");
-    static final Setting<Duration> CA_VALIDITY = Setting.duration("CA_VALIDITY", "1825d", "a CA's lifetime");
-    static final Setting<Duration> CERT_VALIDITY = Setting.duration("CERT_VALIDITY", "90d",
+    public static final Setting<Duration> CA_VALIDITY = Setting.duration("CA_VALIDITY", "1825d", "a CA's lifetime");
+    public static final Setting<Duration> CERT_VALIDITY = Setting.duration("CERT_VALIDITY", "90d",
             "a certificate's lifetime (never beyond its CA's)");
-    static final Setting<Duration> CA_ROTATE_BEFORE = Setting.duration("CA_ROTATE_BEFORE", "30d",
+    public static final Setting<Duration> CA_ROTATE_BEFORE = Setting.duration("CA_ROTATE_BEFORE", "30d",
             "a successor CA is staged this long before the CA expires");
-    static final Setting<Duration> CA_TRUST_PROPAGATION = Setting.duration("CA_TRUST_PROPAGATION", "24h",
+    public static final Setting<Duration> CA_TRUST_PROPAGATION = Setting.duration("CA_TRUST_PROPAGATION", "24h",
             "time for clients to load a new ca.crt, between the steps of a rotation");
-    static final Setting<Double> RENEW_AT_FRACTION = Setting.decimal("RENEW_AT_FRACTION", 2.0 / 3, 0.01, 0.99,
+    public static final Setting<Double> RENEW_AT_FRACTION = Setting.decimal("RENEW_AT_FRACTION", 2.0 / 3, 0.01, 0.99,
             "certificates are renewed after this share of their lifetime");
-    static final Setting<Duration> CERT_BACKDATE = Setting.duration("CERT_BACKDATE", "5m",
+    public static final Setting<Duration> CERT_BACKDATE = Setting.duration("CERT_BACKDATE", "5m",
             "notBefore is set this far back for clients with slow clocks");
-    static final Setting<Duration> SCHEDULE_EVERY = Setting.duration("SCHEDULE_EVERY", "1m",
+    public static final Setting<Duration> SCHEDULE_EVERY = Setting.duration("SCHEDULE_EVERY", "1m",
             "how often due renewals and rotation steps are looked for, in the service clock's time");
-    static final Setting<String> CA_KEY_ALGORITHM = Setting.text("CA_KEY_ALGORITHM",
+    public static final Setting<String> CA_KEY_ALGORITHM = Setting.text("CA_KEY_ALGORITHM",
             KeyAlgorithm.EC_P256.configName(), "ec-p256, rsa-2048 or rsa-4096");
-    static final Setting<String> CERT_KEY_ALGORITHM = Setting.text("CERT_KEY_ALGORITHM",
+    public static final Setting<String> CERT_KEY_ALGORITHM = Setting.text("CERT_KEY_ALGORITHM",
             KeyAlgorithm.EC_P256.configName(), "ec-p256, rsa-2048 or rsa-4096");
 
     /** Topic names; every one is configuration. */

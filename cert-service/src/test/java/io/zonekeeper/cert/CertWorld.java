@@ -6,6 +6,7 @@ import io.zonekeeper.cert.model.TlsMaterial;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.schemas.CertAction;
@@ -55,14 +56,15 @@ final class CertWorld extends ServiceWorld<CertService> {
     }
 
     Map<String, String> env(String consumerGroup) {
-        return env(consumerGroup, Map.of(
-                "TLS_VAULT_PREFIX", TLS_VAULT_PREFIX,
-                "BASE_DOMAIN", BASE_DOMAIN,
-                "CERT_COMMANDS_TOPIC", commandsTopic,
-                "ORG_COMMANDS_TOPIC", orgCommandsTopic,
-                "TLS_STATE_TOPIC", tlsTopic,
+        return env(environment()
+                .set(CertConfig.GROUP, consumerGroup)
+                .set(CertConfig.TLS_VAULT_PREFIX, TLS_VAULT_PREFIX)
+                .set(CertConfig.BASE_DOMAIN, BASE_DOMAIN)
+                .set(TopicSettings.CERT_COMMANDS, commandsTopic)
+                .set(TopicSettings.ORG_COMMANDS, orgCommandsTopic)
+                .set(TopicSettings.TLS_STATE, tlsTopic)
                 // Scans are triggered by the tests (scanNow) against the settable clock.
-                "SCHEDULE_EVERY", "1h"));
+                .set(CertConfig.SCHEDULE_EVERY, "1h"));
     }
 
     CertService startService(String consumerGroup) {

@@ -1,6 +1,8 @@
 package io.zonekeeper.cli;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.OpsSettings;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.time.ServiceClock;
@@ -10,12 +12,12 @@ import io.zonekeeper.testkit.kafka.IngressTopics;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
 import io.zonekeeper.testkit.kafka.SharedKafka;
 import io.zonekeeper.testkit.registry.ApicurioRegistry;
+import io.zonekeeper.world.ServiceEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.avro.specific.SpecificRecord;
@@ -45,16 +47,18 @@ final class CliReaper implements AutoCloseable {
         KAFKA.createTopic(zonesTopic, 3, true);
         KAFKA.createTopic("clusters-" + suffix, 3, true);
         try {
-            Map<String, String> env = new java.util.HashMap<>(ingress.env());
-            env.putAll(Map.ofEntries(
-                    Map.entry("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers()),
-                    Map.entry("SCHEMA_REGISTRY_URL", registry.endpoint().toString()),
-                    Map.entry("ORG_DNS_TOPIC", zonesTopic),
-                    Map.entry("ORG_CLUSTERS_TOPIC", "clusters-" + suffix), Map.entry("REAP_TOPIC", "reap-" + suffix),
-                    Map.entry("AUDIT_TOPIC", "audit-" + suffix), Map.entry("APPLICATION_ID", "reaper-" + suffix),
-                    Map.entry("STATE_DIR", Files.createTempDirectory("reaper").toString()), Map.entry("HTTP_PORT", "0"),
-                    Map.entry("QUERY_ADVERTISED_HOST", "127.0.0.1")));
-            reaper = ReaperService.start(ReaperConfig.read(new EnvReader(env)), clock);
+            ServiceEnvironment env = new ServiceEnvironment()
+                    .kafka(KAFKA.bootstrapServers(), registry.endpoint())
+                    .ingress(ingress)
+                    .set(TopicSettings.ORG_DNS, zonesTopic)
+                    .set(TopicSettings.ORG_CLUSTERS, "clusters-" + suffix)
+                    .set(TopicSettings.REAP, "reap-" + suffix)
+                    .set(TopicSettings.AUDIT, "audit-" + suffix)
+                    .set(ReaperConfig.APPLICATION_ID, "reaper-" + suffix)
+                    .set(ReaperConfig.STATE_DIR, Files.createTempDirectory("reaper"))
+                    .set(OpsSettings.HTTP_PORT, 0)
+                    .set(ReaperConfig.QUERY_ADVERTISED_HOST, "127.0.0.1");
+            reaper = ReaperService.start(ReaperConfig.read(new EnvReader(env.toMap())), clock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

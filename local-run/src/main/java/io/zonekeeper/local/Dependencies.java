@@ -1,5 +1,6 @@
 package io.zonekeeper.local;
 
+import io.zonekeeper.common.config.Setting;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.kafka.KafkaAccess;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
@@ -13,8 +14,8 @@ import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
 import io.zonekeeper.testkit.registry.ApicurioRegistry;
 import io.zonekeeper.testkit.vault.OpenBaoMount;
 import io.zonekeeper.testkit.vault.OpenBaoServer;
+import io.zonekeeper.world.ServiceEnvironment;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -121,40 +122,27 @@ final class Dependencies implements AutoCloseable {
      * registry, Vault (the dev server's root token: this Vault holds nothing but the local run's), the AWS emulator.
      */
     Map<String, String> clientEnv() {
-        Map<String, String> env = new LinkedHashMap<>(commonEnv(Role.OPERATOR));
-        env.put("VAULT_TOKEN", openBao.token());
-        env.put("AWS_ENDPOINT_URL", moto.endpoint().toString());
-        env.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
-        env.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
-        return env;
+        return kafkaEnv(Role.OPERATOR).vault(vault.endpoint(), vault.mount(), openBao.token())
+                .aws(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY).toMap();
     }
 
     /** How a process of {@code role} reaches Kafka and the registry: their addresses, and its credentials if secured. */
-    Map<String, String> kafkaEnv(Role role) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("SCHEMA_REGISTRY_URL", registry.endpoint().toString());
-        secured.ifPresent(access -> env.putAll(access.env(role)));
-        return env;
-    }
-
-    /** The environment every service of {@code role} that uses Vault shares; each gets its own token ({@link #vaultEnv}). */
-    Map<String, String> commonEnv(Role role) {
-        Map<String, String> env = kafkaEnv(role);
-        env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_KV_MOUNT", vault.mount());
+    ServiceEnvironment kafkaEnv(Role role) {
+        ServiceEnvironment env = new ServiceEnvironment().kafka(kafka.bootstrapServers(), registry.endpoint());
+        secured.ifPresent(access -> env.setAll(access.env(role)));
         return env;
     }
 
     /**
-     * A service's Vault prefix setting and a token under its shipped least-privilege policy (as production should
-     * run it), so the local run shows that the policies suffice.
+     * What a service of {@code role} that uses Vault reads: Kafka, and Vault with a token under the service's shipped
+     * least-privilege policy (as production should run it, so the local run shows that the policies suffice), and
+     * the folder {@code prefix} of its secrets that the policy is written for.
      */
-    Map<String, String> vaultEnv(String service, String prefixSetting, String prefix) {
-        String token = vault.serviceToken(service, Map.of(prefixSetting, prefix,
-                "KUBECONFIG_VAULT_PREFIX", SimulatedClusters.KUBECONFIG_PREFIX,
-            "CLUSTER_CLAIMS_VAULT_PREFIX", VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
-        return Map.of(prefixSetting, prefix, "VAULT_TOKEN", token);
+    ServiceEnvironment serviceEnv(Role role, String policy, Setting<String> prefix, String folder) {
+        String token = vault.serviceToken(policy, Map.of(prefix.name(), folder,
+                VaultSettings.KUBECONFIG_PREFIX.name(), SimulatedClusters.KUBECONFIG_PREFIX,
+                VaultSettings.CLUSTER_CLAIMS_PREFIX.name(), VaultSettings.DEFAULT_CLUSTER_CLAIMS_PREFIX));
+        return kafkaEnv(role).vault(vault.endpoint(), vault.mount(), token).set(prefix, folder);
     }
 
     @Override

@@ -1,9 +1,15 @@
 package io.zonekeeper.local;
 
+import io.zonekeeper.cert.CertConfig;
+import io.zonekeeper.common.config.ConsumerSettings;
+import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
+import io.zonekeeper.provisioner.ProvisionerConfig;
+import io.zonekeeper.reaper.ReaperConfig;
 import io.zonekeeper.testkit.FreePort;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.vault.ServicePolicies;
+import io.zonekeeper.world.ServiceEnvironment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -219,40 +225,37 @@ public final class LocalRun implements Callable<Integer> {
     static Map<String, Map<String, String>> serviceEnvironments(Dependencies dependencies, Timeline timeline)
             throws IOException {
         boolean simulated = timeline.clock().simulated();
-        Map<String, String> provisioner = new LinkedHashMap<>(dependencies.commonEnv(Role.PROVISIONER));
-        provisioner.putAll(timeline.env());
-        provisioner.put("SERVICE_INSTANCE", "provisioner-local");
-        provisioner.putAll(dependencies.vaultEnv(ServicePolicies.PROVISIONER, "CREDENTIALS_VAULT_PREFIX",
-                "zonekeeper/orgs"));
-        provisioner.put("AWS_ENDPOINT_URL", dependencies.moto.endpoint().toString());
-        provisioner.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
-        provisioner.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
-        provisioner.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
-        provisioner.put("PARENT_ZONE_ID", dependencies.parentZoneId);
-        provisioner.put("SHUTDOWN_GRACE", "5s");
-        // The migrated organization's zone was made before Zonekeeper: the local run allows adopting such zones.
-        provisioner.put("ADOPT_UNOWNED_ZONES", "true");
-        Map<String, String> cert = new LinkedHashMap<>(dependencies.commonEnv(Role.CERT));
-        cert.putAll(timeline.env());
-        cert.put("SERVICE_INSTANCE", "cert-local");
-        cert.putAll(dependencies.vaultEnv(ServicePolicies.CERT_SERVICE, "TLS_VAULT_PREFIX", "zonekeeper/tls"));
-        cert.put("BASE_DOMAIN", Dependencies.BASE_DOMAIN);
-        cert.put("SHUTDOWN_GRACE", "5s");
+        ServiceEnvironment provisioner = dependencies.serviceEnv(Role.PROVISIONER, ServicePolicies.PROVISIONER,
+                        ProvisionerConfig.CREDENTIALS_VAULT_PREFIX, "zonekeeper/orgs")
+                .setAll(timeline.env())
+                .set(ServiceIdentity.INSTANCE, "provisioner-local")
+                .aws(dependencies.moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY)
+                .set(ProvisionerConfig.BASE_DOMAIN, Dependencies.BASE_DOMAIN)
+                .set(ProvisionerConfig.PARENT_ZONE_ID, dependencies.parentZoneId)
+                .set(ConsumerSettings.SHUTDOWN_GRACE, "5s")
+                // The migrated organization's zone was made before Zonekeeper: the local run allows adopting it.
+                .set(ProvisionerConfig.ADOPT_UNOWNED_ZONES, true);
+        ServiceEnvironment cert = dependencies.serviceEnv(Role.CERT, ServicePolicies.CERT_SERVICE,
+                        CertConfig.TLS_VAULT_PREFIX, "zonekeeper/tls")
+                .setAll(timeline.env())
+                .set(ServiceIdentity.INSTANCE, "cert-local")
+                .set(CertConfig.BASE_DOMAIN, Dependencies.BASE_DOMAIN)
+                .set(ConsumerSettings.SHUTDOWN_GRACE, "5s");
         if (simulated) {
-            cert.put("CERT_VALIDITY", "12h");
-            cert.put("SCHEDULE_EVERY", "5m");
+            cert.set(CertConfig.CERT_VALIDITY, "12h").set(CertConfig.SCHEDULE_EVERY, "5m");
         }
-        Map<String, String> reaper = new LinkedHashMap<>(dependencies.kafkaEnv(Role.REAPER));
-        reaper.putAll(timeline.env());
-        reaper.put("SERVICE_INSTANCE", "reaper-local");
-        reaper.put("STATE_DIR", Files.createTempDirectory("zonekeeper-reaper").toString());
-        reaper.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
-        // Periods are in the clock's time; on the simulated clock 5 minutes pass in half a real second.
-        reaper.put("PUNCTUATE_EVERY", simulated ? "5m" : "5s");
+        ServiceEnvironment reaper = dependencies.kafkaEnv(Role.REAPER)
+                .setAll(timeline.env())
+                .set(ServiceIdentity.INSTANCE, "reaper-local")
+                .set(ReaperConfig.STATE_DIR, Files.createTempDirectory("zonekeeper-reaper"))
+                .set(ReaperConfig.QUERY_ADVERTISED_HOST, "127.0.0.1")
+                // Periods are in the clock's time; on the simulated clock 5 minutes pass in half a real second.
+                .set(ReaperConfig.PUNCTUATE_EVERY, simulated ? "5m" : "5s");
         if (simulated) {
-            reaper.put("REAP_MONTH_END_MARGIN", "1h");
+            reaper.set(ReaperConfig.MONTH_END_MARGIN, "1h");
         }
-        return Map.of("provisioner-service", provisioner, "cert-service", cert, "reaper-service", reaper);
+        return Map.of("provisioner-service", provisioner.toMap(), "cert-service", cert.toMap(), "reaper-service",
+                reaper.toMap());
     }
 
     private void start(String name, String mainClass, Map<String, String> env) throws IOException {

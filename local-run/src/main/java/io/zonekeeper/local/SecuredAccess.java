@@ -2,6 +2,7 @@ package io.zonekeeper.local;
 
 import io.zonekeeper.common.kafka.KafkaAccess;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
+import io.zonekeeper.common.serde.RegistryAccess;
 import io.zonekeeper.testkit.RandomSecrets;
 import io.zonekeeper.testkit.TempDirectories;
 import io.zonekeeper.testkit.kafka.SecuredKafka;
@@ -94,8 +95,8 @@ final class SecuredAccess implements AutoCloseable {
         env.put("KAFKA_CLIENT_CONFIG_PROVIDERS_SECRETS_CLASS", DIRECTORY_PROVIDER);
         env.put("KAFKA_CLIENT_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required"
                 + " username=\"" + user + "\" password=\"${secrets:" + passwordDirectory + ":password}\";");
-        env.put("SCHEMA_REGISTRY_USER_INFO_FILE", userInfoFile(role).toString());
-        env.put("SCHEMA_REGISTRY_CA_FILE", registryAuthority.trustBundle().toString());
+        env.put(RegistryAccess.USER_INFO_FILE.name(), userInfoFile(role).toString());
+        env.put(RegistryAccess.CA_FILE.name(), registryAuthority.trustBundle().toString());
         return env;
     }
 

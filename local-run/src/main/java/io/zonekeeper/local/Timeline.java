@@ -41,9 +41,9 @@ record Timeline(ServiceClock clock, Map<String, String> env, Instant start, Inst
     static Timeline simulated(Instant startOrNull, double rate, Instant now, Instant anchor) {
         Instant start = startOrNull != null ? startOrNull : nextMonthStart(now).minus(LEAD);
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("CLOCK_START", start.toString());
-        env.put("CLOCK_RATE", Double.toString(rate));
-        env.put("CLOCK_ANCHOR", anchor.toString());
+        env.put(ServiceClock.START.name(), start.toString());
+        env.put(ServiceClock.RATE.name(), Double.toString(rate));
+        env.put(ServiceClock.ANCHOR.name(), anchor.toString());
         return new Timeline(ServiceClock.simulated(start, rate, anchor), Map.copyOf(env), start, nextMonthStart(start), 1);
     }
 

@@ -224,7 +224,7 @@ class SecuredInstallTest {
     /** A Java producer configured from {@code role}'s service settings, as its process reads them. */
     private static KafkaProducer<byte[], byte[]> producer(Dependencies dependencies, SecuredAccess access, Role role) {
         Map<String, Object> config = new HashMap<>(KafkaSettings.CLIENT_PROPERTIES.read(
-                new EnvReader(dependencies.kafkaEnv(role))));
+                new EnvReader(dependencies.kafkaEnv(role).toMap())));
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, dependencies.kafka.bootstrapServers());
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
         return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());

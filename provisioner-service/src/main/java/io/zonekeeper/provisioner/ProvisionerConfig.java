@@ -43,36 +43,36 @@ public record ProvisionerConfig(
     public static final String DEFAULT_EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.21.0";
     static final Set<String> EXTERNAL_DNS_POLICIES = Set.of("sync", "upsert-only", "create-only");
 
-    static final Setting<String> BASE_DOMAIN = DomainSetting.of("BASE_DOMAIN", "organizations get <org>.<BASE_DOMAIN>");
-    static final Setting<String> GROUP = Setting.text("CONSUMER_GROUP", TopicNames.Consumer.PROVISIONER.group(),
+    public static final Setting<String> BASE_DOMAIN = DomainSetting.of("BASE_DOMAIN", "organizations get <org>.<BASE_DOMAIN>");
+    public static final Setting<String> GROUP = Setting.text("CONSUMER_GROUP", TopicNames.Consumer.PROVISIONER.group(),
             "consumer group");
-    static final Setting<Integer> WORKERS = Setting.integer("WORKERS", 16, 1, 512,
+    public static final Setting<Integer> WORKERS = Setting.integer("WORKERS", 16, 1, 512,
             "organizations processed at once per instance");
-    static final Setting<String> PARENT_ZONE_ID = Setting.required("PARENT_ZONE_ID",
+    public static final Setting<String> PARENT_ZONE_ID = Setting.required("PARENT_ZONE_ID",
             "Route53 zone of BASE_DOMAIN, where the NS delegations go");
-    static final Setting<String> IAM_PATH = Setting.text("IAM_PATH", "/zonekeeper/",
+    public static final Setting<String> IAM_PATH = Setting.text("IAM_PATH", "/zonekeeper/",
             "IAM path of the installation; each organization gets <IAM_PATH><hash>/");
-    static final Setting<String> CREDENTIALS_VAULT_PREFIX = Setting.text("CREDENTIALS_VAULT_PREFIX",
+    public static final Setting<String> CREDENTIALS_VAULT_PREFIX = Setting.text("CREDENTIALS_VAULT_PREFIX",
             "zonekeeper/orgs", "access keys live at <prefix>/<orgId>/aws in the KV mount");
-    static final Setting<String> EXTERNAL_DNS_NAMESPACE = Setting.text("EXTERNAL_DNS_NAMESPACE", "external-dns",
+    public static final Setting<String> EXTERNAL_DNS_NAMESPACE = Setting.text("EXTERNAL_DNS_NAMESPACE", "external-dns",
             "namespace of ExternalDNS and its credentials in each cluster");
-    static final Setting<String> EXTERNAL_DNS_IMAGE = Setting.text("EXTERNAL_DNS_IMAGE", DEFAULT_EXTERNAL_DNS_IMAGE,
+    public static final Setting<String> EXTERNAL_DNS_IMAGE = Setting.text("EXTERNAL_DNS_IMAGE", DEFAULT_EXTERNAL_DNS_IMAGE,
             "the ExternalDNS image deployed");
-    static final Setting<String> EXTERNAL_DNS_POLICY = Setting.text("EXTERNAL_DNS_POLICY", "sync",
+    public static final Setting<String> EXTERNAL_DNS_POLICY = Setting.text("EXTERNAL_DNS_POLICY", "sync",
             "sync, upsert-only or create-only");
-    static final Setting<Double> CREATE_ZONE_RATE = Setting.decimal("ROUTE53_CREATE_ZONE_RATE_PER_SECOND", 2, 0.01,
+    public static final Setting<Double> CREATE_ZONE_RATE = Setting.decimal("ROUTE53_CREATE_ZONE_RATE_PER_SECOND", 2, 0.01,
             10_000, "CreateHostedZone calls per second, within the provisioner's Route53 rate");
-    static final Setting<Double> DELETE_ZONE_RATE = Setting.decimal("ROUTE53_DELETE_ZONE_RATE_PER_SECOND", 5, 0.01,
+    public static final Setting<Double> DELETE_ZONE_RATE = Setting.decimal("ROUTE53_DELETE_ZONE_RATE_PER_SECOND", 5, 0.01,
             10_000, "DeleteHostedZone calls per second, within the provisioner's Route53 rate");
-    static final Setting<Integer> OTHER_ZONES = Setting.integer("ROUTE53_OTHER_ZONES", 0, 0, 1_000_000,
+    public static final Setting<Integer> OTHER_ZONES = Setting.integer("ROUTE53_OTHER_ZONES", 0, 0, 1_000_000,
             "hosted zones in the account Zonekeeper does not manage, which every ExternalDNS lists too");
-    static final Setting<Duration> FLEET_SCAN = Setting.duration("EXTERNAL_DNS_FLEET_SCAN", "1m",
+    public static final Setting<Duration> FLEET_SCAN = Setting.duration("EXTERNAL_DNS_FLEET_SCAN", "1m",
             "how often the fleet's polling is checked against its share");
-    static final Setting<Boolean> ADOPT_UNOWNED_ZONES = Setting.flag("ADOPT_UNOWNED_ZONES", false,
+    public static final Setting<Boolean> ADOPT_UNOWNED_ZONES = Setting.flag("ADOPT_UNOWNED_ZONES", false,
             "whether a zone of an organization's name that Zonekeeper did not make may be adopted");
-    static final Setting<String> DELEGATION_SET_ID = Setting.text("DELEGATION_SET_ID", DelegationSetPool.AUTO,
+    public static final Setting<String> DELEGATION_SET_ID = Setting.text("DELEGATION_SET_ID", DelegationSetPool.AUTO,
             "reusable delegation sets new zones are created in: auto, a set id, or none");
-    static final Setting<Duration> QUOTA_REFRESH = Setting.duration("QUOTA_REFRESH", "5m",
+    public static final Setting<Duration> QUOTA_REFRESH = Setting.duration("QUOTA_REFRESH", "5m",
             "how often the account's quotas are read");
 
     /** Topic names; every one is configuration. */

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.kafka.Ingress;
 import io.zonekeeper.common.time.ServiceClock;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
@@ -32,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -97,18 +97,16 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
     }
 
     Map<String, String> env(String consumerGroup) {
-        Map<String, String> provisioner = new HashMap<>();
-        provisioner.put("CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX);
-        provisioner.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
-        provisioner.put("AWS_ACCESS_KEY_ID", MotoServer.ACCESS_KEY_ID);
-        provisioner.put("AWS_SECRET_ACCESS_KEY", MotoServer.SECRET_ACCESS_KEY);
-        provisioner.put("BASE_DOMAIN", BASE_DOMAIN);
-        provisioner.put("PARENT_ZONE_ID", parentZoneId);
-        provisioner.put("REAP_TOPIC", reapTopic);
-        provisioner.put("ORG_COMMANDS_TOPIC", orgCommandsTopic);
-        provisioner.put("ORG_DNS_TOPIC", orgDnsTopic);
-        provisioner.put("IAM_PATH", "/zonekeeper-" + suffix + "/");
-        return env(consumerGroup, provisioner);
+        return env(environment()
+                .set(ProvisionerConfig.GROUP, consumerGroup)
+                .set(ProvisionerConfig.CREDENTIALS_VAULT_PREFIX, CREDENTIALS_VAULT_PREFIX)
+                .aws(aws.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY)
+                .set(ProvisionerConfig.BASE_DOMAIN, BASE_DOMAIN)
+                .set(ProvisionerConfig.PARENT_ZONE_ID, parentZoneId)
+                .set(TopicSettings.REAP, reapTopic)
+                .set(TopicSettings.ORG_COMMANDS, orgCommandsTopic)
+                .set(TopicSettings.ORG_DNS, orgDnsTopic)
+                .set(ProvisionerConfig.IAM_PATH, "/zonekeeper-" + suffix + "/"));
     }
 
     /** A Route53 client as the services see it: through the fault proxy and what it enforces. */

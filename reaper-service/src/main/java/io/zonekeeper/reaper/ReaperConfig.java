@@ -24,21 +24,21 @@ public record ReaperConfig(
 
     public static final String SERVICE = RunningClustersProcessor.SERVICE;
 
-    static final Setting<Duration> SAFETY_MARGIN = Setting.duration("REAP_SAFETY_MARGIN", "15m",
+    public static final Setting<Duration> SAFETY_MARGIN = Setting.duration("REAP_SAFETY_MARGIN", "15m",
             "taken off Route53's 12-hour free window");
-    static final Setting<Duration> MONTH_END_MARGIN = Setting.duration("REAP_MONTH_END_MARGIN", "15m",
+    public static final Setting<Duration> MONTH_END_MARGIN = Setting.duration("REAP_MONTH_END_MARGIN", "15m",
             "the last of a month's paid-for unused zones is commanded this long before the month ends");
-    static final Setting<String> APPLICATION_ID = Setting.text("APPLICATION_ID", TopicNames.Consumer.REAPER.group(),
+    public static final Setting<String> APPLICATION_ID = Setting.text("APPLICATION_ID", TopicNames.Consumer.REAPER.group(),
             "Streams application id");
-    static final Setting<String> STATE_DIR = Setting.text("STATE_DIR",
+    public static final Setting<String> STATE_DIR = Setting.text("STATE_DIR",
             System.getProperty("java.io.tmpdir") + "/zonekeeper-reaper", "RocksDB state; use a persistent volume");
-    static final Setting<Integer> STANDBY_REPLICAS = Setting.integer("STANDBY_REPLICAS", 0, 0, 10,
+    public static final Setting<Integer> STANDBY_REPLICAS = Setting.integer("STANDBY_REPLICAS", 0, 0, 10,
             "warm copies of the stores on other instances");
-    static final Setting<Optional<String>> GROUP_INSTANCE_ID = Setting.optional("GROUP_INSTANCE_ID",
+    public static final Setting<Optional<String>> GROUP_INSTANCE_ID = Setting.optional("GROUP_INSTANCE_ID",
             "static membership: a stable id per instance");
-    static final Setting<Duration> PUNCTUATE_EVERY = Setting.duration("PUNCTUATE_EVERY", "1m",
+    public static final Setting<Duration> PUNCTUATE_EVERY = Setting.duration("PUNCTUATE_EVERY", "1m",
             "how often due reaps are commanded, in the service clock's time");
-    static final Setting<String> QUERY_ADVERTISED_HOST = Setting.text("QUERY_ADVERTISED_HOST",
+    public static final Setting<String> QUERY_ADVERTISED_HOST = Setting.text("QUERY_ADVERTISED_HOST",
             ServiceIdentity.hostName(), "how other instances reach this one's HTTP_PORT");
 
     /** The reaper's topics; every name is configuration. */

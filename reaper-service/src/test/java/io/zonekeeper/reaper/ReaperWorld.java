@@ -1,6 +1,7 @@
 package io.zonekeeper.reaper;
 
 import io.zonekeeper.common.config.EnvReader;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
 import io.zonekeeper.common.time.ServiceClock;
@@ -12,11 +13,11 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.testkit.time.SettableClock;
 import io.zonekeeper.world.KafkaWorld;
+import io.zonekeeper.world.ServiceEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -41,22 +42,24 @@ final class ReaperWorld extends KafkaWorld<ReaperService> {
     }
 
     ReaperService start(Map<String, String> overrides) {
-        Map<String, String> env = new HashMap<>();
-        env.put("ORG_DNS_TOPIC", topics.orgDns());
-        env.put("ORG_CLUSTERS_TOPIC", topics.orgClusters());
-        env.put("REAP_TOPIC", topics.reap());
-        env.put("APPLICATION_ID", "reaper-" + suffix);
+        String stateDir;
         try {
-            env.put("STATE_DIR", Files.createTempDirectory("reaper-state").toString());
+            stateDir = Files.createTempDirectory("reaper-state").toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        env.put("QUERY_ADVERTISED_HOST", "127.0.0.1");
-        env.put("REAP_MONTH_END_MARGIN", "1ms");
-        env.put("PUNCTUATE_EVERY", "1s");
-        // A closed Streams member is not removed before its session times out: keep the broker's minimum.
-        env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000");
-        env.putAll(overrides);
+        ServiceEnvironment env = environment()
+                .set(TopicSettings.ORG_DNS, topics.orgDns())
+                .set(TopicSettings.ORG_CLUSTERS, topics.orgClusters())
+                .set(TopicSettings.REAP, topics.reap())
+                .set(ReaperConfig.APPLICATION_ID, "reaper-" + suffix)
+                .set(ReaperConfig.STATE_DIR, stateDir)
+                .set(ReaperConfig.QUERY_ADVERTISED_HOST, "127.0.0.1")
+                .set(ReaperConfig.MONTH_END_MARGIN, "1ms")
+                .set(ReaperConfig.PUNCTUATE_EVERY, "1s")
+                // A closed Streams member is not removed before its session times out: keep the broker's minimum.
+                .setAll(Map.of("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000"))
+                .setAll(overrides);
         ReaperService service = ReaperService.start(ReaperConfig.read(new EnvReader(env(env))),
                 ServiceClock.of(clock, "test clock"));
         return started(service);

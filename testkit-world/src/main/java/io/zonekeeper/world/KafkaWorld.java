@@ -4,8 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.KafkaSettings;
+import io.zonekeeper.common.config.OpsSettings;
 import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
+import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
@@ -44,7 +46,7 @@ import org.apache.kafka.common.TopicPartition;
  * two tests share one), the shared Apicurio Registry, the upstream's topics and the ingress's, and the part of a
  * service's environment that says where they are, written here once. {@link ServiceWorld} adds Vault and clusters
  * for the services that use them; a service's world adds what only it talks to and starts the service from
- * {@link #env(Map)}, keeping the services it starts ({@code S}) to stop them with the world.
+ * {@link #env(ServiceEnvironment)}, keeping the services it starts ({@code S}) to stop them with the world.
  */
 public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
 
@@ -116,14 +118,9 @@ public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
      * What every service reads in this world, as production sets it: the broker and registry, the ingress's topics,
      * the audit topic and a free operations port.
      */
-    protected Map<String, String> commonEnv() {
-        Map<String, String> env = new HashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("SCHEMA_REGISTRY_URL", registryServer.endpoint().toString());
-        env.putAll(ingress.env());
-        env.put("AUDIT_TOPIC", auditTopic);
-        env.put("HTTP_PORT", "0");
-        return env;
+    protected ServiceEnvironment environment() {
+        return new ServiceEnvironment().kafka(kafka.bootstrapServers(), registryServer.endpoint()).ingress(ingress)
+                .set(TopicSettings.AUDIT, auditTopic).set(OpsSettings.HTTP_PORT, 0);
     }
 
     /** A setting for the services this world starts from now on, applied after every other. */
@@ -131,15 +128,9 @@ public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
         extraEnv.put(name, value);
     }
 
-    /**
-     * The environment a service of this world starts with: what every service reads, then {@code service}'s own
-     * settings, then what the test set ({@link #setEnv}).
-     */
-    protected final Map<String, String> env(Map<String, String> service) {
-        Map<String, String> env = commonEnv();
-        env.putAll(service);
-        env.putAll(extraEnv);
-        return env;
+    /** The environment a service of this world starts with: {@code service}, then what the test set ({@link #setEnv}). */
+    protected final Map<String, String> env(ServiceEnvironment service) {
+        return service.setAll(extraEnv).toMap();
     }
 
     /** The world's producer, for parts a test builds without the whole service (an audit publisher). */

@@ -1,5 +1,7 @@
 package io.zonekeeper.world;
 
+import io.zonekeeper.common.config.ConsumerSettings;
+import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
@@ -44,20 +46,14 @@ public class ServiceWorld<S extends AutoCloseable> extends KafkaWorld<S> {
     }
 
     /**
-     * The environment a service of this world starts with in {@code consumerGroup}: Vault, retries and grace short
-     * enough for tests, then {@code service}'s own settings, then the test's.
+     * What every service of this world reads: {@link KafkaWorld#environment()}, Vault under the service's token, and
+     * retries and grace short enough for tests. A service's world adds its own settings.
      */
-    protected final Map<String, String> env(String consumerGroup, Map<String, String> service) {
-        Map<String, String> env = new HashMap<>();
-        env.put("VAULT_ADDR", vault.endpoint().toString());
-        env.put("VAULT_TOKEN", vaultToken);
-        env.put("VAULT_KV_MOUNT", vault.mount());
-        env.put("CONSUMER_GROUP", consumerGroup);
-        env.put("RETRY_INITIAL_DELAY", "20ms");
-        env.put("RETRY_MAX_DELAY", "200ms");
-        env.put("SHUTDOWN_GRACE", "1s");
-        env.putAll(service);
-        return env(env);
+    @Override
+    protected ServiceEnvironment environment() {
+        return super.environment().vault(vault.endpoint(), vault.mount(), vaultToken)
+                .set(RetrySettings.INITIAL_DELAY, "20ms").set(RetrySettings.MAX_DELAY, "200ms")
+                .set(ConsumerSettings.SHUTDOWN_GRACE, "1s");
     }
 
     @Override

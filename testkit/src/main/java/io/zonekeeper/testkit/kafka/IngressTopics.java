@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -26,12 +25,6 @@ public record IngressTopics(String lifecycle, String lifecycleByOrg, String requ
         kafka.createTopic(topics.lifecycle + ".dlq", 1, false);
         kafka.createTopic(topics.requests + ".dlq", 1, false);
         return topics;
-    }
-
-    /** The services' settings for these topics. */
-    public Map<String, String> env() {
-        return Map.of("LIFECYCLE_TOPIC", lifecycle, "LIFECYCLE_BY_ORG_TOPIC", lifecycleByOrg,
-                "CERT_REQUESTS_TOPIC", requests, "CERT_REQUESTS_BY_ORG_TOPIC", requestsByOrg, "INGRESS_GROUP", group);
     }
 
     /** A position in a by-organization topic. */
