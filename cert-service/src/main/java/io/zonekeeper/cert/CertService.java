@@ -8,15 +8,12 @@ import io.zonekeeper.cert.vault.CertificateVault;
 import io.zonekeeper.cert.vault.NameClaims;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.Rejections;
-import io.zonekeeper.common.kubernetes.ClusterClaims;
-import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.runtime.CommandSchedule;
 import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.time.ServiceClock;
-import io.zonekeeper.common.vault.VaultClients;
 import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.schemas.CertCommand;
 import io.zonekeeper.schemas.ClusterTlsState;
@@ -47,8 +44,7 @@ public final class CertService implements RunningService {
         Clock clock = time.clock();
         Retry retry = runtime.retry();
         var metrics = runtime.metrics();
-        VaultClients.Connection vaultConnection = runtime.own(VaultClients.connect(config.vault()));
-        var kv = vaultConnection.kv();
+        ServiceRuntime.VaultAccess vault = runtime.vault(config.vault(), config.kubernetesRequestTimeout());
         CertNaming naming = new CertNaming(config.baseDomain(), config.vaultPrefix(), config.serverSecretName());
         CertificateIssuer issuer = new CertificateIssuer(new SecureRandom(), config.issuance().backdate());
 
@@ -56,15 +52,12 @@ public final class CertService implements RunningService {
                 ClusterTlsState.class, CertificateStates::keyOf, ClusterTlsState::getUpdatedAt));
         Rejections rejections = runtime.rejections(config.service().ingress().lifecycle(),
                 config.service().ingress().requests(), topics.commands(), topics.orgCommands());
-        ClusterClients clusterClients = runtime.own(new ClusterClients(kv, config.vault().kubeconfigPrefix(),
-                new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
-                        config.service().identity().service()), config.kubernetesRequestTimeout()));
 
-        VaultSecrets secrets = new VaultSecrets(kv, retry);
+        VaultSecrets secrets = vault.secrets();
         OrgAuthorities authorities = new OrgAuthorities(naming, new AuthorityVault(secrets), new NameClaims(secrets),
                 issuer, config.issuance(), clock);
         ClusterCertificates certificates = new ClusterCertificates(naming, new CertificateVault(secrets),
-                new TlsSecrets(config.secretNamespace(), new KubernetesObjects(retry)), clusterClients, issuer,
+                new TlsSecrets(config.secretNamespace(), new KubernetesObjects(retry)), vault.clusters(), issuer,
                 config.issuance(), clock, metrics);
         CertReconciler reconciler = new CertReconciler(naming, authorities, certificates, states, config.issuance(),
                 clock);

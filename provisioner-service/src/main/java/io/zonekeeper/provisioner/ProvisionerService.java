@@ -6,8 +6,6 @@ import io.zonekeeper.common.aws.RateLimitingInterceptor;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.kafka.StateTopic;
-import io.zonekeeper.common.kubernetes.ClusterClaims;
-import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.KubernetesObjects;
 import io.zonekeeper.common.ratelimit.ApiRateLimiter;
 import io.zonekeeper.common.retry.Retry;
@@ -15,8 +13,6 @@ import io.zonekeeper.common.runtime.CommandSchedule;
 import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.time.ServiceClock;
-import io.zonekeeper.common.vault.VaultClients;
-import io.zonekeeper.common.vault.VaultSecrets;
 import io.zonekeeper.provisioner.aws.AccountQuotas;
 import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.aws.HostedZones;
@@ -62,9 +58,8 @@ public final class ProvisionerService implements RunningService {
         Route53Client route53 = runtime.own(aws.route53());
         IamClient iam = runtime.own(aws.iam());
 
-        VaultClients.Connection vaultConnection = runtime.own(VaultClients.connect(config.vault()));
-        var kv = vaultConnection.kv();
-        AccessKeyVault vault = new AccessKeyVault(new VaultSecrets(kv, retry));
+        ServiceRuntime.VaultAccess vaultAccess = runtime.vault(config.vault(), config.kubernetesRequestTimeout());
+        AccessKeyVault vault = new AccessKeyVault(vaultAccess.secrets());
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
         var delegationSets = new DelegationSetPool(route53, retry, clock, config.quotaRefresh(), config.delegationSet(),
                 naming.delegationSetReference()).verified();
@@ -76,16 +71,13 @@ public final class ProvisionerService implements RunningService {
                 OrgDnsState::getOrgId, OrgDnsState::getUpdatedAt);
         Rejections rejections = runtime.rejections(config.service().ingress().lifecycle(), topics.reap(),
                 topics.orgCommands());
-        ClusterClients clusterClients = runtime.own(new ClusterClients(kv, config.vault().kubeconfigPrefix(),
-                new ClusterClaims(new VaultSecrets(kv, retry), config.vault().clusterClaimsPrefix(),
-                        config.service().identity().service()), config.kubernetesRequestTimeout()));
         ServiceIdentity identity = config.service().identity();
         ExternalDnsFleet fleet = new ExternalDnsFleet(states, config.fleet().budget(), config.fleet().otherZones(),
                 config.fleet().scanPeriod(), runtime.audit(), identity.service() + "/" + identity.instance());
         // Real time between scans: a re-roll spends Route53's real requests per second, whatever the clock.
         runtime.background(new CommandSchedule<>("external-dns-fleet", runtime.<OrgCommand>commands(
                 topics.orgCommands()), time, config.fleet().scanPeriod(), ExternalDnsFleet.COMMAND_PATIENCE, fleet));
-        ClusterProvisioner clusters = new ClusterProvisioner(clusterClients,
+        ClusterProvisioner clusters = new ClusterProvisioner(vaultAccess.clusters(),
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), new KubernetesObjects(retry)),
                 vault, zones, fleet::polling);
 

@@ -130,7 +130,9 @@ public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
 
     /** The environment a service of this world starts with: {@code service}, then what the test set ({@link #setEnv}). */
     protected final Map<String, String> env(ServiceEnvironment service) {
-        return service.setAll(extraEnv).toMap();
+        Map<String, String> env = service.toMap();
+        env.putAll(extraEnv);
+        return env;
     }
 
     /** The world's producer, for parts a test builds without the whole service (an audit publisher). */

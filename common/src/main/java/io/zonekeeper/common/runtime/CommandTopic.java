@@ -30,10 +30,6 @@ public final class CommandTopic<C extends SpecificRecord> {
         this.progress = progress;
     }
 
-    public String name() {
-        return topic;
-    }
-
     /** How many partitions it has, from the producer's metadata. */
     public int partitions() {
         return producer.partitionsFor(topic).size();

@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.config.ConsumerSettings;
 import io.zonekeeper.common.config.ServiceSettings;
+import io.zonekeeper.common.config.VaultSettings;
 import io.zonekeeper.common.dlq.DeadLetterPublisher;
 import io.zonekeeper.common.dlq.Rejections;
 import io.zonekeeper.common.kafka.ConsumerProgress;
@@ -12,6 +13,8 @@ import io.zonekeeper.common.kafka.KafkaClients;
 import io.zonekeeper.common.kafka.KeyedParallelConsumer;
 import io.zonekeeper.common.kafka.OrgRecordRouter;
 import io.zonekeeper.common.kafka.StateTopic;
+import io.zonekeeper.common.kubernetes.ClusterClaims;
+import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.ops.OpsServer;
 import io.zonekeeper.common.ops.Resources;
@@ -23,6 +26,8 @@ import io.zonekeeper.common.serde.CompatibilityLevels;
 import io.zonekeeper.common.serde.SchemaRegistries;
 import io.zonekeeper.common.serde.SchemaRegistryClient;
 import io.zonekeeper.common.time.ServiceClock;
+import io.zonekeeper.common.vault.VaultClients;
+import io.zonekeeper.common.vault.VaultSecrets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +40,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.Producer;
+import org.springframework.vault.core.VaultVersionedKeyValueOperations;
 
 /**
  * What every service runs on, wired once: its metrics, retries, the schema registry and the compatibility it checks,
@@ -100,14 +106,6 @@ public final class ServiceRuntime implements AutoCloseable {
         }
     }
 
-    public ServiceSettings settings() {
-        return settings;
-    }
-
-    public ServiceClock time() {
-        return time;
-    }
-
     public PrometheusMeterRegistry metrics() {
         return metrics;
     }
@@ -122,10 +120,6 @@ public final class ServiceRuntime implements AutoCloseable {
 
     public KafkaClients kafka() {
         return kafka;
-    }
-
-    public Producer<byte[], byte[]> producer() {
-        return producer;
     }
 
     public AuditPublisher audit() {
@@ -160,6 +154,23 @@ public final class ServiceRuntime implements AutoCloseable {
             parts.run();
             return null;
         });
+    }
+
+    /** Vault as a service reaches it: the KV adapter its typed stores sit on, and the clusters events name. */
+    public record VaultAccess(VaultSecrets secrets, ClusterClients clusters) {
+    }
+
+    /**
+     * Connects to Vault once, closed with the service: the KV adapter, and clients for the clusters events name,
+     * each reached through the cluster claims both services share.
+     */
+    public VaultAccess vault(VaultSettings vault, Duration kubernetesRequestTimeout) {
+        VaultVersionedKeyValueOperations kv = own(VaultClients.connect(vault)).kv();
+        VaultSecrets secrets = new VaultSecrets(kv, retry);
+        ClusterClients clusters = own(new ClusterClients(kv, vault.kubeconfigPrefix(),
+                new ClusterClaims(secrets, vault.clusterClaimsPrefix(), settings.identity().service()),
+                kubernetesRequestTimeout));
+        return new VaultAccess(secrets, clusters);
     }
 
     /** Closes {@code resource} with the service, before everything opened earlier. */
