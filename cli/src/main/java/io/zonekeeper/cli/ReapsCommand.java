@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,22 +24,24 @@ import picocli.CommandLine.Spec;
 /**
  * A month end rehearsed before it happens: every pending reap the reaper holds (zone, rule, due time), and how
  * long the provisioner needs for those due at the coming month end under its Route53 and IAM rates, so when the
- * reaper starts commanding them (just in time: the last at the margin before the 1st). Operators see before the 1st
- * what will go and whether there is still time for it before the next charge.
+ * reaper starts commanding them (just in time: the last at the margin before the 1st). Each AWS account of the
+ * provisioner's pool has its own buckets and is paced on its own, so the month end is shown per account. Operators
+ * see before the 1st what will go and whether there is still time for it before the next charge.
  */
 @Command(name = "reaps", mixinStandardHelpOptions = true,
         description = "List pending zone reaps and when the coming month end's reaps start under the API budget.")
 final class ReapsCommand implements Callable<Integer> {
 
-    /** One pending reap, as the query endpoint shows it. */
-    record PendingReap(String orgId, String orgName, String zone, String rule, Instant dueAt, boolean commanded) {
+    /** One pending reap, as the query endpoint shows it; {@code account}: the zone's AWS account, or "own". */
+    record PendingReap(String orgId, String orgName, String zone, String account, String rule, Instant dueAt,
+                       boolean commanded) {
     }
 
     /**
-     * What the coming month end holds: reaps due by its start, how long they take at the rate limits, and when the
-     * reaper starts them so that the last goes at the margin before the 1st.
+     * What the coming month end holds in one account: reaps due by its start, how long they take at the rate
+     * limits, and when the reaper starts them so that the last goes at the margin before the 1st.
      */
-    record MonthEnd(Instant now, Instant monthStart, Duration margin, int due, Duration needed) {
+    record MonthEnd(String account, Instant now, Instant monthStart, Duration margin, int due, Duration needed) {
 
         Instant start() {
             return monthStart.minus(margin).minus(needed);
@@ -53,6 +57,9 @@ final class ReapsCommand implements Callable<Integer> {
             return last().isBefore(monthStart);
         }
     }
+
+    /** How the provisioner's own account is shown (its metrics name it so too). */
+    static final String OWN = "own";
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -98,33 +105,55 @@ final class ReapsCommand implements Callable<Integer> {
         Instant now = at != null ? at : Zk.clock().now();
         List<PendingReap> reaps = pending(reaper);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("%-16s %-14s %-34s %-10s %-22s %s%n", "ORG ID", "NAME", "ZONE", "RULE", "DUE AT", "STATE");
+        out.printf("%-16s %-14s %-34s %-14s %-10s %-22s %s%n", "ORG ID", "NAME", "ZONE", "ACCOUNT", "RULE", "DUE AT",
+                "STATE");
         for (PendingReap reap : reaps) {
-            out.printf("%-16s %-14s %-34s %-10s %-22s %s%n", reap.orgId(), reap.orgName(), reap.zone(), reap.rule(),
-                    reap.dueAt(), reap.commanded() ? "commanded" : reap.dueAt().isAfter(now) ? "waiting" : "due");
+            out.printf("%-16s %-14s %-34s %-14s %-10s %-22s %s%n", reap.orgId(), reap.orgName(), reap.zone(),
+                    reap.account(), reap.rule(), reap.dueAt(),
+                    reap.commanded() ? "commanded" : reap.dueAt().isAfter(now) ? "waiting" : "due");
         }
-        MonthEnd monthEnd = monthEnd(reaps, now, margin, route53Rate, rates.iamPerSecond());
         out.printf("%d pending reap(s) at %s.%n", reaps.size(), now);
-        out.printf("Month end %s: %d reap(s) due, %d Route53 calls at %s/s take about %s; the reaper starts them at"
-                        + " %s and commands the last at %s (margin %s): %s%n",
-                monthEnd.monthStart(), monthEnd.due(), (long) monthEnd.due() * TeardownCost.ROUTE53_CALLS,
-                trim(route53Rate), human(monthEnd.needed()), monthEnd.start(), monthEnd.last(), human(margin),
-                monthEnd.fits() ? "fits" : "DOES NOT FIT: the last would go "
-                        + human(Duration.between(monthEnd.monthStart(), monthEnd.last()))
-                        + " into the next month, charged again; raise the rates");
+        for (MonthEnd monthEnd : monthEnds(reaps, now, margin, route53Rate, rates.iamPerSecond())) {
+            out.printf("Month end %s%s: %d reap(s) due, %d Route53 calls at %s/s take about %s; the reaper starts them"
+                            + " at %s and commands the last at %s (margin %s): %s%n", monthEnd.monthStart(),
+                    monthEnd.account().equals(OWN) ? "" : " in account " + monthEnd.account(),
+                    monthEnd.due(), (long) monthEnd.due() * TeardownCost.ROUTE53_CALLS,
+                    trim(route53Rate), human(monthEnd.needed()), monthEnd.start(), monthEnd.last(), human(margin),
+                    monthEnd.fits() ? "fits" : "DOES NOT FIT: the last would go "
+                            + human(Duration.between(monthEnd.monthStart(), monthEnd.last()))
+                            + " into the next month, charged again; raise the rates");
+        }
         return 0;
+    }
+
+    /**
+     * The coming month end in each account that has reaps (the provisioner's own when none has): each account's
+     * teardowns draw on its own buckets, so the reaper paces each on its own.
+     */
+    static List<MonthEnd> monthEnds(List<PendingReap> reaps, Instant now, Duration margin, double route53Rate,
+                                    double iamRate) {
+        Map<String, List<PendingReap>> byAccount = new TreeMap<>();
+        reaps.forEach(r -> byAccount.computeIfAbsent(r.account(), a -> new ArrayList<>()).add(r));
+        if (byAccount.isEmpty()) {
+            byAccount.put(OWN, List.of());
+        }
+        List<MonthEnd> monthEnds = new ArrayList<>();
+        byAccount.forEach((account, inAccount) -> monthEnds.add(monthEnd(account, inAccount, now, margin,
+                route53Rate, iamRate)));
+        return monthEnds;
     }
 
     /**
      * The coming month end seen from {@code now}: the reaps not yet commanded that fall due by its start, and how
      * long the provisioner needs for them at its Route53 and IAM rates (requests per second), whichever is slower.
      */
-    static MonthEnd monthEnd(List<PendingReap> reaps, Instant now, Duration margin, double route53Rate,
-                             double iamRate) {
+    static MonthEnd monthEnd(String account, List<PendingReap> reaps, Instant now, Duration margin,
+                             double route53Rate, double iamRate) {
         Instant monthStart = YearMonth.from(now.atOffset(ZoneOffset.UTC)).plusMonths(1).atDay(1).atStartOfDay()
                 .toInstant(ZoneOffset.UTC);
         int due = (int) reaps.stream().filter(r -> !r.commanded() && r.dueAt().isBefore(monthStart)).count();
-        return new MonthEnd(now, monthStart, margin, due, TeardownCost.atRates(route53Rate, iamRate).multipliedBy(due));
+        return new MonthEnd(account, now, monthStart, margin, due,
+                TeardownCost.atRates(route53Rate, iamRate).multipliedBy(due));
     }
 
     /** Every organization's pending reap, across all reaper instances, soonest first. */
@@ -138,6 +167,7 @@ final class ReapsCommand implements Callable<Integer> {
             JsonNode zone = org.get("zone");
             reaps.add(new PendingReap(org.get("orgId").asText(), org.path("orgName").asText("-"),
                     zone == null || zone.isNull() ? "-" : zone.path("zoneName").asText("-"),
+                    zone == null || zone.isNull() ? OWN : zone.path("awsAccount").asText(OWN),
                     reap.get("reason").asText(), Instant.parse(reap.get("dueAt").asText()),
                     reap.hasNonNull("commandedAt")));
         }

@@ -65,10 +65,13 @@ class ReapsCommandTest {
 
     @Test
     void theComingMonthEndIsTheOneAfterTheInstantLookedFrom() {
-        var leapDay = ReapsCommand.monthEnd(List.of(
-                new ReapsCommand.PendingReap("o1", "a", "a.x.", "MONTH_END", Instant.parse("2028-02-29T18:00:00Z"), false),
-                new ReapsCommand.PendingReap("o2", "b", "b.x.", "MONTH_END", Instant.parse("2028-02-29T18:00:00Z"), true),
-                new ReapsCommand.PendingReap("o3", "c", "c.x.", "MONTH_END", Instant.parse("2028-03-31T18:00:00Z"), false)),
+        var leapDay = ReapsCommand.monthEnd("own", List.of(
+                new ReapsCommand.PendingReap("o1", "a", "a.x.", "own", "MONTH_END", Instant.parse("2028-02-29T18:00:00Z"),
+                        false),
+                new ReapsCommand.PendingReap("o2", "b", "b.x.", "own", "MONTH_END", Instant.parse("2028-02-29T18:00:00Z"),
+                        true),
+                new ReapsCommand.PendingReap("o3", "c", "c.x.", "own", "MONTH_END", Instant.parse("2028-03-31T18:00:00Z"),
+                        false)),
                 Instant.parse("2028-02-29T10:00:00Z"), Duration.ofHours(6), 10, 10);
         assertThat(leapDay.monthStart()).isEqualTo("2028-03-01T00:00:00Z");
         assertThat(leapDay.due()).as("commanded ones are under way; next month's wait").isEqualTo(1);
@@ -77,10 +80,26 @@ class ReapsCommandTest {
         assertThat(leapDay.start()).isEqualTo("2028-02-29T17:59:59.500Z");
         assertThat(leapDay.fits()).isTrue();
 
-        var newYear = ReapsCommand.monthEnd(List.of(), Instant.parse("2026-12-31T23:59:00Z"), Duration.ofMinutes(15),
-                10, 10);
+        var newYear = ReapsCommand.monthEnd("own", List.of(), Instant.parse("2026-12-31T23:59:00Z"),
+                Duration.ofMinutes(15), 10, 10);
         assertThat(newYear.monthStart()).isEqualTo("2027-01-01T00:00:00Z");
         assertThat(newYear.last()).as("past the margin already: now").isEqualTo("2026-12-31T23:59:00Z");
+    }
+
+    @Test
+    void eachAccountOfThePoolHasItsOwnMonthEnd() {
+        Instant due = Instant.parse("2027-02-28T23:45:00Z");
+        var monthEnds = ReapsCommand.monthEnds(List.of(
+                new ReapsCommand.PendingReap("o1", "a", "a.x.", "210987654321", "MONTH_END", due, false),
+                new ReapsCommand.PendingReap("o2", "b", "b.x.", "210987654321", "MONTH_END", due, false),
+                new ReapsCommand.PendingReap("o3", "c", "c.x.", "310987654321", "MONTH_END", due, false)),
+                NOW, Duration.ofMinutes(15), 5, 10);
+        assertThat(monthEnds).extracting(ReapsCommand.MonthEnd::account).containsExactly("210987654321",
+                "310987654321");
+        assertThat(monthEnds).extracting(ReapsCommand.MonthEnd::due).containsExactly(2, 1);
+        assertThat(monthEnds.get(0).needed()).as("two teardowns at 5 Route53 calls/s").isEqualTo(Duration.ofSeconds(2));
+        assertThat(monthEnds.get(1).needed()).as("side by side, not after the first account's")
+                .isEqualTo(Duration.ofSeconds(1));
     }
 
     private void event(String org, ClusterStatus status, Instant at) {

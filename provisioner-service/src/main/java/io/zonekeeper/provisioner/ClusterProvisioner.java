@@ -7,6 +7,7 @@ import io.zonekeeper.common.kubernetes.ClusterClients;
 import io.zonekeeper.common.kubernetes.ClusterRef;
 import io.zonekeeper.common.kubernetes.KubeconfigUnusableException;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.aws.AccountPool;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
@@ -22,11 +23,11 @@ import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
@@ -39,21 +40,22 @@ final class ClusterProvisioner {
     private final ClusterClients clusters;
     private final ExternalDnsDeployment externalDns;
     private final AccessKeyVault vault;
-    private final HostedZones zones;
-    private final Supplier<FleetPolling> fleetPolling;
+    private final AccountPool accounts;
+    private final Function<String, FleetPolling> fleetPolling;
 
-    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, AccessKeyVault vault, HostedZones zones,
-                       Supplier<FleetPolling> fleetPolling) {
+    /** {@code fleetPolling}: the interval the ExternalDNS of an account's fleet get now, by account id. */
+    ClusterProvisioner(ClusterClients clusters, ExternalDnsDeployment externalDns, AccessKeyVault vault,
+                       AccountPool accounts, Function<String, FleetPolling> fleetPolling) {
         this.clusters = clusters;
         this.externalDns = externalDns;
         this.vault = vault;
-        this.zones = zones;
+        this.accounts = accounts;
         this.fleetPolling = fleetPolling;
     }
 
-    /** The polling interval the fleet's ExternalDNS get now. */
-    FleetPolling polling() {
-        return fleetPolling.get();
+    /** The polling interval the ExternalDNS of the organization's account get now. */
+    FleetPolling polling(OrgDnsState state) {
+        return fleetPolling.apply(state.getAwsAccount());
     }
 
     /** The stored key for the organization, if Vault has it. */
@@ -100,7 +102,7 @@ final class ClusterProvisioner {
     List<OrgCluster> rollOut(List<OrgCluster> roster, String exceptClusterId, OrgDnsState state, StoredKey key,
                              boolean everyRunning, AuditTrail audit) {
         List<OrgCluster> result = new ArrayList<>();
-        FleetPolling polling = polling();
+        FleetPolling polling = polling(state);
         for (OrgCluster cluster : roster) {
             boolean behind = ClusterRoster.isBehind(cluster, key.accessKeyId(), state.getZoneId(), polling);
             if (cluster.getClusterId().equals(exceptClusterId) || !cluster.getRunning() || !(behind || everyRunning)) {
@@ -163,6 +165,7 @@ final class ClusterProvisioner {
             return;
         }
         String zoneId = state.get().getZoneId();
+        HostedZones zones = accounts.of(state.get().getOrgId(), state.get().getAwsAccount()).zones();
         var owned = ExternalDnsOwnership.ownedBy(cluster.clusterId(), zones.records(zoneId), state.get().getZoneName());
         if (!owned.isEmpty()) {
             zones.delete(zoneId, owned);

@@ -4,6 +4,7 @@ import io.zonekeeper.common.audit.AuditPublisher;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.runtime.CommandSchedule;
+import io.zonekeeper.provisioner.aws.AwsAccount;
 import io.zonekeeper.provisioner.model.ClusterRoster;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import io.zonekeeper.schemas.AuditAction;
@@ -16,24 +17,28 @@ import io.zonekeeper.schemas.ResourceType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Route53 polling of every ExternalDNS Zonekeeper manages, as one fleet. The interval every deployment gets is
- * read from the state mirror, which holds every organization's clusters, so each provisioner instance computes the
- * same one without coordinating: the interval {@link FleetPolling#sizedFor sized} for the running clusters, or the
- * longest already deployed when that is longer (intervals never step down, see {@link FleetPolling}).
+ * The Route53 polling of every ExternalDNS Zonekeeper manages, as one fleet per AWS account: the ExternalDNS of an
+ * account's organizations poll that account's Route53 bucket and list that account's zones, so each account's fleet
+ * is sized on its own. The interval every deployment gets is read from the state mirror, which holds every
+ * organization's clusters, so each provisioner instance computes the same one without coordinating: the interval
+ * {@link FleetPolling#sizedFor sized} for the account's running clusters, or the longest already deployed there when
+ * that is longer (intervals never step down, see {@link FleetPolling}).
  *
- * <p>When the fleet outgrows its share, clusters deployed earlier poll more often than the new interval. A scan
- * then has their organizations' writers roll them ({@code ROLL_EXTERNAL_DNS} on the organization's command
+ * <p>When an account's fleet outgrows its share, clusters deployed earlier poll more often than the new interval. A
+ * scan then has their organizations' writers roll them ({@code ROLL_EXTERNAL_DNS} on the organization's command
  * partition, so the one writer per organization does it), each instance for the organizations whose command
- * partitions it owns. Restarts are paced: a restarted ExternalDNS lists every zone of the account, so a scan starts
- * at most as many as a tenth of the share pays for over the scan period. The instance owning command partition 0
- * says so once in the audit trail per new interval.
+ * partitions it owns. Restarts are paced per account: a restarted ExternalDNS lists every zone of its account, so a
+ * scan starts at most as many as a tenth of the account's share pays for over the scan period. The instance owning
+ * command partition 0 says so once in the audit trail per account and new interval.
  */
 final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
 
@@ -43,7 +48,7 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
     /** A command not yet applied is not sent again before this (the state mirror shows it applied). */
     static final Duration COMMAND_PATIENCE = Duration.ofMinutes(10);
 
-    /** What the fleet is now: running clusters, the account's zones, what they poll at. */
+    /** What an account's fleet is now: running clusters, the account's zones, what they poll at. */
     record Census(int runningClusters, int zones, double requestsPerSecond, FleetPolling polling) {
     }
 
@@ -53,12 +58,13 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
     private final Duration scanPeriod;
     private final AuditPublisher audit;
     private final String issuedBy;
-    /** The interval as of the last scan: every deployment reads it, so none walks the whole mirror. */
-    private volatile FleetPolling polling;
-    private Duration announced;
+    /** Each account's interval as of the last scan, by account label: every deployment reads it, none walks the
+     *  whole mirror. */
+    private volatile Map<String, FleetPolling> pollings;
+    private final Map<String, Duration> announced = new HashMap<>();
 
     /**
-     * @param otherZones hosted zones in the account Zonekeeper does not manage: every ExternalDNS lists them too
+     * @param otherZones hosted zones in each account Zonekeeper does not manage: every ExternalDNS lists them too
      * @param scanPeriod real time between scans, which the restart allowance is paced by
      * @param issuedBy   who the commands say issued them
      */
@@ -72,87 +78,115 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
         this.issuedBy = issuedBy;
     }
 
-    /** The interval a deployment gets now: as of the last scan (the first call takes a census). */
-    FleetPolling polling() {
-        FleetPolling known = polling;
+    /** The interval a deployment in the account gets now (null: the own account), as of the last scan. */
+    FleetPolling polling(String accountId) {
+        Map<String, FleetPolling> known = pollings;
         if (known == null) {
-            known = census().polling();
-            polling = known;
+            known = pollings(census());
+            pollings = known;
         }
-        return known;
+        return known.getOrDefault(AwsAccount.label(accountId), new FleetPolling(FleetPolling.SHORTEST));
     }
 
-    Census census() {
-        List<OrgCluster> running = new ArrayList<>();
-        int zones = otherZones;
-        Duration longest = FleetPolling.SHORTEST;
+    /** Each account's fleet, by account label. */
+    Map<String, Census> census() {
+        Map<String, List<OrgCluster>> running = new TreeMap<>();
+        Map<String, Integer> zones = new HashMap<>();
+        Map<String, Duration> longest = new HashMap<>();
         for (OrgDnsState state : states.all()) {
+            String account = AwsAccount.label(state.getAwsAccount());
+            List<OrgCluster> accountRunning = running.computeIfAbsent(account, a -> new ArrayList<>());
             if (state.getStatus() == OrgDnsStatus.READY || state.getStatus() == OrgDnsStatus.DELETING) {
-                zones++;
+                zones.merge(account, 1, Integer::sum);
             }
             for (OrgCluster cluster : state.getClusters()) {
                 if (cluster.getRunning()) {
-                    running.add(cluster);
+                    accountRunning.add(cluster);
                 }
-                if (cluster.getExternalDnsIntervalSeconds() != null
-                        && ClusterRoster.interval(cluster).compareTo(longest) > 0) {
-                    longest = ClusterRoster.interval(cluster);
+                if (cluster.getExternalDnsIntervalSeconds() != null) {
+                    longest.merge(account, ClusterRoster.interval(cluster), (x, y) -> x.compareTo(y) >= 0 ? x : y);
                 }
             }
         }
-        Duration sized = FleetPolling.sizedFor(running.size(), zones, budget).interval();
-        Duration interval = sized.compareTo(longest) >= 0 ? sized : longest;
-        double cost = FleetPolling.fleet(running.stream().map(ClusterRoster::interval).toList(), zones);
-        return new Census(running.size(), zones, cost, new FleetPolling(interval));
+        Map<String, Census> census = new TreeMap<>();
+        running.forEach((account, clusters) -> {
+            int accountZones = otherZones + zones.getOrDefault(account, 0);
+            Duration sized = FleetPolling.sizedFor(clusters.size(), accountZones, budget).interval();
+            Duration deployed = longest.getOrDefault(account, FleetPolling.SHORTEST);
+            Duration interval = sized.compareTo(deployed) >= 0 ? sized : deployed;
+            double cost = FleetPolling.fleet(clusters.stream().map(ClusterRoster::interval).toList(), accountZones);
+            census.put(account, new Census(clusters.size(), accountZones, cost, new FleetPolling(interval)));
+        });
+        return census;
     }
 
-    /** One pass: commands for the organizations whose running clusters poll more often than the fleet's interval. */
+    private static Map<String, FleetPolling> pollings(Map<String, Census> census) {
+        Map<String, FleetPolling> pollings = new HashMap<>();
+        census.forEach((account, fleet) -> pollings.put(account, fleet.polling()));
+        return Map.copyOf(pollings);
+    }
+
+    /** One pass: commands for the organizations whose running clusters poll more often than their account's interval. */
     @Override
     public void scan(Instant now, CommandSchedule.Issuer<OrgCommand> commands) {
-        Census census = census();
-        FleetPolling polling = census.polling();
-        this.polling = polling;
-        int allowance = Math.max(1, (int) (RESTART_SHARE * budget.perSecond() * scanPeriod.toSeconds()
-                / FleetPolling.startRequests(census.zones())));
+        Map<String, Census> census = census();
+        this.pollings = pollings(census);
+        Map<String, Integer> allowance = new HashMap<>();
+        census.forEach((account, fleet) -> allowance.put(account, Math.max(1, (int) (RESTART_SHARE
+                * budget.perSecond() * scanPeriod.toSeconds() / FleetPolling.startRequests(fleet.zones())))));
         String rollId = UUID.randomUUID().toString();
-        int behind = 0;
-        int started = 0;
+        Map<String, Integer> behind = new HashMap<>();
+        Map<String, Integer> started = new HashMap<>();
         for (OrgDnsState state : states.all()) {
             if (state.getStatus() != OrgDnsStatus.READY) {
                 continue;
             }
+            String account = AwsAccount.label(state.getAwsAccount());
+            FleetPolling polling = census.get(account).polling();
             int shorter = (int) state.getClusters().stream().filter(c -> c.getRunning()
                     && ClusterRoster.interval(c).compareTo(polling.interval()) < 0).count();
-            behind += shorter;
-            if (shorter == 0 || started >= allowance) {
+            behind.merge(account, shorter, Integer::sum);
+            if (shorter == 0 || started.getOrDefault(account, 0) >= allowance.get(account)) {
                 continue;
             }
             OrgCommand roll = OrgCommand.newBuilder().setCommandId(UUID.randomUUID()).setIssuedAt(now)
                     .setIssuedBy(issuedBy).setOrgId(state.getOrgId())
                     .setAction(OrgAction.ROLL_EXTERNAL_DNS)
                     .setReason("fleet re-roll " + rollId + ": ExternalDNS interval " + polling.interval().toSeconds()
-                            + "s").build();
+                            + "s in account " + account).build();
             if (commands.issue(state.getOrgId(), "roll/" + state.getOrgId(), roll)) {
-                started += shorter;
+                started.merge(account, shorter, Integer::sum);
             }
         }
-        if (behind > 0 && !polling.interval().equals(announced) && commands.ownsPartition(0)) {
-            announced = polling.interval();
-            LOG.info("{} running ExternalDNS poll Route53 at {} requests/s; for the fleet's share of {}/s the interval "
-                    + "is now {}s", census.runningClusters(), census.requestsPerSecond(), budget.perSecond(),
-                    polling.interval().toSeconds());
-            AuditTrail trail = new AuditTrail(audit, rollId, null, null);
-            trail.record(AuditAction.UPDATED, ResourceType.EXTERNAL_DNS, "fleet",
-                    String.format("%d running ExternalDNS poll Route53 at %.2f requests/s at their intervals; for "
-                                    + "the fleet's share of %.2f/s the interval is now %ds, and the %d clusters polling "
-                                    + "more often are re-rolled, at most %d per %ds", census.runningClusters(),
-                            census.requestsPerSecond(), budget.perSecond(), polling.interval().toSeconds(), behind,
-                            allowance, scanPeriod.toSeconds()),
-                    Map.of("intervalSeconds", Long.toString(polling.interval().toSeconds()),
-                            "runningClusters", Integer.toString(census.runningClusters()),
-                            "zones", Integer.toString(census.zones()),
-                            "clustersToRoll", Integer.toString(behind)));
-            trail.awaitDurable();
+        if (!commands.ownsPartition(0)) {
+            return;
         }
+        census.forEach((account, fleet) -> {
+            int toRoll = behind.getOrDefault(account, 0);
+            if (toRoll > 0 && !fleet.polling().interval().equals(announced.get(account))) {
+                announced.put(account, fleet.polling().interval());
+                announce(account, fleet, toRoll, allowance.get(account), rollId);
+            }
+        });
+    }
+
+    private void announce(String account, Census fleet, int toRoll, int allowance, String rollId) {
+        FleetPolling polling = fleet.polling();
+        LOG.info("{} running ExternalDNS of account {} poll Route53 at {} requests/s; for the fleet's share of {}/s the"
+                + " interval is now {}s", fleet.runningClusters(), account, fleet.requestsPerSecond(), budget.perSecond(),
+                polling.interval().toSeconds());
+        AuditTrail trail = new AuditTrail(audit, rollId, null, null);
+        trail.record(AuditAction.UPDATED, ResourceType.EXTERNAL_DNS, "fleet",
+                String.format("%d running ExternalDNS%s poll Route53 at %.2f requests/s at their intervals;"
+                                + " for the fleet's share of %.2f/s the interval is now %ds, and the %d clusters"
+                                + " polling more often are re-rolled, at most %d per %ds", fleet.runningClusters(),
+                        account.equals(AwsAccount.OWN) ? "" : " of account " + account, fleet.requestsPerSecond(), budget.perSecond(), polling.interval().toSeconds(), toRoll,
+                        allowance, scanPeriod.toSeconds()),
+                Map.of("intervalSeconds", Long.toString(polling.interval().toSeconds()),
+                        "account", account,
+                        "runningClusters", Integer.toString(fleet.runningClusters()),
+                        "zones", Integer.toString(fleet.zones()),
+                        "clustersToRoll", Integer.toString(toRoll)));
+        trail.awaitDurable();
     }
 }

@@ -4,8 +4,10 @@ import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.audit.ResourceChange;
 import io.zonekeeper.common.aws.AwsErrors;
 import io.zonekeeper.common.events.Org;
+import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.retry.Retry;
-import io.zonekeeper.provisioner.aws.AccountQuotas;
+import io.zonekeeper.provisioner.aws.AccountPool;
+import io.zonekeeper.provisioner.aws.AwsAccount;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
 import io.zonekeeper.provisioner.aws.Zone;
@@ -43,22 +45,21 @@ final class OrgProvisioner {
     }
 
     private final OrgNaming naming;
+    private final AccountPool accounts;
     private final OrgZones zones;
-    private final ManagedPolicies managedPolicies;
-    private final IamUsers users;
     private final AccessKeyVault vault;
-    private final AccountQuotas quotas;
+    private final StateTopic<OrgDnsState> states;
     private final Retry retry;
     private final Clock clock;
 
-    OrgProvisioner(OrgNaming naming, OrgZones zones, ManagedPolicies managedPolicies, IamUsers users,
-                   AccessKeyVault vault, AccountQuotas quotas, Retry retry, Clock clock) {
+    /** {@code states}: where the account a new organization is placed in is recorded before anything is made. */
+    OrgProvisioner(OrgNaming naming, AccountPool accounts, OrgZones zones, AccessKeyVault vault,
+                   StateTopic<OrgDnsState> states, Retry retry, Clock clock) {
         this.naming = naming;
+        this.accounts = accounts;
         this.zones = zones;
-        this.managedPolicies = managedPolicies;
-        this.users = users;
         this.vault = vault;
-        this.quotas = quotas;
+        this.states = states;
         this.retry = retry;
         this.clock = clock;
     }
@@ -83,14 +84,16 @@ final class OrgProvisioner {
         // The state says nothing exists (none, reaped, or refused before anything was made): then each resource is
         // created without a look first, and what already exists after all (a state lost, a response lost) is told
         // by the create's refusal, at no extra call.
+        // A refusal after the placement was recorded (FAILED naming an account) may have left something there.
         boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED
-                || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null);
-        if (fresh) {
-            // Before anything is made: an organization the account has no room for is refused whole.
-            quotas.claimRoomForNewOrganization(org.orgId(), zoneName);
-        }
-        OrgZones.OwnedZone owned = zones.ensure(org, zoneName, previous, fresh, audit);
+                || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null
+                && previous.get().getAwsAccount() == null);
+        AwsAccount placed = fresh ? place(org, zoneName, previous)
+                : accounts.of(org.orgId(), previous.get().getAwsAccount());
+        OrgZones.OwnedZone owned = zones.ensure(org, zoneName, previous, fresh, placed, audit);
         Zone zone = owned.zone();
+        AwsAccount account = owned.account();
+        IamUsers users = account.users();
 
         String path = naming.iamPath(org.orgId());
         String userName = naming.iamUserName(org.orgId(), org.orgName());
@@ -114,12 +117,12 @@ final class OrgProvisioner {
                 policy == ResourceChange.UPDATED ? "the inline policy granted something else (another zone, or a grant"
                         + " widened by hand); replaced" : null, Map.of("zoneId", zone.id()));
         if (!newUser) {
-            removeManagedPolicies(userName, path, previous, audit);
+            removeManagedPolicies(account, userName, path, previous, audit);
         }
 
         String credentialsPath = naming.credentialsPath(org.orgId());
         List<OrgCluster> roster = previous.map(OrgDnsState::getClusters).orElse(List.of());
-        AccessKeys keys = ensureAccessKey(userName, credentialsPath, newUser, roster, audit);
+        AccessKeys keys = ensureAccessKey(users, userName, credentialsPath, newUser, roster, audit);
 
         return new Provisioned(OrgDnsState.newBuilder()
                 .setOrgId(org.orgId())
@@ -128,6 +131,7 @@ final class OrgProvisioner {
                 .setStatus(OrgDnsStatus.READY)
                 .setStatusReason(null)
                 .setZoneName(zoneName)
+                .setAwsAccount(account.id())
                 .setZoneId(zone.id())
                 .setZoneGeneration(owned.generation())
                 .setZoneCreatedAt(owned.createdAt())
@@ -146,11 +150,41 @@ final class OrgProvisioner {
     }
 
     /**
+     * The account a new organization goes into, before anything of it is made: one with room for its zone and user
+     * ({@link AccountPool#place}), or a refusal of the whole organization. Over several accounts the choice is
+     * recorded first (PROVISIONING, naming the account), so a crash before the organization is READY resumes in
+     * that account, where the zone's CallerReference finds what the crash left, instead of placing it again and
+     * leaving a billed zone behind in the first. In one account a retry lands there anyway.
+     */
+    private AwsAccount place(Org org, String zoneName, Optional<OrgDnsState> previous) {
+        AwsAccount account = accounts.place(org.orgId(), zoneName);
+        if (accounts.spreads()) {
+            states.publish(OrgDnsState.newBuilder()
+                    .setOrgId(org.orgId()).setOrgName(org.orgName()).setBaseDomain(naming.baseDomain())
+                    .setStatus(OrgDnsStatus.PROVISIONING)
+                    .setStatusReason("placed in AWS account " + account.label())
+                    .setAwsAccount(account.id())
+                    .setZoneName(zoneName)
+                    .setZoneGeneration(previous.map(OrgDnsState::getZoneGeneration).orElse(0))
+                    .setNameServers(previous.map(OrgDnsState::getNameServers).orElse(List.of()))
+                    .setClusters(previous.map(OrgDnsState::getClusters).orElse(List.of()))
+                    .setLastLifecyclePartition(previous.map(OrgDnsState::getLastLifecyclePartition).orElse(null))
+                    .setLastLifecycleOffset(previous.map(OrgDnsState::getLastLifecycleOffset).orElse(null))
+                    .setLastLifecycleTopic(previous.map(OrgDnsState::getLastLifecycleTopic).orElse(null))
+                    .setUpdatedAt(clock.instant())
+                    .build());
+        }
+        return account;
+    }
+
+    /**
      * Moves an organization from the customer-managed policy of older releases to the inline one, which the caller
      * has just written, so the user is never without a grant: detaches and deletes the managed policy at the
      * organization's path, and one the state names that a crash left detached. Costs one listing once migrated.
      */
-    private void removeManagedPolicies(String userName, String path, Optional<OrgDnsState> previous, AuditTrail audit) {
+    private void removeManagedPolicies(AwsAccount account, String userName, String path,
+                                       Optional<OrgDnsState> previous, AuditTrail audit) {
+        IamUsers users = account.users();
         Set<String> legacy = new LinkedHashSet<>();
         previous.map(OrgDnsState::getPolicyArn).ifPresent(legacy::add);
         for (String arn : users.attachedPolicyArns(userName)) {
@@ -161,7 +195,7 @@ final class OrgProvisioner {
             }
         }
         for (String arn : legacy) {
-            audit.record(managedPolicies.delete(arn), ResourceType.IAM_POLICY, arn, "replaced by the user's inline"
+            audit.record(account.policies().delete(arn), ResourceType.IAM_POLICY, arn, "replaced by the user's inline"
                     + " policy", Map.of());
         }
     }
@@ -172,6 +206,7 @@ final class OrgProvisioner {
      */
     void retireKeys(OrgDnsState state, List<String> staleKeys, List<OrgCluster> roster, AuditTrail audit) {
         List<String> inUse = ClusterRoster.keysInUse(roster, state.getAccessKeyId());
+        IamUsers users = accounts.of(state.getOrgId(), state.getAwsAccount()).users();
         for (String stale : staleKeys) {
             if (inUse.contains(stale)) {
                 continue;
@@ -191,8 +226,8 @@ final class OrgProvisioner {
      * there is never a moment when a cluster holds no valid key. When both of IAM's two slots are taken, one
      * stale key must go first: one no running cluster uses, if there is one.
      */
-    private AccessKeys ensureAccessKey(String userName, String path, boolean newUser, List<OrgCluster> roster,
-                                       AuditTrail audit) {
+    private AccessKeys ensureAccessKey(IamUsers users, String userName, String path, boolean newUser,
+                                       List<OrgCluster> roster, AuditTrail audit) {
         Optional<StoredKey> stored = vault.read(path);
         List<String> listed = newUser ? List.of() : users.accessKeyIds(userName);
         if (stored.isPresent() && listed.contains(stored.get().accessKeyId())) {

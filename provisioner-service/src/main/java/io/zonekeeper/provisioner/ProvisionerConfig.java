@@ -1,11 +1,13 @@
 package io.zonekeeper.provisioner;
 
+import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.config.AwsRates;
 import io.zonekeeper.common.config.AwsSettings;
 import io.zonekeeper.common.config.ConsumerSettings;
 import io.zonekeeper.common.config.DomainSetting;
 import io.zonekeeper.common.config.EnvReader;
 import io.zonekeeper.common.config.KubernetesSettings;
+import io.zonekeeper.common.config.Secret;
 import io.zonekeeper.common.config.ServiceSettings;
 import io.zonekeeper.common.config.Setting;
 import io.zonekeeper.common.config.TopicSettings;
@@ -16,8 +18,14 @@ import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Everything the provisioner is configured with, read from the environment in one place. */
 public record ProvisionerConfig(
@@ -36,7 +44,8 @@ public record ProvisionerConfig(
         Duration kubernetesRequestTimeout,
         boolean adoptUnownedZones,
         String delegationSet,
-        Duration quotaRefresh) {
+        Duration quotaRefresh,
+        Accounts accounts) {
 
     public static final String SERVICE = "provisioner-service";
     /** The image the real-ExternalDNS tests build the same version of (testkit's GoTools.EXTERNAL_DNS). */
@@ -73,7 +82,35 @@ public record ProvisionerConfig(
     public static final Setting<String> DELEGATION_SET_ID = Setting.text("DELEGATION_SET_ID", DelegationSetPool.AUTO,
             "reusable delegation sets new zones are created in: auto, a set id, or none");
     public static final Setting<Duration> QUOTA_REFRESH = Setting.duration("QUOTA_REFRESH", "5m",
-            "how often the account's quotas are read");
+            "how often each account's quotas are read");
+    public static final Setting<String> ACCOUNT_ROLES = Setting.text("AWS_ACCOUNT_ROLES", "",
+            "the pool: comma-separated ARNs of a role in each account new organizations go into; empty: the own account");
+    public static final Setting<Optional<Secret>> ROLE_EXTERNAL_ID = Setting.optionalSecret("AWS_ROLE_EXTERNAL_ID",
+            "the external id the pool's roles require (sts:ExternalId)");
+    public static final Setting<Optional<String>> PARENT_ZONE_ACCOUNT = Setting.optional("PARENT_ZONE_ACCOUNT",
+            "the pool's account (12-digit id) holding PARENT_ZONE_ID; unset: the provisioner's own account");
+    public static final Setting<Integer> ACCOUNT_MAX_ZONES = Setting.integer("AWS_ACCOUNT_MAX_ZONES", 0, 0, 1_000_000,
+            "at most this many hosted zones per account (0: Route53's quota alone); bounds the zone names a tenant can list");
+    /** How the pool's roles are assumed: the session name CloudTrail shows for every call in a pool account. */
+    static final String ROLE_SESSION_NAME = "zonekeeper-provisioner";
+    private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::(\\d{12}):role/[\\w+=,.@/-]+");
+
+    /**
+     * The pool of accounts ({@code roles}: one role per account, empty for the own account alone), the account
+     * of the parent zone (empty: the own account), and the most hosted zones Zonekeeper fills an account with (0: as
+     * many as Route53's quota allows).
+     */
+    public record Accounts(List<AwsClients.AssumedRole> roles, Optional<String> parentZoneAccount, int maxZones) {
+
+        /** The 12-digit id of the account a role is in. */
+        public static String accountOf(AwsClients.AssumedRole role) {
+            Matcher arn = ROLE_ARN.matcher(role.roleArn());
+            if (!arn.matches()) {
+                throw new IllegalArgumentException("not a role ARN: " + role.roleArn());
+            }
+            return arn.group(1);
+        }
+    }
 
     /** Topic names; every one is configuration. */
     public record Topics(String lifecycle, String reap, String orgCommands, String orgDns) {
@@ -106,6 +143,7 @@ public record ProvisionerConfig(
         if (!EXTERNAL_DNS_POLICIES.contains(policy)) {
             env.problem("EXTERNAL_DNS_POLICY must be one of " + EXTERNAL_DNS_POLICIES + ", not '" + policy + "'");
         }
+        Accounts accounts = readAccounts(env, delegationSet);
         AwsRates rates = AwsRates.read(env);
         ServiceSettings service = ServiceSettings.read(env, SERVICE);
         var config = new ProvisionerConfig(
@@ -137,8 +175,39 @@ public record ProvisionerConfig(
                 KubernetesSettings.REQUEST_TIMEOUT.read(env),
                 ADOPT_UNOWNED_ZONES.read(env),
                 delegationSet,
-                QUOTA_REFRESH.read(env));
+                QUOTA_REFRESH.read(env),
+                accounts);
         env.validate();
         return config;
+    }
+
+    private static Accounts readAccounts(EnvReader env, String delegationSet) {
+        Optional<Secret> externalId = ROLE_EXTERNAL_ID.read(env);
+        List<AwsClients.AssumedRole> roles = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
+        for (String arn : ACCOUNT_ROLES.read(env).split(",")) {
+            if (arn.isBlank()) {
+                continue;
+            }
+            Matcher role = ROLE_ARN.matcher(arn.strip());
+            if (!role.matches()) {
+                env.problem("AWS_ACCOUNT_ROLES holds role ARNs (arn:aws:iam::<account>:role/<name>), not '"
+                        + arn.strip() + "'");
+            } else if (!ids.add(role.group(1))) {
+                env.problem("AWS_ACCOUNT_ROLES names account " + role.group(1) + " twice: one role per account");
+            } else {
+                roles.add(new AwsClients.AssumedRole(arn.strip(), ROLE_SESSION_NAME, externalId));
+            }
+        }
+        Optional<String> parentAccount = PARENT_ZONE_ACCOUNT.read(env);
+        if (parentAccount.isPresent() && !ids.contains(parentAccount.get())) {
+            env.problem("PARENT_ZONE_ACCOUNT must be the account of one of AWS_ACCOUNT_ROLES, not '"
+                    + parentAccount.get() + "'; unset, the parent zone is in the provisioner's own account");
+        }
+        if (roles.size() > 1 && !delegationSet.equals(DelegationSetPool.AUTO)
+                && !delegationSet.equals(DelegationSetPool.NONE)) {
+            env.problem("DELEGATION_SET_ID names one account's set; with a pool of accounts it is 'auto' or 'none'");
+        }
+        return new Accounts(List.copyOf(roles), parentAccount, ACCOUNT_MAX_ZONES.read(env));
     }
 }

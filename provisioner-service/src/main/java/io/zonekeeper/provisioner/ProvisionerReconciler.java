@@ -61,7 +61,7 @@ final class ProvisionerReconciler {
             // A cluster joining an organization with a ready zone: no AWS call, only the stored key.
             Optional<StoredKey> key = currentKey(state.get());
             if (key.isPresent()) {
-                FleetPolling polling = clusters.polling();
+                FleetPolling polling = clusters.polling(state.get());
                 clusters.ensure(cluster, state.get(), key.get(), polling, trail);
                 return Reconciled.to(configured(state.get(), cluster, key.get(), polling));
             }
@@ -76,7 +76,7 @@ final class ProvisionerReconciler {
         try {
             StoredKey key = clusters.storedKey(ready).orElseThrow(() -> new TransientFailureException(
                     "vault read of the key just stored", 1, new IllegalStateException("not visible yet")));
-            FleetPolling polling = clusters.polling();
+            FleetPolling polling = clusters.polling(ready);
             clusters.ensure(cluster, ready, key, polling, trail);
             OrgDnsState withThis = configured(ready, cluster, key, polling);
             return Reconciled.to(rolledOut(withThis, provisioned.staleKeys(), cluster.clusterId(), key, false, trail));
@@ -130,8 +130,9 @@ final class ProvisionerReconciler {
      */
     Reconciled<OrgDnsState> reconcile(String orgId, Optional<OrgDnsState> state, String requestedBy,
                                       AuditTrail trail) {
-        boolean refusedBefore = state.isPresent() && state.get().getStatus() == OrgDnsStatus.FAILED
-                && state.get().getZoneId() == null;
+        // Refused before anything of it was made, or placed in an account and not READY yet (a crash): brought up.
+        boolean refusedBefore = state.isPresent() && ((state.get().getStatus() == OrgDnsStatus.FAILED
+                && state.get().getZoneId() == null) || state.get().getStatus() == OrgDnsStatus.PROVISIONING);
         if (state.isEmpty() || (state.get().getStatus() != OrgDnsStatus.READY && !refusedBefore)) {
             trail.refused(AuditAction.UPDATED, ResourceType.HOSTED_ZONE, orgId,
                     "reconcile: the organization has no ready zone to check");
@@ -193,9 +194,12 @@ final class ProvisionerReconciler {
         if (state.isPresent() && state.get().getStatus() == OrgDnsStatus.READY) {
             return Optional.empty();
         }
+        // Refused after its placement was recorded: what was made before the refusal is in that account.
+        String placedIn = state.filter(s -> s.getStatus() == OrgDnsStatus.PROVISIONING
+                || s.getStatus() == OrgDnsStatus.FAILED).map(OrgDnsState::getAwsAccount).orElse(null);
         return Optional.of(OrgDnsState.newBuilder()
                 .setOrgId(org.orgId()).setOrgName(org.orgName()).setBaseDomain(orgs.baseDomain())
-                .setStatus(OrgDnsStatus.FAILED).setStatusReason(refused.getMessage())
+                .setStatus(OrgDnsStatus.FAILED).setStatusReason(refused.getMessage()).setAwsAccount(placedIn)
                 .setZoneName(orgs.zoneName(org))
                 .setZoneGeneration(state.map(OrgDnsState::getZoneGeneration).orElse(0))
                 .setClusters(state.map(OrgDnsState::getClusters).orElse(List.of()))

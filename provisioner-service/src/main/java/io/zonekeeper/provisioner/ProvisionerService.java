@@ -1,5 +1,6 @@
 package io.zonekeeper.provisioner;
 
+import io.micrometer.core.instrument.Tags;
 import io.zonekeeper.common.aws.AwsCallMetrics;
 import io.zonekeeper.common.aws.AwsClients;
 import io.zonekeeper.common.aws.RateLimitingInterceptor;
@@ -13,11 +14,14 @@ import io.zonekeeper.common.runtime.CommandSchedule;
 import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
 import io.zonekeeper.common.time.ServiceClock;
+import io.zonekeeper.provisioner.aws.AccountPool;
 import io.zonekeeper.provisioner.aws.AccountQuotas;
+import io.zonekeeper.provisioner.aws.AwsAccount;
 import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.aws.HostedZones;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
+import io.zonekeeper.provisioner.aws.ParentZone;
 import io.zonekeeper.provisioner.kubernetes.ExternalDnsDeployment;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.OrgNaming;
@@ -25,10 +29,13 @@ import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.schemas.OrgCommand;
 import io.zonekeeper.schemas.OrgDnsState;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /** The provisioner wired from its configuration on the {@link ServiceRuntime}: what {@code Main} runs and tests start. */
 public final class ProvisionerService implements RunningService {
@@ -48,25 +55,10 @@ public final class ProvisionerService implements RunningService {
         ProvisionerConfig.Topics topics = config.topics();
         Clock clock = time.clock();
         Retry retry = runtime.retry();
-        var metrics = runtime.metrics();
-        ApiRateLimiter route53Limits = new ApiRateLimiter("route53", config.rateLimits().route53(),
-                config.rateLimits().route53Operations(), metrics);
-        ApiRateLimiter iamLimits = new ApiRateLimiter("iam", config.rateLimits().iam(), Map.of(), metrics);
-        AwsClients aws = new AwsClients(config.aws(),
-                List.of(new RateLimitingInterceptor(route53Limits), new AwsCallMetrics(metrics)),
-                List.of(new RateLimitingInterceptor(iamLimits), new AwsCallMetrics(metrics)));
-        Route53Client route53 = runtime.own(aws.route53());
-        IamClient iam = runtime.own(aws.iam());
-
         ServiceRuntime.VaultAccess vaultAccess = runtime.vault(config.vault(), config.kubernetesRequestTimeout());
         AccessKeyVault vault = new AccessKeyVault(vaultAccess.secrets());
         OrgNaming naming = new OrgNaming(config.baseDomain(), config.iamPath(), config.credentialsVaultPrefix());
-        var delegationSets = new DelegationSetPool(route53, retry, clock, config.quotaRefresh(), config.delegationSet(),
-                naming.delegationSetReference()).verified();
-        HostedZones zones = new HostedZones(route53, retry, delegationSets);
-        ManagedPolicies managedPolicies = new ManagedPolicies(iam, retry);
-        IamUsers users = new IamUsers(iam, retry);
-
+        AccountPool accounts = accounts(config, naming, clock);
         StateTopic<OrgDnsState> states = runtime.restoreState(topics.orgDns(), OrgDnsState.class,
                 OrgDnsState::getOrgId, OrgDnsState::getUpdatedAt);
         Rejections rejections = runtime.rejections(config.service().ingress().lifecycle(), topics.reap(),
@@ -79,17 +71,57 @@ public final class ProvisionerService implements RunningService {
                 topics.orgCommands()), time, config.fleet().scanPeriod(), ExternalDnsFleet.COMMAND_PATIENCE, fleet));
         ClusterProvisioner clusters = new ClusterProvisioner(vaultAccess.clusters(),
                 new ExternalDnsDeployment(new ExternalDnsManifests(config.externalDns()), new KubernetesObjects(retry)),
-                vault, zones, fleet::polling);
+                vault, accounts, fleet::polling);
 
         var reconciler = new ProvisionerReconciler(
-                new OrgProvisioner(naming, new OrgZones(naming, config.parentZoneId(), zones,
-                        config.adoptUnownedZones(), clock), managedPolicies, users, vault,
-                        new AccountQuotas(route53, iam, clock, config.quotaRefresh(), metrics), retry, clock),
-                clusters,
-                new ReapExecutor(config.parentZoneId(), zones, managedPolicies, users, vault, states, clock), clock);
+                new OrgProvisioner(naming, accounts, new OrgZones(naming, accounts, config.adoptUnownedZones(), clock),
+                        vault, states, retry, clock),
+                clusters, new ReapExecutor(accounts, vault, states, clock), clock);
         ProvisionerHandler handler = new ProvisionerHandler(topics, states, reconciler, runtime.audit(),
                 runtime.progress()::completedUpTo, config.service().eventRules(), clock);
         runtime.consume(config.consumer(), handler.routes(), rejections);
+    }
+
+    /**
+     * The own account and the pool's, each with its own clients, token buckets (Route53's bucket is per account)
+     * and quotas, and the parent zone in the account configured for it.
+     */
+    private AccountPool accounts(ProvisionerConfig config, OrgNaming naming, Clock clock) {
+        AwsAccount own = account(config, naming, clock, null, new AwsClients(config.aws(),
+                interceptors(config, AwsAccount.OWN, "route53"), interceptors(config, AwsAccount.OWN, "iam")));
+        List<AwsAccount> pool = new ArrayList<>();
+        if (!config.accounts().roles().isEmpty()) {
+            StsClient sts = runtime.own(AwsClients.sts(config.aws()));
+            for (AwsClients.AssumedRole role : config.accounts().roles()) {
+                String id = ProvisionerConfig.Accounts.accountOf(role);
+                pool.add(account(config, naming, clock, id, runtime.own(AwsClients.inRole(config.aws(), sts, role,
+                        interceptors(config, id, "route53"), interceptors(config, id, "iam")))));
+            }
+        }
+        AwsAccount parentAccount = config.accounts().parentZoneAccount()
+                .flatMap(id -> pool.stream().filter(a -> a.id().equals(id)).findFirst()).orElse(own);
+        return new AccountPool(own, pool, new ParentZone(config.parentZoneId(), parentAccount.zones()));
+    }
+
+    private AwsAccount account(ProvisionerConfig config, OrgNaming naming, Clock clock, String id, AwsClients clients) {
+        Route53Client route53 = runtime.own(clients.route53());
+        IamClient iam = runtime.own(clients.iam());
+        Retry retry = runtime.retry();
+        var delegationSets = new DelegationSetPool(route53, retry, clock, config.quotaRefresh(), config.delegationSet(),
+                naming.delegationSetReference()).verified();
+        return new AwsAccount(id, new HostedZones(route53, retry, delegationSets), new ManagedPolicies(iam, retry),
+                new IamUsers(iam, retry), new AccountQuotas(AwsAccount.label(id), route53, iam, clock,
+                config.quotaRefresh(), config.accounts().maxZones(), runtime.metrics()));
+    }
+
+    /** The account's own token bucket for the API, then the call metrics, both tagged with the account. */
+    private List<ExecutionInterceptor> interceptors(ProvisionerConfig config, String account, String api) {
+        Tags tags = Tags.of("account", account);
+        ApiRateLimiter limits = api.equals("route53")
+                ? new ApiRateLimiter(api, tags, config.rateLimits().route53(), config.rateLimits().route53Operations(),
+                        runtime.metrics())
+                : new ApiRateLimiter(api, tags, config.rateLimits().iam(), Map.of(), runtime.metrics());
+        return List.of(new RateLimitingInterceptor(limits), new AwsCallMetrics(runtime.metrics(), tags));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */

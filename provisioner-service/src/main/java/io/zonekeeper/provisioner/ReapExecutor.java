@@ -3,10 +3,10 @@ package io.zonekeeper.provisioner;
 import io.zonekeeper.common.audit.AuditTrail;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.retry.TransientFailureException;
+import io.zonekeeper.provisioner.aws.AccountPool;
+import io.zonekeeper.provisioner.aws.AwsAccount;
 import io.zonekeeper.provisioner.aws.ExternalDnsOwnership;
 import io.zonekeeper.provisioner.aws.HostedZones;
-import io.zonekeeper.provisioner.aws.IamUsers;
-import io.zonekeeper.provisioner.aws.ManagedPolicies;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.provisioner.vault.AccessKeyVault;
 import io.zonekeeper.schemas.AuditAction;
@@ -45,20 +45,13 @@ final class ReapExecutor {
     /** Listings and deletions of a zone's records within one attempt of a reap, while a writer races them. */
     static final int ZONE_EMPTYING_ATTEMPTS = 5;
 
-    private final String parentZoneId;
-    private final HostedZones zones;
-    private final ManagedPolicies managedPolicies;
-    private final IamUsers users;
+    private final AccountPool accounts;
     private final AccessKeyVault vault;
     private final StateTopic<OrgDnsState> states;
     private final Clock clock;
 
-    ReapExecutor(String parentZoneId, HostedZones zones, ManagedPolicies managedPolicies, IamUsers users, AccessKeyVault vault,
-                 StateTopic<OrgDnsState> states, Clock clock) {
-        this.parentZoneId = parentZoneId;
-        this.zones = zones;
-        this.managedPolicies = managedPolicies;
-        this.users = users;
+    ReapExecutor(AccountPool accounts, AccessKeyVault vault, StateTopic<OrgDnsState> states, Clock clock) {
+        this.accounts = accounts;
         this.vault = vault;
         this.states = states;
         this.clock = clock;
@@ -112,9 +105,12 @@ final class ReapExecutor {
      *   <li>the stored key; then the DELETED state, which stays in the compacted topic: it keeps the zone
      *       generation, so the next zone gets a CallerReference never used before without probing.
      * </ol>
-     * Every step tolerates "already gone", so a crash mid-way resumes on redelivery.
+     * Every step tolerates "already gone", so a crash mid-way resumes on redelivery. Everything goes in the
+     * organization's account, the delegation in the parent zone's; teardowns in different accounts draw on
+     * different token buckets, so they run side by side.
      */
     void tearDown(OrgDnsState state, AuditTrail audit) {
+        AwsAccount account = accounts.of(state.getOrgId(), state.getAwsAccount());
         OrgDnsState deleting = OrgDnsState.newBuilder(state).setStatus(OrgDnsStatus.DELETING)
                 .setUpdatedAt(clock.instant()).build();
         states.publish(deleting);
@@ -123,16 +119,16 @@ final class ReapExecutor {
 
         List<String> managed = state.getPolicyArn() == null ? List.of() : List.of(state.getPolicyArn());
         if (state.getIamUserName() != null) {
-            audit.record(users.deleteUser(state.getIamUserName(), OrgNaming.ZONE_POLICY_NAME, knownKeys(state), managed),
+            audit.record(account.users().deleteUser(state.getIamUserName(), OrgNaming.ZONE_POLICY_NAME, knownKeys(state), managed),
                     ResourceType.IAM_USER, state.getIamUserName(), "with its policy and access keys, before the zone:"
                             + " nothing can write to it any more", Map.of());
         }
         for (String arn : managed) {
-            audit.record(managedPolicies.delete(arn), ResourceType.IAM_POLICY, arn, null, Map.of());
+            audit.record(account.policies().delete(arn), ResourceType.IAM_POLICY, arn, null, Map.of());
         }
-        audit.record(zones.removeDelegation(parentZoneId, zoneName), ResourceType.ZONE_DELEGATION,
-                parentZoneId + "/" + zoneName, null, Map.of());
-        deleteZoneWithItsRecords(zoneId, zoneName, audit);
+        audit.record(accounts.parent().removeDelegation(zoneName), ResourceType.ZONE_DELEGATION,
+                accounts.parent().delegationOf(zoneName), null, Map.of());
+        deleteZoneWithItsRecords(account.zones(), zoneId, zoneName, audit);
         if (state.getCredentialsVaultPath() != null) {
             vault.destroy(state.getCredentialsVaultPath());
             audit.record(AuditAction.DELETED, ResourceType.VAULT_SECRET, state.getCredentialsVaultPath(), null, Map.of());
@@ -151,7 +147,8 @@ final class ReapExecutor {
         return List.copyOf(keys);
     }
 
-    private void deleteZoneWithItsRecords(String zoneId, String zoneName, AuditTrail audit) {
+    private static void deleteZoneWithItsRecords(HostedZones zones, String zoneId, String zoneName,
+                                                 AuditTrail audit) {
         for (int attempt = 1; ; attempt++) {
             try {
                 var records = ExternalDnsOwnership.allButApexInfrastructure(zones.records(zoneId), zoneName);

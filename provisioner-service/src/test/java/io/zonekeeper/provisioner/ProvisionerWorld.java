@@ -19,8 +19,10 @@ import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.ReapReason;
 import io.zonekeeper.schemas.ZoneReapCommand;
 import io.zonekeeper.testkit.ProjectDirectories;
+import io.zonekeeper.testkit.aws.MotoAccounts;
 import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
+import io.zonekeeper.testkit.faults.IamEnforcement;
 import io.zonekeeper.testkit.faults.Route53Authorizer;
 import io.zonekeeper.testkit.faults.Route53Enforcement;
 import io.zonekeeper.testkit.kafka.IngressTopics;
@@ -45,6 +47,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
+import software.amazon.awssdk.services.route53.model.RRType;
 
 /**
  * Everything the provisioner talks to, real or standing in, for one test: its own topics on the shared broker,
@@ -67,8 +70,12 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
     final FaultProxy aws;
     /** IAM for Route53 calls signed with an organization's key (ExternalDNS's); Zonekeeper's own key passes. */
     final Route53Authorizer authorizer;
-    /** What Route53 enforces and the emulator does not, the account's hosted-zone quota among it. */
+    /** What Route53 enforces and the emulator does not, each account's hosted-zone quota among it. */
     final Route53Enforcement route53Rules;
+    /** What IAM enforces and the emulator does not: each account's quota of users. */
+    final IamEnforcement iamRules;
+    /** The emulator's accounts: administrator clients for a pool's accounts. */
+    final MotoAccounts accounts;
     final Route53Client route53;
     final IamClient iam;
     final String parentZoneId;
@@ -78,6 +85,9 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
     private final List<KubeApiServer> realClusters = new ArrayList<>();
     /** The user kubernetes/zonekeeper-provisioner-rbac.yaml binds. */
     static final String REAL_CLUSTER_USER = "zonekeeper-provisioner";
+    /** The role the provisioner assumes in each account of a pool ({@link #usePool}), and the external id it needs. */
+    static final String POOL_ROLE = "zonekeeper-provisioner";
+    static final String EXTERNAL_ID = "zonekeeper-test-installation";
 
     ProvisionerWorld() {
         super(ServicePolicies.PROVISIONER, Map.of("CREDENTIALS_VAULT_PREFIX", CREDENTIALS_VAULT_PREFIX));
@@ -87,6 +97,9 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
         aws.enforce(route53Rules);
         authorizer = new Route53Authorizer(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
         aws.authorize(authorizer);
+        iamRules = new IamEnforcement(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
+        aws.enforce(iamRules);
+        accounts = new MotoAccounts(moto.endpoint(), MotoServer.ACCESS_KEY_ID, MotoServer.SECRET_ACCESS_KEY);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
         route53 = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(moto.endpoint())
                 .credentialsProvider(credentials).build();
@@ -190,6 +203,50 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
         iam.attachUserPolicy(r -> r.userName(user).policyArn(arn));
         publishState(OrgDnsState.newBuilder(ready).setPolicyArn(arn).build());
         return arn;
+    }
+
+    /**
+     * Makes the provisioner's pool these accounts of the emulator: in each, the role the provisioner's own
+     * credentials assume (with the world's external id), allowed Route53 and IAM there, as an installation's
+     * administrator would create it; the role's policy is what the authorizer judges the provisioner's Route53 calls
+     * in that account by.
+     */
+    void usePool(String... accountIds) {
+        List<String> roles = new ArrayList<>();
+        for (String account : accountIds) {
+            try (IamClient admin = accounts.iam(account)) {
+                String arn = admin.createRole(r -> r.roleName(POOL_ROLE).assumeRolePolicyDocument("""
+                        {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::                        123456789012:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":                        "%s"}}}]}""".formatted(EXTERNAL_ID))).role().arn();
+                admin.putRolePolicy(r -> r.roleName(POOL_ROLE).policyName("zonekeeper-provisioner").policyDocument("""
+                        {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["route53:*","iam:*"],                        "Resource":"*"}]}"""));
+                roles.add(arn);
+            }
+        }
+        setEnv(ProvisionerConfig.ACCOUNT_ROLES.name(), String.join(",", roles));
+        setEnv(ProvisionerConfig.ROLE_EXTERNAL_ID.name(), EXTERNAL_ID);
+    }
+
+    /** The names of the zones the account holds. */
+    List<String> zonesIn(String account) {
+        try (Route53Client admin = accounts.route53(account)) {
+            return admin.listHostedZones().hostedZones().stream().map(z -> z.name()).toList();
+        }
+    }
+
+    /** The names of the IAM users the account holds. */
+    List<String> usersIn(String account) {
+        try (IamClient admin = accounts.iam(account)) {
+            return admin.listUsers().users().stream().map(u -> u.userName()).toList();
+        }
+    }
+
+    /** The name servers the parent zone delegates {@code zoneName} to, sorted; empty when it delegates nothing. */
+    List<String> delegation(String zoneName) {
+        return route53.listResourceRecordSets(r -> r.hostedZoneId(parentZoneId).startRecordName(zoneName)
+                        .startRecordType(RRType.NS).maxItems("1")).resourceRecordSets().stream()
+                .filter(set -> set.name().equals(zoneName) && set.type() == RRType.NS)
+                .flatMap(set -> set.resourceRecords().stream().map(v -> v.value().replaceAll("\\.$", "")))
+                .sorted().toList();
     }
 
     /** The latest state per organization in org.dns.v1 (null value: tombstone). */
@@ -311,6 +368,8 @@ final class ProvisionerWorld extends ServiceWorld<ProvisionerService> {
         iam.close();
         aws.close();
         authorizer.close();
+        route53Rules.close();
+        iamRules.close();
         super.close();
     }
 }

@@ -12,7 +12,8 @@ import java.util.List;
 public record OrgView(String orgId, String orgName, List<String> clustersInUse, int clusterCount,
                       String lastChangedAt, Zone zone, Reap pendingReap, String servedBy) {
 
-    public record Zone(String zoneId, String zoneName, String status, String createdAt) {
+    /** {@code awsAccount}: the account of the provisioner's pool the zone is in; null for the provisioner's own. */
+    public record Zone(String zoneId, String zoneName, String status, String createdAt, String awsAccount) {
     }
 
     /** {@code commandedAt} is null until the reap was commanded (then the provisioner is executing or refused it). */
@@ -25,7 +26,8 @@ public record OrgView(String orgId, String orgName, List<String> clustersInUse, 
         return new OrgView(orgId, name, using, using.size(),
                 usage == null || usage.lastChangedAt() == 0 ? null : Instant.ofEpochMilli(usage.lastChangedAt()).toString(),
                 zone == null ? null : new Zone(zone.getZoneId(), zone.getZoneName(), zone.getStatus().name(),
-                        zone.getZoneCreatedAt() == null ? null : zone.getZoneCreatedAt().toString()),
+                        zone.getZoneCreatedAt() == null ? null : zone.getZoneCreatedAt().toString(),
+                        zone.getAwsAccount()),
                 reap == null ? null : new Reap(Instant.ofEpochMilli(reap.dueAt()).toString(), reap.reason().name(),
                         Instant.ofEpochMilli(reap.decidedAt()).toString(),
                         reap.commanded() ? Instant.ofEpochMilli(reap.commandedAt()).toString() : null), servedBy);

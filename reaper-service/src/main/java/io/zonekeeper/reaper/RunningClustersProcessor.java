@@ -173,13 +173,14 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
      * Commands every reap due by the wall clock; the provisioner fences each against its position. The month end's
      * reaps go at their {@link ReapPolicy.MonthEnd#slot}: longest unused first, paced so that the last is done just
      * before the 1st, recomputed at every punctuation from what is still pending (an organization that came back is
-     * no longer counted, one newly unused joins at the end). A reap commanded before is commanded again after
+     * no longer counted, one newly unused joins at the end). Paced per AWS account of the provisioner's pool (the
+     * organization's state names it): each account's teardowns draw on its own buckets, so accounts go side by side. A reap commanded before is commanded again after
      * {@link #RECOMMAND_AFTER} while the zone is still there: the command may have been refused on a position that
      * has not moved since, or lost.
      */
     private void commandDueReaps(long now) {
         List<KeyValue<String, PendingReap>> due = new ArrayList<>();
-        Map<Instant, List<KeyValue<String, PendingReap>>> monthEnds = new TreeMap<>();
+        Map<Instant, Map<String, List<KeyValue<String, PendingReap>>>> monthEnds = new TreeMap<>();
         try (KeyValueIterator<String, PendingReap> all = pending.all()) {
             all.forEachRemaining(entry -> {
                 PendingReap reap = entry.value;
@@ -189,13 +190,16 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                     }
                 } else if (reap.reason() == ReapReason.MONTH_END) {
                     Instant monthStart = ReapPolicy.nextMonthStart(Instant.ofEpochMilli(reap.dueAt() - 1));
-                    monthEnds.computeIfAbsent(monthStart, m -> new ArrayList<>()).add(entry);
+                    OrgDnsState zone = zones.get(entry.key);
+                    String account = zone == null || zone.getAwsAccount() == null ? "" : zone.getAwsAccount();
+                    monthEnds.computeIfAbsent(monthStart, m -> new TreeMap<>())
+                            .computeIfAbsent(account, a -> new ArrayList<>()).add(entry);
                 } else if (reap.dueAt() <= now) {
                     due.add(entry);
                 }
             });
         }
-        monthEnds.forEach((monthStart, reaps) -> {
+        monthEnds.forEach((monthStart, byAccount) -> byAccount.values().forEach(reaps -> {
             reaps.sort(Comparator.comparingLong((KeyValue<String, PendingReap> e) -> e.value.decidedAt())
                     .thenComparing(e -> e.key));
             for (int k = 0; k < reaps.size(); k++) {
@@ -203,7 +207,7 @@ final class RunningClustersProcessor implements Processor<String, SpecificRecord
                     due.add(reaps.get(k));
                 }
             }
-        });
+        }));
         for (KeyValue<String, PendingReap> entry : due) {
             PendingReap reap = entry.value;
             ZoneReapCommand command = ZoneReapCommand.newBuilder()

@@ -207,6 +207,30 @@ class RunningClustersTopologyTest {
     }
 
     @Test
+    void eachAccountOfThePoolIsPacedOnItsOwnSoTwoAccountsTearDownSideBySide() {
+        stop();
+        start(JUST_IN_TIME);
+        // Four zones, two in each account of the provisioner's pool, unused since the 12th to the 15th.
+        for (int org = 1; org <= 4; org++) {
+            zone("org-" + org, "Z" + org, START, org % 2 == 1 ? "210987654321" : "310987654321");
+            event("org-" + org, "c-" + org, ClusterStatus.RUNNING, START.plusSeconds(60));
+        }
+        for (int org = 1; org <= 4; org++) {
+            event("org-" + org, "c-" + org, ClusterStatus.STOPPED, START.plus(Duration.ofDays(1 + org)));
+        }
+
+        // Two zones per account, 10 minutes apart, the last at 23:45: each account's first at 23:35, not 23:15.
+        advance(Duration.between(wall, Instant.parse("2026-03-31T23:34:00Z")));
+        assertThat(reaps.isEmpty()).isTrue();
+        advance(Duration.ofMinutes(2));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId)
+                .containsExactlyInAnyOrder("org-1", "org-2");
+        advance(Duration.between(wall, Instant.parse("2026-03-31T23:46:00Z")));
+        assertThat(reaps.readValuesToList()).extracting(ZoneReapCommand::getOrgId)
+                .containsExactlyInAnyOrder("org-3", "org-4");
+    }
+
+    @Test
     void tenThousandZonesDueAtOneMonthEndAreAllCommandedBeforeTheMarginAndNeverFasterThanTheProvisionersRate() {
         // 10,000 zones over 12 lifecycle partitions: this task holds 834 of them. The provisioner's production
         // rates (5 Route53 calls a zone at 5/s, its half of the account's bucket) give a zone a second, so each of
@@ -468,10 +492,15 @@ class RunningClustersTopologyTest {
     }
 
     private void zone(String orgId, String zoneId, Instant createdAt) {
+        zone(orgId, zoneId, createdAt, null);
+    }
+
+    /** {@code account}: the AWS account of the provisioner's pool the zone is in (null: its own). */
+    private void zone(String orgId, String zoneId, Instant createdAt, String account) {
         zones.pipeInput(orgId, OrgDnsState.newBuilder()
                 .setOrgId(orgId).setOrgName("acme").setBaseDomain("example.com").setStatus(OrgDnsStatus.READY)
                 .setZoneName("acme.example.com.").setZoneId(zoneId).setZoneGeneration(1).setZoneCreatedAt(createdAt)
-                .setUpdatedAt(createdAt).build(), createdAt);
+                .setAwsAccount(account).setUpdatedAt(createdAt).build(), createdAt);
     }
 
     private OrgDnsState state(String zoneId, OrgDnsStatus status) {

@@ -2,18 +2,24 @@ package io.zonekeeper.common.aws;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
-/** Counts AWS calls by service, operation and outcome (success or the AWS error code), and throttles apart. */
+/**
+ * Counts AWS calls by service, operation and outcome (success or the AWS error code), and throttles apart; with
+ * the tags given (the account the clients act in), so each account's budget is seen on its own.
+ */
 public final class AwsCallMetrics implements ExecutionInterceptor {
 
     private final MeterRegistry metrics;
+    private final Tags tags;
 
-    public AwsCallMetrics(MeterRegistry metrics) {
+    public AwsCallMetrics(MeterRegistry metrics, Tags tags) {
         this.metrics = metrics;
+        this.tags = tags;
     }
 
     @Override
@@ -38,6 +44,7 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
                 .description("AWS calls refused by throttling")
                 .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
                 .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
+                .tags(tags)
                 .register(metrics);
     }
 
@@ -47,6 +54,7 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
                 .tag("service", attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME))
                 .tag("operation", attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
                 .tag("outcome", outcome)
+                .tags(tags)
                 .register(metrics)
                 .increment();
     }

@@ -4,6 +4,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
@@ -19,20 +20,24 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ApiRateLimiter {
 
     private final String api;
+    private final Tags tags;
     private final TimeMeter time;
     private final Bucket account;
     private final Map<String, Bucket> perOperation = new ConcurrentHashMap<>();
     private final Map<String, BucketSpec> operationSpecs;
     private final MeterRegistry metrics;
 
-    public ApiRateLimiter(String api, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs, MeterRegistry metrics) {
-        this(api, accountWide, operationSpecs, metrics, TimeMeter.SYSTEM_NANOTIME);
+    /** {@code tags}: what the wait metrics carry besides the API and operation (which account's bucket). */
+    public ApiRateLimiter(String api, Tags tags, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs,
+                          MeterRegistry metrics) {
+        this(api, tags, accountWide, operationSpecs, metrics, TimeMeter.SYSTEM_NANOTIME);
     }
 
     /** With a controllable time source, so tests can step time instead of sleeping. */
-    ApiRateLimiter(String api, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs, MeterRegistry metrics,
-                   TimeMeter time) {
+    ApiRateLimiter(String api, Tags tags, BucketSpec accountWide, Map<String, BucketSpec> operationSpecs,
+                   MeterRegistry metrics, TimeMeter time) {
         this.api = api;
+        this.tags = tags;
         this.time = time;
         this.account = bucket(accountWide);
         this.operationSpecs = Map.copyOf(operationSpecs);
@@ -72,6 +77,7 @@ public final class ApiRateLimiter {
                     .description("Time calls waited for a client-side rate-limit token")
                     .tag("api", api)
                     .tag("operation", operation)
+                    .tags(tags)
                     .register(metrics)
                     .record(Duration.ofNanos(System.nanoTime() - started));
         }

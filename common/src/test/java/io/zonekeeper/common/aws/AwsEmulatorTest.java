@@ -1,8 +1,6 @@
 package io.zonekeeper.common.aws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.AwsSettings;
 import io.zonekeeper.common.config.Secret;
@@ -17,6 +15,8 @@ import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 import software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The SDK clients built by {@link AwsClients} against the AWS emulator over HTTP. */
 class AwsEmulatorTest {
@@ -31,7 +31,7 @@ class AwsEmulatorTest {
         MOTO.reset();
         AwsSettings settings = new AwsSettings(MotoServer.REGION, Optional.of(MOTO.endpoint()), Optional.of(
                 new AwsSettings.StaticCredentials(MotoServer.ACCESS_KEY_ID, new Secret(MotoServer.SECRET_ACCESS_KEY))));
-        AwsClients clients = new AwsClients(settings, List.of(new AwsCallMetrics(metrics)), List.of(new AwsCallMetrics(metrics)));
+        AwsClients clients = new AwsClients(settings, List.of(new AwsCallMetrics(metrics, Tags.empty())), List.of(new AwsCallMetrics(metrics, Tags.empty())));
         route53 = clients.route53();
         iam = clients.iam();
     }

@@ -1,7 +1,6 @@
 package io.zonekeeper.common.aws;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonekeeper.common.config.AwsSettings;
 import io.zonekeeper.common.config.RetrySettings;
@@ -20,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.route53.Route53Client;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Real SDK calls through the fault proxy in front of the AWS emulator, recovered by the shared retry helper. */
 class ThrottlingRetryTest {
@@ -35,11 +35,11 @@ class ThrottlingRetryTest {
     void connect() {
         MOTO.reset();
         proxy = FaultProxy.start(MOTO.endpoint(), 42);
-        ApiRateLimiter limiter = new ApiRateLimiter("route53", BucketSpec.of(10, 50),
+        ApiRateLimiter limiter = new ApiRateLimiter("route53", Tags.empty(), BucketSpec.of(10, 50),
                 Map.of("CreateHostedZone", BucketSpec.of(2, 2)), metrics);
         AwsSettings settings = new AwsSettings(MotoServer.REGION, Optional.of(proxy.endpoint()), Optional.of(
                 new AwsSettings.StaticCredentials(MotoServer.ACCESS_KEY_ID, new Secret(MotoServer.SECRET_ACCESS_KEY))));
-        route53 = new AwsClients(settings, List.of(new RateLimitingInterceptor(limiter), new AwsCallMetrics(metrics)),
+        route53 = new AwsClients(settings, List.of(new RateLimitingInterceptor(limiter), new AwsCallMetrics(metrics, Tags.empty())),
                 List.of()).route53();
     }
 

@@ -1,12 +1,12 @@
 package io.zonekeeper.common.ratelimit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.github.bucket4j.TimeMeter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Steps a manual clock instead of sleeping: token-bucket arithmetic, no wall-clock assertions. */
 class ApiRateLimiterTest {
@@ -30,7 +30,7 @@ class ApiRateLimiterTest {
     }
 
     private final ManualTime time = new ManualTime();
-    private final ApiRateLimiter limiter = new ApiRateLimiter("route53", BucketSpec.of(10, 50),
+    private final ApiRateLimiter limiter = new ApiRateLimiter("route53", Tags.empty(), BucketSpec.of(10, 50),
             Map.of("CreateHostedZone", BucketSpec.of(2, 2)), new SimpleMeterRegistry(), time);
 
     @Test

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +22,10 @@ import software.amazon.awssdk.services.route53.model.AccountLimitType;
  * reusable delegation sets (MAX_REUSABLE_DELEGATION_SETS_BY_OWNER). They are read at most once per refresh period,
  * on the first new organization after it (three calls, whatever the number of organizations), and
  * counted up locally between reads, so a burst of new organizations stops at the quota instead of half-building the
- * one that finds it full. Published as {@code zonekeeper.aws.quota.used} and {@code zonekeeper.aws.quota.limit}
- * (tag {@code quota}: {@code hosted_zones}, {@code iam_users}, {@code delegation_sets}).
+ * one that finds it full. One instance per account of the pool ({@link AccountPool}). Published as
+ * {@code zonekeeper.aws.quota.used} and {@code zonekeeper.aws.quota.limit} (tags {@code account}: the account's id,
+ * {@code own} for the provisioner's own; {@code quota}: {@code hosted_zones}, {@code iam_users},
+ * {@code delegation_sets}).
  *
  * <p>A read that fails (credentials without the permission, an outage) keeps the previous figures and refuses
  * nothing: AWS's own refusal at the create stays the backstop.
@@ -39,10 +42,13 @@ public final class AccountQuotas {
         }
     }
 
+    private final String account;
     private final Route53Client route53;
     private final IamClient iam;
     private final Clock clock;
     private final Duration refresh;
+    /** The most zones Zonekeeper fills the account with, below Route53's quota; 0: none. */
+    private final int zoneCap;
     private final AtomicLong zones = new AtomicLong(-1);
     private final AtomicLong zoneLimit = new AtomicLong(-1);
     private final AtomicLong users = new AtomicLong(-1);
@@ -51,7 +57,15 @@ public final class AccountQuotas {
     private final AtomicLong delegationSetLimit = new AtomicLong(-1);
     private volatile Instant readAt;
 
-    public AccountQuotas(Route53Client route53, IamClient iam, Clock clock, Duration refresh, MeterRegistry metrics) {
+    /**
+     * @param account how the account is named in metrics and refusals
+     * @param zoneCap the most hosted zones Zonekeeper fills the account with when below Route53's quota (the zone
+     *                names a tenant's key can list); 0: Route53's quota alone
+     */
+    public AccountQuotas(String account, Route53Client route53, IamClient iam, Clock clock, Duration refresh,
+                         int zoneCap, MeterRegistry metrics) {
+        this.zoneCap = zoneCap;
+        this.account = account;
         this.route53 = route53;
         this.iam = iam;
         this.clock = clock;
@@ -60,31 +74,61 @@ public final class AccountQuotas {
                 "iam_users", new AtomicLong[] {users, userLimit},
                 "delegation_sets", new AtomicLong[] {delegationSets, delegationSetLimit}).entrySet()) {
             Gauge.builder("zonekeeper.aws.quota.used", gauge.getValue()[0], v -> v.get() < 0 ? Double.NaN : v.get())
-                    .tag("quota", gauge.getKey()).register(metrics);
+                    .tag("account", account).tag("quota", gauge.getKey()).register(metrics);
             Gauge.builder("zonekeeper.aws.quota.limit", gauge.getValue()[1], v -> v.get() < 0 ? Double.NaN : v.get())
-                    .tag("quota", gauge.getKey()).register(metrics);
+                    .tag("account", account).tag("quota", gauge.getKey()).register(metrics);
         }
     }
 
     /**
-     * Refuses a new organization, before anything of it is made, when the account has no room for its zone or its
-     * user; otherwise counts them as used.
+     * Claims room for a new organization's zone and user, before anything of it is made, and counts them as used;
+     * the quota that is full when there is none.
      */
-    public synchronized void claimRoomForNewOrganization(String orgId, String zoneName) {
-        if (readAt == null || !clock.instant().isBefore(readAt.plus(refresh))) {
-            read();
-        }
+    public synchronized Optional<AccountQuotaException.Full> claimRoomForNewOrganization() {
+        readIfDue();
         for (Quota quota : new Quota[] {hostedZones(), iamUsers()}) {
             if (quota.full()) {
-                throw new AccountQuotaException(orgId, zoneName, quota);
+                return Optional.of(new AccountQuotaException.Full(account, quota));
             }
         }
         increment(zones);
         increment(users);
+        return Optional.empty();
+    }
+
+    /** Reads the quotas when the last read is older than the refresh period (or there was none). */
+    public synchronized void readIfDue() {
+        if (readAt == null || !clock.instant().isBefore(readAt.plus(refresh))) {
+            read();
+        }
+    }
+
+    /**
+     * How many more organizations fit, as last read: the fewer of the zones and users left; {@link Long#MAX_VALUE}
+     * while neither is known (a read refused: the account's own refusal is the limit then).
+     */
+    public long room() {
+        long room = Long.MAX_VALUE;
+        for (Quota quota : new Quota[] {hostedZones(), iamUsers()}) {
+            if (quota.limit() > 0 && quota.used() >= 0) {
+                room = Math.min(room, Math.max(0, quota.limit() - quota.used()));
+            }
+        }
+        return room;
+    }
+
+    public Quota delegationSets() {
+        return new Quota("Route53 reusable delegation sets (MAX_REUSABLE_DELEGATION_SETS_BY_OWNER)",
+                delegationSets.get(), delegationSetLimit.get());
     }
 
     public Quota hostedZones() {
-        return new Quota("Route53 hosted zones (MAX_HOSTED_ZONES_BY_OWNER)", zones.get(), zoneLimit.get());
+        return new Quota(capped() ? "hosted zones (AWS_ACCOUNT_MAX_ZONES)"
+                : "Route53 hosted zones (MAX_HOSTED_ZONES_BY_OWNER)", zones.get(), zoneLimit.get());
+    }
+
+    private boolean capped() {
+        return zoneCap > 0 && zoneLimit.get() == zoneCap;
     }
 
     public Quota iamUsers() {
@@ -95,6 +139,9 @@ public final class AccountQuotas {
         // Read once a period even when it fails, so a missing permission costs one call a period, not one an org.
         readAt = clock.instant();
         readRoute53(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER, zones, zoneLimit);
+        if (zoneCap > 0) {
+            zoneLimit.updateAndGet(limit -> limit < 0 ? zoneCap : Math.min(limit, zoneCap));
+        }
         // Published only: the pool of delegation sets meets this quota as Route53's refusal of a new set.
         readRoute53(AccountLimitType.MAX_REUSABLE_DELEGATION_SETS_BY_OWNER, delegationSets, delegationSetLimit);
         try {
@@ -102,8 +149,8 @@ public final class AccountQuotas {
             users.set(summary.getOrDefault(SummaryKeyType.USERS, -1));
             userLimit.set(summary.getOrDefault(SummaryKeyType.USERS_QUOTA, -1));
         } catch (RuntimeException e) {
-            LOG.warn("could not read the IAM user quota ({}); IAM's own refusal stays the limit",
-                    AwsErrors.errorCode(e));
+            LOG.warn("could not read the IAM user quota of account {} ({}); IAM's own refusal stays the limit",
+                    account, AwsErrors.errorCode(e));
         }
     }
 
@@ -113,8 +160,8 @@ public final class AccountQuotas {
             used.set(read.count());
             limit.set(read.limit().value());
         } catch (RuntimeException e) {
-            LOG.warn("could not read the Route53 quota {} ({}); Route53's own refusal stays the limit", type,
-                    AwsErrors.errorCode(e));
+            LOG.warn("could not read the Route53 quota {} of account {} ({}); Route53's own refusal stays the limit",
+                    type, account, AwsErrors.errorCode(e));
         }
     }
 

@@ -66,6 +66,28 @@ public final class HostedZones {
      * the sets of a pool) is not overridden. Otherwise more than one is an error to report.
      */
     public Optional<Zone> find(String zoneName, String ownZoneId, Predicate<Zone> foreign) {
+        List<HostedZone> matches = named(zoneName);
+        if (matches.size() > 1 && ownZoneId != null) {
+            Optional<HostedZone> own = matches.stream().filter(z -> bareId(z.id()).equals(ownZoneId)).findFirst();
+            boolean anotherOwner = matches.stream().filter(z -> !bareId(z.id()).equals(ownZoneId))
+                    .anyMatch(z -> foreign.test(new Zone(bareId(z.id()), z.name(), List.of(), z.callerReference(),
+                            z.config() == null ? null : z.config().comment())));
+            if (own.isPresent() && !anotherOwner) {
+                return Optional.of(describe(ownZoneId));
+            }
+        }
+        if (matches.size() > 1) {
+            throw new DuplicateZonesException(zoneName, matches.stream().map(z -> bareId(z.id())).toList());
+        }
+        return matches.isEmpty() ? Optional.empty() : Optional.of(describe(bareId(matches.get(0).id())));
+    }
+
+    /** The ids of every zone of exactly this name, following every page. */
+    public List<String> zoneIdsNamed(String zoneName) {
+        return named(zoneName).stream().map(z -> bareId(z.id())).toList();
+    }
+
+    private List<HostedZone> named(String zoneName) {
         List<HostedZone> matches = new ArrayList<>();
         String nextName = zoneName;
         String nextId = null;
@@ -88,19 +110,7 @@ public final class HostedZones {
             nextName = page.nextDNSName();
             nextId = page.nextHostedZoneId();
         }
-        if (matches.size() > 1 && ownZoneId != null) {
-            Optional<HostedZone> own = matches.stream().filter(z -> bareId(z.id()).equals(ownZoneId)).findFirst();
-            boolean anotherOwner = matches.stream().filter(z -> !bareId(z.id()).equals(ownZoneId))
-                    .anyMatch(z -> foreign.test(new Zone(bareId(z.id()), z.name(), List.of(), z.callerReference(),
-                            z.config() == null ? null : z.config().comment())));
-            if (own.isPresent() && !anotherOwner) {
-                return Optional.of(describe(ownZoneId));
-            }
-        }
-        if (matches.size() > 1) {
-            throw new DuplicateZonesException(zoneName, matches.stream().map(z -> bareId(z.id())).toList());
-        }
-        return matches.isEmpty() ? Optional.empty() : Optional.of(describe(bareId(matches.get(0).id())));
+        return matches;
     }
 
     /**

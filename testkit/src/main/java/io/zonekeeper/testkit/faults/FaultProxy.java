@@ -3,6 +3,7 @@ package io.zonekeeper.testkit.faults;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.zonekeeper.testkit.JsonExchange;
+import io.zonekeeper.testkit.aws.MotoAccounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -62,6 +63,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile FaultRates rates = FaultRates.NONE;
     private volatile Route53Enforcement route53 = null;
     private volatile Route53Authorizer authorizer = null;
+    private volatile IamEnforcement iamRules = null;
     private HttpServer server;
 
     static {
@@ -92,6 +94,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Refuses what Route53 would refuse and the emulator behind the proxy does not check (see the class). */
     public void enforce(Route53Enforcement rules) {
         this.route53 = rules;
+    }
+
+    /** Refuses what IAM would refuse and the emulator behind the proxy does not check (see the class). */
+    public void enforce(IamEnforcement rules) {
+        this.iamRules = rules;
     }
 
     /** Refuses Route53 requests the signing user's IAM policies do not allow (see {@link Route53Authorizer}). */
@@ -191,12 +198,18 @@ public final class FaultProxy implements AutoCloseable {
             if (action != null) {
                 action.run();
             }
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            String accountHeader = exchange.getRequestHeaders().getFirst(MotoAccounts.ACCOUNT_HEADER);
             Route53Authorizer iam = authorizer;
             FaultResponses.Response refusal = iam == null ? null
-                    : iam.admit(operation, uri.getRawPath(), exchange.getRequestHeaders().getFirst("Authorization"), body);
+                    : iam.admit(operation, uri.getRawPath(), authorization, body);
             Route53Enforcement rules = route53;
             if (refusal == null && rules != null) {
-                refusal = rules.admit(operation, uri.getRawPath(), body);
+                refusal = rules.admit(operation, uri.getRawPath(), authorization, accountHeader, body);
+            }
+            IamEnforcement iamQuotas = iamRules;
+            if (refusal == null && iamQuotas != null) {
+                refusal = iamQuotas.admit(operation, authorization, accountHeader);
             }
             if (refusal != null && fault == Fault.DROP_RESPONSE) {
                 exchange.close();
@@ -208,7 +221,7 @@ public final class FaultProxy implements AutoCloseable {
             }
             int status = forward(exchange, body, fault == Fault.DROP_RESPONSE);
             if (rules != null) {
-                rules.answered(operation, uri.getRawPath(), body, status);
+                rules.answered(operation, uri.getRawPath(), authorization, accountHeader, body, status);
             }
             return;
         }

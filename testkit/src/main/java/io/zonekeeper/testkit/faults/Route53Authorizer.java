@@ -1,19 +1,19 @@
 package io.zonekeeper.testkit.faults;
 
 import io.zonekeeper.testkit.aws.IdentityPolicies;
+import io.zonekeeper.testkit.aws.MotoAccounts;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.w3c.dom.NodeList;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AttachedPolicy;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
@@ -24,19 +24,21 @@ import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
  * request's action on its resource ARN, as the Service Authorization Reference for Route 53 names them. moto cannot
  * show this itself (issue 11): its check matches every Route53 call against resource {@code *}.
  *
+ * <p>Per account, as IAM is: the key's account is the one moto acts in for it ({@link MotoAccounts}), and its user
+ * and policies are read there, so a key of one account is judged by that account's IAM and reaches only that
+ * account's zones. Credentials from STS AssumeRole are judged by their role's policies (attached and inline).
+ *
  * <p>It decides what a key's user may do; it does not verify signatures, which the SDKs compute and moto checks
- * wrongly for Route53 GETs. Keys named as the account's administrators (the emulator's static test credentials that
- * Zonekeeper itself uses) pass unchecked, as an administrator's would; a key IAM does not know is refused.
+ * wrongly for Route53 GETs. Keys named as the default account's administrators (the emulator's static test credentials
+ * that Zonekeeper itself uses) pass unchecked, as an administrator's would; a key IAM does not know is refused.
  */
 public final class Route53Authorizer implements AutoCloseable {
 
-    static final String ACCOUNT = "123456789012";
     private static final String NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/";
-    private static final Pattern CREDENTIAL = Pattern.compile("Credential=([^/,\\s]+)/");
     private static final Pattern ID_AFTER = Pattern.compile("/2013-04-01/(hostedzone|change|delegationset|"
             + "tags/hostedzone)/([^/]+)");
 
-    /** One decision: who asked for what, and whether IAM allowed it. */
+    /** One decision: who asked (a user, or an assumed role) for what, and whether IAM allowed it. */
     public record Decision(String user, String action, String resource, IdentityPolicies.Decision outcome) {
 
         public boolean allowed() {
@@ -44,16 +46,14 @@ public final class Route53Authorizer implements AutoCloseable {
         }
     }
 
-    private final IamClient iam;
+    private final MotoAccounts accounts;
+    private final Map<String, IamClient> iamByAccount = new ConcurrentHashMap<>();
     private final Set<String> administratorKeys;
     private final List<Decision> decisions = new CopyOnWriteArrayList<>();
 
-    /** Reads users and policies from the emulator's IAM at {@code iamEndpoint}, as one of {@code administratorKeys}. */
+    /** Reads users and policies from the emulator's IAM at {@code iamEndpoint}, as an administrator of each account. */
     public Route53Authorizer(URI iamEndpoint, String administratorKey, String administratorSecret) {
-        this.iam = IamClient.builder().region(Region.AWS_GLOBAL).endpointOverride(iamEndpoint)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(administratorKey, administratorSecret)))
-                .build();
+        this.accounts = new MotoAccounts(iamEndpoint, administratorKey, administratorSecret);
         this.administratorKeys = Set.of(administratorKey);
     }
 
@@ -67,7 +67,7 @@ public final class Route53Authorizer implements AutoCloseable {
         if (!operation.service().equals("route53")) {
             return null;
         }
-        String accessKey = accessKey(authorization);
+        String accessKey = MotoAccounts.accessKey(authorization);
         if (accessKey == null) {
             return FaultResponses.awsError(403, NAMESPACE, "Sender", "MissingAuthenticationToken",
                     "Missing Authentication Token");
@@ -75,9 +75,12 @@ public final class Route53Authorizer implements AutoCloseable {
         if (administratorKeys.contains(accessKey)) {
             return null;
         }
+        MotoAccounts.Caller caller = accounts.callerOf(accessKey);
+        IamClient iam = iamByAccount.computeIfAbsent(caller.account(), accounts::iam);
+        String role = caller.roleName();
         String user;
         try {
-            user = iam.getAccessKeyLastUsed(r -> r.accessKeyId(accessKey)).userName();
+            user = role != null ? role : iam.getAccessKeyLastUsed(r -> r.accessKeyId(accessKey)).userName();
         } catch (NoSuchEntityException e) {
             user = null;
         }
@@ -85,7 +88,15 @@ public final class Route53Authorizer implements AutoCloseable {
             return FaultResponses.awsError(403, NAMESPACE, "Sender", "InvalidClientTokenId",
                     "The security token included in the request is invalid.");
         }
-        List<String> documents = policiesOf(user);
+        List<String> documents;
+        try {
+            documents = role != null ? rolePolicies(iam, role) : policiesOf(iam, user);
+        } catch (NoSuchEntityException gone) {
+            // A role or user deleted since the key was issued.
+            return FaultResponses.awsError(403, NAMESPACE, "Sender", "InvalidClientTokenId",
+                    "The security token included in the request is invalid.");
+        }
+        String principal = role != null ? caller.arn() : "arn:aws:iam::" + caller.account() + ":user/" + user;
         String action = "route53:" + operation.name();
         for (String resource : resources(operation.name(), path, body)) {
             IdentityPolicies.Decision outcome = IdentityPolicies.decide(documents, action, resource);
@@ -95,7 +106,7 @@ public final class Route53Authorizer implements AutoCloseable {
                         ? "with an explicit deny in an identity-based policy"
                         : "because no identity-based policy allows the " + action + " action";
                 return FaultResponses.awsError(403, NAMESPACE, "Sender", "AccessDenied",
-                        "User: arn:aws:iam::" + ACCOUNT + ":user/" + user + " is not authorized to perform: "
+                        "User: " + principal + " is not authorized to perform: "
                                 + action + " on resource: " + resource + " " + because);
             }
         }
@@ -128,15 +139,24 @@ public final class Route53Authorizer implements AutoCloseable {
         return "arn:aws:route53:::" + type + "/" + bare;
     }
 
-    private List<String> policiesOf(String user) {
+    private static List<String> rolePolicies(IamClient iam, String role) {
+        List<String> documents = new ArrayList<>();
+        iam.listAttachedRolePoliciesPaginator(r -> r.roleName(role)).attachedPolicies()
+                .forEach(p -> documents.add(managedDocument(iam, p)));
+        iam.listRolePoliciesPaginator(r -> r.roleName(role)).policyNames().forEach(name -> documents.add(
+                iam.getRolePolicy(r -> r.roleName(role).policyName(name)).policyDocument()));
+        return documents;
+    }
+
+    private static List<String> policiesOf(IamClient iam, String user) {
         List<String> documents = new ArrayList<>();
         iam.listAttachedUserPoliciesPaginator(r -> r.userName(user)).attachedPolicies()
-                .forEach(p -> documents.add(managedDocument(p)));
+                .forEach(p -> documents.add(managedDocument(iam, p)));
         iam.listUserPoliciesPaginator(r -> r.userName(user)).policyNames().forEach(name -> documents.add(
                 iam.getUserPolicy(r -> r.userName(user).policyName(name)).policyDocument()));
         iam.listGroupsForUserPaginator(r -> r.userName(user)).groups().forEach(group -> {
             iam.listAttachedGroupPoliciesPaginator(r -> r.groupName(group.groupName())).attachedPolicies()
-                    .forEach(p -> documents.add(managedDocument(p)));
+                    .forEach(p -> documents.add(managedDocument(iam, p)));
             iam.listGroupPoliciesPaginator(r -> r.groupName(group.groupName())).policyNames().forEach(name ->
                     documents.add(iam.getGroupPolicy(r -> r.groupName(group.groupName()).policyName(name))
                             .policyDocument()));
@@ -144,22 +164,14 @@ public final class Route53Authorizer implements AutoCloseable {
         return documents;
     }
 
-    private String managedDocument(AttachedPolicy attached) {
+    private static String managedDocument(IamClient iam, AttachedPolicy attached) {
         String version = iam.getPolicy(r -> r.policyArn(attached.policyArn())).policy().defaultVersionId();
         return iam.getPolicyVersion(r -> r.policyArn(attached.policyArn()).versionId(version)).policyVersion()
                 .document();
     }
 
-    private static String accessKey(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        Matcher credential = CREDENTIAL.matcher(authorization);
-        return credential.find() ? credential.group(1) : null;
-    }
-
     @Override
     public void close() {
-        iam.close();
+        iamByAccount.values().forEach(IamClient::close);
     }
 }

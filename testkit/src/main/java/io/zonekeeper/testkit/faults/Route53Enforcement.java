@@ -1,8 +1,10 @@
 package io.zonekeeper.testkit.faults;
 
+import io.zonekeeper.testkit.aws.MotoAccounts;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -11,9 +13,6 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.RRType;
 
@@ -33,8 +32,10 @@ import software.amazon.awssdk.services.route53.model.RRType;
  *   <li>reusable delegation sets keep their CallerReference, are made once per reference, and hold a limited number
  *       of zones ({@link ReusableDelegationSets}).
  * </ul>
+ * All of it per account, as Route53 keeps it: each account of the emulator ({@link MotoAccounts}) has its own
+ * references, quota and sets, and a request is judged in the account moto acts in for it.
  */
-public final class Route53Enforcement {
+public final class Route53Enforcement implements AutoCloseable {
 
     static final int MAX_VALUE_CHARACTERS = 32_000;
     private static final String NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/";
@@ -44,132 +45,76 @@ public final class Route53Enforcement {
     /** Route53's default quota of hosted zones per account. */
     public static final int DEFAULT_HOSTED_ZONE_LIMIT = 500;
 
-    private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
-    private final Route53Client emulator;
-    private final ReusableDelegationSets delegationSets;
+    private final MotoAccounts accounts;
+    private final Map<String, Account> byAccount = new ConcurrentHashMap<>();
+    private final Map<String, Integer> zoneLimits = new ConcurrentHashMap<>();
     private volatile int hostedZoneLimit = DEFAULT_HOSTED_ZONE_LIMIT;
+    private volatile int zonesPerSetLimit = ReusableDelegationSets.DEFAULT_ZONE_LIMIT;
+    private volatile int setLimit = ReusableDelegationSets.DEFAULT_SET_LIMIT;
 
-    /** Reads record sets from the emulator at {@code endpoint} as its administrator. */
+    /** Reads record sets from the emulator at {@code endpoint} as the administrator of each account. */
     public Route53Enforcement(URI endpoint, String administratorKey, String administratorSecret) {
-        this.emulator = Route53Client.builder().region(Region.AWS_GLOBAL).endpointOverride(endpoint)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(administratorKey, administratorSecret)))
-                .build();
-        this.delegationSets = new ReusableDelegationSets(emulator, NAMESPACE);
+        this.accounts = new MotoAccounts(endpoint, administratorKey, administratorSecret);
     }
 
-    /** The account's quota of hosted zones from now on. */
+    /** Every account's quota of hosted zones from now on (one given its own keeps it). */
     public void hostedZoneLimit(int limit) {
         this.hostedZoneLimit = limit;
     }
 
-    /** How many zones one reusable delegation set holds from now on (Route53's default: 100). */
+    /** {@code account}'s quota of hosted zones from now on. */
+    public void hostedZoneLimit(String account, int limit) {
+        zoneLimits.put(account, limit);
+    }
+
+    /** How many zones one reusable delegation set holds from now on, in every account (Route53's default: 100). */
     public void zonesPerDelegationSetLimit(int limit) {
-        delegationSets.zoneLimit(limit);
+        this.zonesPerSetLimit = limit;
+        byAccount.values().forEach(a -> a.delegationSets.zoneLimit(limit));
     }
 
-    /** The account's quota of reusable delegation sets from now on (Route53's default: 100). */
+    /** Every account's quota of reusable delegation sets from now on (Route53's default: 100). */
     public void delegationSetLimit(int limit) {
-        delegationSets.setLimit(limit);
+        this.setLimit = limit;
+        byAccount.values().forEach(a -> a.delegationSets.setLimit(limit));
     }
 
-    /** Route53's answer or refusal in the emulator's place, or null when the request may go on to the emulator. */
-    FaultResponses.Response admit(Operation operation, String path, byte[] body) {
-        if (operation.name().equals("GetAccountLimit")) {
-            return accountLimit(path.substring(path.lastIndexOf('/') + 1));
+    /**
+     * Route53's answer or refusal in the emulator's place, or null when the request may go on to the emulator; in
+     * the account the request acts in.
+     */
+    FaultResponses.Response admit(Operation operation, String path, String authorization, String accountHeader,
+                                  byte[] body) {
+        if (!operation.service().equals("route53")) {
+            return null;
         }
-        if (operation.name().equals("CreateHostedZone")
-                && emulator.getHostedZoneCount().hostedZoneCount() >= hostedZoneLimit) {
-            return FaultResponses.awsError(400, NAMESPACE, "Sender", "TooManyHostedZones",
-                    "This operation can't be completed because the current account has reached the limit on the"
-                            + " number of hosted zones.");
-        }
-        FaultResponses.Response setRefusal = delegationSets.admit(operation, path, body);
-        if (setRefusal != null) {
-            return setRefusal;
-        }
-        if (operation.name().equals("CreateHostedZone")) {
-            String reference = firstText(parse(body), "CallerReference");
-            // Taken before forwarding so two concurrent creates with one reference cannot both pass.
-            if (reference != null && !usedCallerReferences.add(reference)) {
-                delegationSets.answered(operation, path, body, 409);
-                return FaultResponses.awsError(409, NAMESPACE, "Sender", "HostedZoneAlreadyExists",
-                        "A hosted zone has already been created with the specified caller reference.");
-            }
-        }
-        if (operation.name().equals("ChangeResourceRecordSets")) {
-            int characters = valueCharacters(parse(body));
-            if (characters > MAX_VALUE_CHARACTERS) {
-                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
-                        "Number of characters in values " + characters + " exceeds the limit of "
-                                + MAX_VALUE_CHARACTERS + ".");
-            }
-            Matcher zone = RRSET_PATH.matcher(path);
-            String existing = zone.matches() ? firstExistingCreated(zone.group(1), parse(body)) : null;
-            if (existing != null) {
-                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
-                        "[Tried to create resource record set " + existing + " but it already exists]");
-            }
-        }
-        return null;
+        return account(accounts.accountOf(authorization, accountHeader)).admit(operation, path, body);
     }
 
-    private FaultResponses.Response accountLimit(String type) {
-        long count;
-        long limit;
-        switch (type) {
-            case "MAX_HOSTED_ZONES_BY_OWNER" -> {
-                count = emulator.getHostedZoneCount().hostedZoneCount();
-                limit = hostedZoneLimit;
-            }
-            case "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" -> {
-                count = delegationSets.setCount();
-                limit = delegationSets.setLimit();
-            }
-            default -> {
-                return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidInput",
-                        "limit type " + type + " is not emulated here");
-            }
+    /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
+    void answered(Operation operation, String path, String authorization, String accountHeader, byte[] body,
+                  int status) {
+        if (operation.service().equals("route53")) {
+            account(accounts.accountOf(authorization, accountHeader)).answered(operation, path, body, status);
         }
-        return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-                + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
-                + limit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
-                .getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */
-    private String firstExistingCreated(String zoneId, Document batch) {
-        NodeList changes = batch.getElementsByTagNameNS("*", "Change");
-        for (int i = 0; i < changes.getLength(); i++) {
-            Element change = (Element) changes.item(i);
-            if (!"CREATE".equals(firstText(change, "Action"))) {
-                continue;
-            }
-            String name = withDot(firstText(change, "Name"));
-            String type = firstText(change, "Type");
-            boolean exists = emulator.listResourceRecordSets(r -> r.hostedZoneId(zoneId).startRecordName(name)
-                    .startRecordType(type).maxItems("1")).resourceRecordSets().stream()
-                    .anyMatch(set -> withDot(set.name()).equalsIgnoreCase(name) && set.type() == RRType.fromValue(type));
-            if (exists) {
-                return "[name='" + name + "', type='" + type + "']";
-            }
-        }
-        return null;
+    private Account account(String id) {
+        return byAccount.computeIfAbsent(id, account -> {
+            Account created = new Account(id, accounts.route53(account));
+            created.delegationSets.zoneLimit(zonesPerSetLimit);
+            created.delegationSets.setLimit(setLimit);
+            return created;
+        });
+    }
+
+    @Override
+    public void close() {
+        byAccount.values().forEach(a -> a.emulator.close());
     }
 
     private static String withDot(String name) {
         return name.endsWith(".") ? name : name + ".";
-    }
-
-    /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
-    void answered(Operation operation, String path, byte[] body, int status) {
-        delegationSets.answered(operation, path, body, status);
-        if (operation.name().equals("CreateHostedZone") && (status < 200 || status >= 300)) {
-            String reference = firstText(parse(body), "CallerReference");
-            if (reference != null) {
-                usedCallerReferences.remove(reference);
-            }
-        }
     }
 
     private static int valueCharacters(Document batch) {
@@ -204,5 +149,119 @@ public final class Route53Enforcement {
     private static String firstText(Element element, String tag) {
         NodeList found = element.getElementsByTagNameNS("*", tag);
         return found.getLength() == 0 ? null : found.item(0).getTextContent();
+    }
+
+    /** One account's Route53 as the rules see it. */
+    private final class Account {
+
+        private final String id;
+        private final Set<String> usedCallerReferences = ConcurrentHashMap.newKeySet();
+        private final Route53Client emulator;
+        private final ReusableDelegationSets delegationSets;
+
+        private Account(String id, Route53Client emulator) {
+            this.id = id;
+            this.emulator = emulator;
+            this.delegationSets = new ReusableDelegationSets(emulator, NAMESPACE);
+        }
+
+        private int hostedZoneLimit() {
+            return zoneLimits.getOrDefault(id, hostedZoneLimit);
+        }
+
+        /** Route53's answer or refusal in the emulator's place, or null when the request may go on to the emulator. */
+        FaultResponses.Response admit(Operation operation, String path, byte[] body) {
+            if (operation.name().equals("GetAccountLimit")) {
+                return accountLimit(path.substring(path.lastIndexOf('/') + 1));
+            }
+            if (operation.name().equals("CreateHostedZone")
+                    && emulator.getHostedZoneCount().hostedZoneCount() >= hostedZoneLimit()) {
+                return FaultResponses.awsError(400, NAMESPACE, "Sender", "TooManyHostedZones",
+                        "This operation can't be completed because the current account has reached the limit on the"
+                                + " number of hosted zones.");
+            }
+            FaultResponses.Response setRefusal = delegationSets.admit(operation, path, body);
+            if (setRefusal != null) {
+                return setRefusal;
+            }
+            if (operation.name().equals("CreateHostedZone")) {
+                String reference = firstText(parse(body), "CallerReference");
+                // Taken before forwarding so two concurrent creates with one reference cannot both pass.
+                if (reference != null && !usedCallerReferences.add(reference)) {
+                    delegationSets.answered(operation, path, body, 409);
+                    return FaultResponses.awsError(409, NAMESPACE, "Sender", "HostedZoneAlreadyExists",
+                            "A hosted zone has already been created with the specified caller reference.");
+                }
+            }
+            if (operation.name().equals("ChangeResourceRecordSets")) {
+                int characters = valueCharacters(parse(body));
+                if (characters > MAX_VALUE_CHARACTERS) {
+                    return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
+                            "Number of characters in values " + characters + " exceeds the limit of "
+                                    + MAX_VALUE_CHARACTERS + ".");
+                }
+                Matcher zone = RRSET_PATH.matcher(path);
+                String existing = zone.matches() ? firstExistingCreated(zone.group(1), parse(body)) : null;
+                if (existing != null) {
+                    return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
+                            "[Tried to create resource record set " + existing + " but it already exists]");
+                }
+            }
+            return null;
+        }
+
+        private FaultResponses.Response accountLimit(String type) {
+            long count;
+            long limit;
+            switch (type) {
+                case "MAX_HOSTED_ZONES_BY_OWNER" -> {
+                    count = emulator.getHostedZoneCount().hostedZoneCount();
+                    limit = hostedZoneLimit();
+                }
+                case "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER" -> {
+                    count = delegationSets.setCount();
+                    limit = delegationSets.setLimit();
+                }
+                default -> {
+                    return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidInput",
+                            "limit type " + type + " is not emulated here");
+                }
+            }
+            return new FaultResponses.Response(200, "text/xml", ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                    + "<GetAccountLimitResponse xmlns=\"" + NAMESPACE + "\"><Limit><Type>" + type + "</Type><Value>"
+                    + limit + "</Value></Limit><Count>" + count + "</Count></GetAccountLimitResponse>")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */
+        private String firstExistingCreated(String zoneId, Document batch) {
+            NodeList changes = batch.getElementsByTagNameNS("*", "Change");
+            for (int i = 0; i < changes.getLength(); i++) {
+                Element change = (Element) changes.item(i);
+                if (!"CREATE".equals(firstText(change, "Action"))) {
+                    continue;
+                }
+                String name = withDot(firstText(change, "Name"));
+                String type = firstText(change, "Type");
+                boolean exists = emulator.listResourceRecordSets(r -> r.hostedZoneId(zoneId).startRecordName(name)
+                        .startRecordType(type).maxItems("1")).resourceRecordSets().stream()
+                        .anyMatch(set -> withDot(set.name()).equalsIgnoreCase(name) && set.type() == RRType.fromValue(type));
+                if (exists) {
+                    return "[name='" + name + "', type='" + type + "']";
+                }
+            }
+            return null;
+        }
+
+        /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
+        void answered(Operation operation, String path, byte[] body, int status) {
+            delegationSets.answered(operation, path, body, status);
+            if (operation.name().equals("CreateHostedZone") && (status < 200 || status >= 300)) {
+                String reference = firstText(parse(body), "CallerReference");
+                if (reference != null) {
+                    usedCallerReferences.remove(reference);
+                }
+            }
+        }
     }
 }

@@ -3,11 +3,13 @@ package io.zonekeeper.testkit.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.zonekeeper.testkit.aws.MotoAccounts;
 import io.zonekeeper.testkit.aws.MotoServer;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -17,6 +19,7 @@ import software.amazon.awssdk.services.route53.model.ChangeAction;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecord;
 import software.amazon.awssdk.services.route53.model.Route53Exception;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /** The authorizer against the AWS emulator: real users, keys and managed policies in moto's IAM. */
 class Route53AuthorizerTest {
@@ -110,6 +113,61 @@ class Route53AuthorizerTest {
     }
 
     @Test
+    void aKeyIsJudgedByItsOwnAccountsIamAndReachesOnlyThatAccountsZones() {
+        String other = "210987654321";
+        MotoAccounts accounts = new MotoAccounts(moto.endpoint(), MotoServer.ACCESS_KEY_ID,
+                MotoServer.SECRET_ACCESS_KEY);
+        String zoneHere = zone("a.example.com");
+        String zoneThere;
+        StaticCredentialsProvider key;
+        try (Route53Client otherAdmin = accounts.route53(other); IamClient otherIam = accounts.iam(other)) {
+            zoneThere = otherAdmin.createHostedZone(r -> r.name("b.example.com").callerReference("b"))
+                    .hostedZone().id().replace("/hostedzone/", "");
+            // Even a policy widened to every zone: in its account, IAM of that account decides.
+            key = keyFor(otherIam, "tenant-b", scopedPolicy("hostedzone/*"));
+        }
+        assertThat(accounts.callerOf(key.resolveCredentials().accessKeyId()).account()).isEqualTo(other);
+        try (Route53Client tenant = route53(key)) {
+            upsert(tenant, zoneThere, "www.b.example.com");
+            assertThat(tenant.listHostedZones().hostedZones()).extracting(z -> z.name())
+                    .containsExactly("b.example.com.");
+            // The default account's zone is not in the key's account: not found there, nothing written.
+            assertThatThrownBy(() -> upsert(tenant, zoneHere, "www.a.example.com"))
+                    .isInstanceOfSatisfying(Route53Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
+        }
+        assertThat(admin.listResourceRecordSets(r -> r.hostedZoneId(zoneHere)).resourceRecordSets())
+                .noneMatch(r -> r.name().startsWith("www."));
+        // The same user name in the default account has nothing: the other account's user is not it.
+        assertThat(iam.listUsers().users()).isEmpty();
+    }
+
+    @Test
+    void assumedRoleCredentialsAreJudgedByTheRolesPolicies() {
+        String other = "310987654321";
+        MotoAccounts accounts = new MotoAccounts(moto.endpoint(), MotoServer.ACCESS_KEY_ID,
+                MotoServer.SECRET_ACCESS_KEY);
+        try (IamClient otherIam = accounts.iam(other)) {
+            otherIam.createRole(r -> r.roleName("reader").assumeRolePolicyDocument("{\"Version\":\"2012-10-17\","
+                    + "\"Statement\":[]}"));
+            otherIam.putRolePolicy(r -> r.roleName("reader").policyName("list").policyDocument("{\"Version\":"
+                    + "\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"route53:ListHostedZones\","
+                    + "\"Resource\":\"*\"}]}"));
+        }
+        try (StsClient sts = StsClient.builder().region(Region.US_EAST_1).endpointOverride(moto.endpoint())
+                .credentialsProvider(adminCredentials()).build()) {
+            var assumed = sts.assumeRole(r -> r.roleArn("arn:aws:iam::" + other + ":role/reader")
+                    .roleSessionName("test")).credentials();
+            try (Route53Client reader = route53(StaticCredentialsProvider.create(AwsSessionCredentials.create(
+                    assumed.accessKeyId(), assumed.secretAccessKey(), assumed.sessionToken())))) {
+                assertThat(reader.listHostedZones().hostedZones()).isEmpty();
+                assertThatThrownBy(() -> reader.createHostedZone(r -> r.name("c.example.com").callerReference("c")))
+                        .isInstanceOfSatisfying(Route53Exception.class, e -> assertThat(e.awsErrorDetails()
+                                .errorMessage()).contains("assumed-role/reader/test", "route53:CreateHostedZone"));
+            }
+        }
+    }
+
+    @Test
     void namesTheResourceEachOperationIsAuthorizedAgainst() {
         assertThat(Route53Authorizer.resources("ChangeResourceRecordSets", "/2013-04-01/hostedzone/Z1/rrset/", new byte[0]))
                 .containsExactly("arn:aws:route53:::hostedzone/Z1");
@@ -135,6 +193,10 @@ class Route53AuthorizerTest {
     }
 
     private StaticCredentialsProvider keyFor(String user, String policy) {
+        return keyFor(iam, user, policy);
+    }
+
+    private static StaticCredentialsProvider keyFor(IamClient iam, String user, String policy) {
         iam.createUser(r -> r.userName(user));
         String arn = iam.createPolicy(r -> r.policyName(user + "-dns").policyDocument(policy)).policy().arn();
         iam.attachUserPolicy(r -> r.userName(user).policyArn(arn));

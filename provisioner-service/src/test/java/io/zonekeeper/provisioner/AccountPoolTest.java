@@ -1,0 +1,221 @@
+package io.zonekeeper.provisioner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.zonekeeper.common.dlq.DeadLetterPublisher;
+import io.zonekeeper.schemas.AuditAction;
+import io.zonekeeper.schemas.ClusterStatus;
+import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.testkit.aws.MotoAccounts;
+import io.zonekeeper.testkit.faults.Fault;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A pool of AWS accounts: the provisioner assumes a role in each (STS AssumeRole with the installation's external id,
+ * against the emulator, which acts in the role's account with the credentials it returns) and spreads new
+ * organizations over them; everything of an organization lives in its account, and only the delegation goes to the
+ * parent zone, here in the provisioner's own account. Quotas are per account (the testkit enforces Route53's hosted
+ * zones and IAM's users per account, as AWS does).
+ */
+class AccountPoolTest {
+
+    private static final String A = "210987654321";
+    private static final String B = "310987654321";
+    private static final String OWN = MotoAccounts.DEFAULT;
+
+    private final ProvisionerWorld world = new ProvisionerWorld();
+
+    @AfterEach
+    void close() {
+        world.close();
+    }
+
+    @Test
+    void newOrganizationsAreSpreadOverThePoolAndEachLivesWhollyInItsAccountAtTheSameCallsAsInOne() {
+        world.usePool(A, B);
+        List.of("c-1", "c-2", "c-3", "c-4", "c-5", "c-6", "c-7").forEach(world::cluster);
+        world.startService("provisioner-" + world.suffix);
+
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-2", ClusterStatus.RUNNING));
+        OrgDnsState second = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        // Spread: the second goes where there are fewer zones, the other account.
+        assertThat(first.getAwsAccount()).isEqualTo(A);
+        assertThat(second.getAwsAccount()).isEqualTo(B);
+        assertThat(world.zonesIn(A)).containsExactly("acme.example.com.");
+        assertThat(world.zonesIn(B)).containsExactly("globex.example.com.");
+        assertThat(world.zonesIn(OWN)).containsExactly("example.com.");
+        assertThat(world.usersIn(A)).containsExactly(first.getIamUserName());
+        assertThat(world.usersIn(B)).containsExactly(second.getIamUserName());
+        assertThat(world.usersIn(OWN)).isEmpty();
+        // The delegation is in the parent zone, to the name servers of the zone in the organization's account.
+        assertThat(world.delegation("acme.example.com.")).isEqualTo(first.getNameServers().stream().sorted().toList());
+        assertThat(world.delegation("globex.example.com.")).isEqualTo(second.getNameServers().stream().sorted().toList());
+        // The keys act in their own account: the emulator places each in the account of its organization.
+        assertThat(world.accounts.callerOf(first.getAccessKeyId()).account()).isEqualTo(A);
+        assertThat(world.accounts.callerOf(second.getAccessKeyId()).account()).isEqualTo(B);
+
+        // Once each account has its delegation set, a new organization costs what it costs in one account.
+        world.emit(ProvisionerWorld.event("org-3", "initech", "c-3", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-4", "umbrella", "c-4", ClusterStatus.RUNNING));
+        world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.awaitState("org-4", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.awaitQuiet("provisioner-" + world.suffix);
+        world.aws.resetCounts();
+        world.emit(ProvisionerWorld.event("org-5", "hooli", "c-5", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-6", "vandelay", "c-6", ClusterStatus.RUNNING));
+        OrgDnsState fifth = world.awaitState("org-5", s -> s.getStatus() == OrgDnsStatus.READY);
+        OrgDnsState sixth = world.awaitState("org-6", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.awaitQuiet("provisioner-" + world.suffix);
+        assertThat(List.of(fifth.getAwsAccount(), sixth.getAwsAccount())).containsExactlyInAnyOrder(A, B);
+        assertThat(world.route53CallsByOperation()).as("two new organizations")
+                .isEqualTo(Map.of("CreateHostedZone", 2L, "ChangeResourceRecordSets", 2L));
+        assertThat(world.iamCalls()).isEqualTo(Map.of("CreateUser", 2L, "PutUserPolicy", 2L, "CreateAccessKey", 2L));
+
+        // Sticky: another cluster of an organization and a reconcile stay in its account, whatever the room.
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-7", ClusterStatus.RUNNING));
+        world.awaitState("org-2", s -> s.getClusters().size() == 2);
+        world.reconcile("org-2");
+        world.awaitQuiet("provisioner-" + world.suffix);
+        assertThat(world.orgStates().get("org-2").getAwsAccount()).isEqualTo(B);
+        assertThat(world.zonesIn(B)).filteredOn(z -> z.startsWith("globex.")).hasSize(1);
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void anOrganizationNoAccountHasRoomForIsRefusedWithEveryAccountsReasonAndNothingIsMade() {
+        world.usePool(A, B);
+        world.iamRules.userLimit(A, 1);
+        world.iamRules.userLimit(B, 1);
+        world.setEnv("QUOTA_REFRESH", "0s");
+        List.of("c-1", "c-2", "c-3").forEach(world::cluster);
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-2", ClusterStatus.RUNNING));
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(List.of(world.orgStates().get("org-1").getAwsAccount(), world.orgStates().get("org-2")
+                .getAwsAccount())).containsExactlyInAnyOrder(A, B);
+        world.aws.resetCounts();
+
+        world.emit(ProvisionerWorld.event("org-3", "initech", "c-3", ClusterStatus.RUNNING));
+
+        OrgDnsState refused = world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getStatusReason()).contains("no room for organization org-3",
+                "account " + A + " uses 1 of its 1 IAM users", "account " + B + " uses 1 of its 1 IAM users",
+                "add an account to the pool", "nothing was created");
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.deadLetters().size() == 1);
+        assertThat(reason(world.deadLetters().get(0))).contains("no room for organization org-3");
+        assertThat(world.aws.requests("CreateHostedZone")).isZero();
+        assertThat(world.aws.requests("CreateUser")).isZero();
+        assertThat(world.zonesIn(A)).hasSize(1);
+        assertThat(world.zonesIn(B)).hasSize(1);
+
+        // Room in one account again: the operator's reconcile brings the organization up there.
+        world.iamRules.userLimit(B, 2);
+        world.reconcile("org-3");
+        assertThat(world.awaitState("org-3", s -> s.getStatus() == OrgDnsStatus.READY).getAwsAccount()).isEqualTo(B);
+    }
+
+    @Test
+    void anOrganizationWhoseStateWasLostIsFoundInItsAccountAndNothingIsLeftInAnother() {
+        world.usePool(A, B);
+        world.cluster("c-1");
+        world.cluster("c-2");
+        ProvisionerService service = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState placed = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(placed.getAwsAccount()).isEqualTo(A);
+        world.awaitQuiet("provisioner-" + world.suffix);
+        world.stop(service);
+        // The state is lost (a topic recreated, a tombstone written by hand): the organization looks new, and the
+        // emptier account is B.
+        world.sendRaw(world.orgDnsTopic, "org-1", null);
+
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-2", ClusterStatus.RUNNING));
+
+        OrgDnsState found = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(found.getAwsAccount()).isEqualTo(A);
+        assertThat(found.getZoneId()).isEqualTo(placed.getZoneId());
+        assertThat(world.zonesIn(A)).containsExactly("acme.example.com.");
+        assertThat(world.zonesIn(B)).as("the zone made in B again is deleted").isEmpty();
+        assertThat(world.usersIn(B)).isEmpty();
+        assertThat(world.usersIn(A)).containsExactly(placed.getIamUserName());
+        assertThat(world.delegation("acme.example.com.")).isEqualTo(placed.getNameServers().stream().sorted().toList());
+        assertThat(world.audits()).anyMatch(e -> e.getAction() == AuditAction.DELETED && e.getReason() != null
+                && e.getReason().contains("in account " + A + " of an earlier attempt serves the name"));
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aCrashBeforeTheDelegationResumesInTheAccountTheOrganizationWasPlacedIn() {
+        world.usePool(A, B);
+        world.cluster("c-1");
+        // The zone is made in A, then every delegation fails until the instance is stopped.
+        world.aws.failNext("ChangeResourceRecordSets", 1_000, Fault.SERVER_ERROR);
+        ProvisionerService crashing = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.aws.requests("ChangeResourceRecordSets") >= 1);
+        assertThat(world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.PROVISIONING).getAwsAccount())
+                .as("the placement is recorded before anything is made").isEqualTo(A);
+        world.stop(crashing);
+        world.aws.clearScript();
+        assertThat(world.zonesIn(A)).containsExactly("acme.example.com.");
+
+        // A placement made again would pick B, the emptier account, and leave A's zone billed with nothing to reap it.
+        world.startService("provisioner-" + world.suffix);
+        OrgDnsState ready = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+
+        assertThat(ready.getAwsAccount()).isEqualTo(A);
+        assertThat(world.zonesIn(A)).containsExactly("acme.example.com.");
+        assertThat(world.zonesIn(B)).isEmpty();
+        assertThat(world.usersIn(B)).isEmpty();
+        assertThat(world.delegation("acme.example.com.")).isEqualTo(ready.getNameServers().stream().sorted().toList());
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aReapTearsDownInTheOrganizationsAccountAndLeavesTheOthersAlone() {
+        world.usePool(A, B);
+        world.cluster("c-1");
+        world.cluster("c-2");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-2", ClusterStatus.RUNNING));
+        OrgDnsState acme = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        OrgDnsState globex = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        String acmeAccount = acme.getAwsAccount();
+        String globexAccount = globex.getAwsAccount();
+        assertThat(acmeAccount).isNotEqualTo(globexAccount);
+
+        RecordMetadata stopped = world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.STOPPED));
+        world.awaitState("org-1", s -> s.getClusters().stream().noneMatch(c -> c.getRunning()));
+        world.reap("org-1", "acme", acme.getZoneId(), stopped);
+
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.DELETED);
+        assertThat(world.zonesIn(acmeAccount)).isEmpty();
+        assertThat(world.usersIn(acmeAccount)).isEmpty();
+        assertThat(world.delegation("acme.example.com.")).isEmpty();
+        assertThat(world.zonesIn(globexAccount)).containsExactly("globex.example.com.");
+        assertThat(world.usersIn(globexAccount)).containsExactly(globex.getIamUserName());
+        assertThat(world.delegation("globex.example.com.")).isNotEmpty();
+        assertThat(world.deadLetters()).isEmpty();
+    }
+
+    private static String reason(ConsumerRecord<byte[], byte[]> record) {
+        var header = record.headers().lastHeader(DeadLetterPublisher.REASON);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
