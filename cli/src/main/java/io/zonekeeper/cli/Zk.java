@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "zk", mixinStandardHelpOptions = true, version = "zk 0.1.0",
         description = "Operate Zonekeeper: replay, dead letters, audit, organizations, hand-made events.",
         subcommands = {ReplayCommand.class, DlqCommand.class, AuditCommand.class, OrgsCommand.class,
-                OrgCommand.class, ReapsCommand.class, ReconcileCommand.class, EmitCommand.class, AclsCommand.class, TopicsCommand.class})
+                OrgCommand.class, ReapsCommand.class, AccountsCommand.class, ReconcileCommand.class, EmitCommand.class, AclsCommand.class, TopicsCommand.class})
 public final class Zk implements Runnable {
 
     static final int FAILED = 1;

@@ -88,8 +88,22 @@ final class OrgProvisioner {
         boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED
                 || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null
                 && previous.get().getAwsAccount() == null);
-        AwsAccount placed = fresh ? place(org, zoneName, previous)
+        AwsAccount placed = fresh ? accounts.place(org.orgId(), zoneName)
                 : accounts.of(org.orgId(), previous.get().getAwsAccount());
+        try {
+            if (fresh) {
+                recordPlacement(placed, org, zoneName, previous);
+            }
+            return ensureIn(placed, org, zoneName, previous, fresh, audit);
+        } finally {
+            if (fresh) {
+                placed.quotas().settled();
+            }
+        }
+    }
+
+    private Provisioned ensureIn(AwsAccount placed, Org org, String zoneName, Optional<OrgDnsState> previous,
+                                 boolean fresh, AuditTrail audit) {
         OrgZones.OwnedZone owned = zones.ensure(org, zoneName, previous, fresh, placed, audit);
         Zone zone = owned.zone();
         AwsAccount account = owned.account();
@@ -150,14 +164,13 @@ final class OrgProvisioner {
     }
 
     /**
-     * The account a new organization goes into, before anything of it is made: one with room for its zone and user
-     * ({@link AccountPool#place}), or a refusal of the whole organization. Over several accounts the choice is
-     * recorded first (PROVISIONING, naming the account), so a crash before the organization is READY resumes in
+     * Records the account a new organization was placed in ({@link AccountPool#place}: one with room for its zone
+     * and user, or a refusal of the whole organization) before anything of it is made. Over several accounts the
+     * choice is published (PROVISIONING, naming the account), so a crash before the organization is READY resumes in
      * that account, where the zone's CallerReference finds what the crash left, instead of placing it again and
      * leaving a billed zone behind in the first. In one account a retry lands there anyway.
      */
-    private AwsAccount place(Org org, String zoneName, Optional<OrgDnsState> previous) {
-        AwsAccount account = accounts.place(org.orgId(), zoneName);
+    private void recordPlacement(AwsAccount account, Org org, String zoneName, Optional<OrgDnsState> previous) {
         if (accounts.spreads()) {
             states.publish(OrgDnsState.newBuilder()
                     .setOrgId(org.orgId()).setOrgName(org.orgName()).setBaseDomain(naming.baseDomain())
@@ -174,7 +187,6 @@ final class OrgProvisioner {
                     .setUpdatedAt(clock.instant())
                     .build());
         }
-        return account;
     }
 
     /**

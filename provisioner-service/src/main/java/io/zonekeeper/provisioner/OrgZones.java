@@ -12,6 +12,7 @@ import io.zonekeeper.provisioner.aws.Zone;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.schemas.AuditAction;
 import io.zonekeeper.schemas.OrgDnsState;
+import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.schemas.ResourceType;
 import java.time.Clock;
 import java.time.Instant;
@@ -72,13 +73,16 @@ final class OrgZones {
         // A look before the create is still needed where nothing would refuse a second zone of the name: outside
         // reusable delegation sets, and where an unowned zone of the name may be adopted. In a set Route53 refuses a
         // second zone of the name; a zone of it in another set of the pool, or made by hand outside them, goes
-        // unnoticed unless the parent delegates to it (delegateNewZone): one that serves the name is never
+        // unnoticed unless the parent delegates to it (claimDelegation): one that serves the name is never
         // overridden; one that does not is left alone beside the organization's own.
         boolean lookFirst = !fresh || adoptUnownedZones || !zones.placesZonesInSets();
         int known = previous.map(OrgDnsState::getZoneGeneration).orElse(0);
-        // A look in the one account placed in is not a look everywhere: a pool's other accounts may hold the name
-        // (a state lost), and the parent's delegation says so when the new zone's CREATE of it is refused.
-        boolean lookedEverywhere = lookFirst && (!fresh || !accounts.spreads());
+        // A look in one account of a pool is a look everywhere only for a zone the state names (its delegation is
+        // the organization's): otherwise another account may hold a zone of the name (a state lost, a name two
+        // organizations share), and the parent's delegation says so when a CREATE of it is refused.
+        boolean knownZone = previous.filter(s -> s.getZoneId() != null && (s.getStatus() == OrgDnsStatus.READY
+                || s.getStatus() == OrgDnsStatus.DELETING)).isPresent();
+        boolean lookedEverywhere = lookFirst && (!accounts.spreads() || knownZone);
         Optional<Zone> found = lookFirst ? zones.find(zoneName, previous.map(OrgDnsState::getZoneId).orElse(null),
                 other -> naming.ownership(org.orgId(), other.callerReference(), other.comment())
                         == OrgNaming.Ownership.ANOTHER_ORGANIZATION) : Optional.empty();
@@ -89,7 +93,7 @@ final class OrgZones {
             if (created.creation().madeNow()) {
                 audit.record(AuditAction.CREATED, ResourceType.HOSTED_ZONE, zone.id(), null, Map.of("zoneName",
                         zoneName, "generation", Integer.toString(created.generation()), "account", account.label()));
-                Serving serving = delegateNewZone(org, account, zone, lookedEverywhere, audit);
+                Serving serving = claimDelegation(org, account, zone, lookedEverywhere, audit);
                 // Another zone of the organization's own may serve the name (a state lost): it stays, of unknown
                 // age, and the generation just used stays used.
                 return new OwnedZone(serving.account(), serving.zone(), created.generation(),
@@ -100,6 +104,12 @@ final class OrgZones {
         }
         Zone zone = verifiedOwner(org, zones, found.get(), previous, audit);
         boolean sameZone = previous.isPresent() && zone.id().equals(previous.get().getZoneId());
+        if (!sameZone && !lookedEverywhere && accounts.spreads()) {
+            // Found in the one account looked in (an attempt that stopped before its delegation): the name may be
+            // delegated to a zone in another account, so it is claimed as a new zone's is, never overridden.
+            Serving serving = claimDelegation(org, account, zone, false, audit);
+            return new OwnedZone(serving.account(), serving.zone(), Math.max(known, 1), null);
+        }
         audit.record(accounts.parent().ensureDelegation(zone), ResourceType.ZONE_DELEGATION,
                 accounts.parent().delegationOf(zoneName), null, Map.of("nameServers",
                         String.join(",", zone.nameServers())));
@@ -133,12 +143,13 @@ final class OrgZones {
     }
 
     /**
-     * Delegates a zone created just now, and returns the zone that serves the name. After a look everywhere the
-     * name could be, the look said which zone has the name, so an UPSERT goes without reading the parent. Without
-     * one, a CREATE: Route53 refuses it when the parent delegates the name already, to this zone (a lost response)
-     * or to another zone of the name that Route53 did not refuse a duplicate of: one in another delegation set or
-     * another account of the pool, or one outside them. Only then is the name looked up, in every account of the
-     * pool, and the zone just made is deleted again (free within its first 12 hours) if another zone has the name:
+     * Delegates a zone created just now (or found in one account of a pool, not yet known as the organization's), and
+     * returns the zone that serves the name. After a look everywhere the name could be, the look said which zone has
+     * the name, so an UPSERT goes without reading the parent. Without one, a CREATE: Route53 refuses it when the
+     * parent delegates the name already, to this zone (a lost response) or to another zone of the name that Route53
+     * did not refuse a duplicate of: one in another delegation set or another account of the pool, or one outside
+     * them. Only then is the name looked up, in every account of the pool, and this zone is deleted again (free
+     * within its first 12 hours) if another zone has the name:
      * <ul>
      *   <li>the organization's own, from an attempt whose state was lost: it is kept, with its records, in its
      *       account;
@@ -147,7 +158,7 @@ final class OrgZones {
      * </ul>
      * So nothing half-built stays, and one name is served by one organization's zone.
      */
-    private Serving delegateNewZone(Org org, AwsAccount account, Zone zone, boolean lookedEverywhere,
+    private Serving claimDelegation(Org org, AwsAccount account, Zone zone, boolean lookedEverywhere,
                                     AuditTrail audit) {
         ParentZone parent = accounts.parent();
         String resource = parent.delegationOf(zone.name());
@@ -173,11 +184,11 @@ final class OrgZones {
                 String where = otherAccount.equals(account) ? "" : " in account " + otherAccount.label();
                 String why = switch (owner) {
                     case THIS_ORGANIZATION -> "the organization's zone " + other.id() + where + " of an earlier"
-                            + " attempt serves the name; the one just created is deleted again";
+                            + " attempt serves the name; " + zone.id() + " is deleted again";
                     case ANOTHER_ORGANIZATION -> "another organization's zone " + other.id() + where + " serves the"
-                            + " name; the one just created is deleted again";
-                    case NOBODY -> "zone " + other.id() + where + ", made outside Zonekeeper, serves the name; the"
-                            + " one just created is deleted again";
+                            + " name; " + zone.id() + " is deleted again";
+                    case NOBODY -> "zone " + other.id() + where + ", made outside Zonekeeper, serves the name; "
+                            + zone.id() + " is deleted again";
                 };
                 audit.record(account.zones().deleteZone(zone.id()), ResourceType.HOSTED_ZONE, zone.id(), why,
                         Map.of("zoneName", zone.name()));

@@ -43,7 +43,7 @@ class AccountPoolTest {
     void newOrganizationsAreSpreadOverThePoolAndEachLivesWhollyInItsAccountAtTheSameCallsAsInOne() {
         world.usePool(A, B);
         List.of("c-1", "c-2", "c-3", "c-4", "c-5", "c-6", "c-7").forEach(world::cluster);
-        world.startService("provisioner-" + world.suffix);
+        ProvisionerService service = world.startService("provisioner-" + world.suffix);
 
         world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
         OrgDnsState first = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
@@ -62,6 +62,13 @@ class AccountPoolTest {
         // The delegation is in the parent zone, to the name servers of the zone in the organization's account.
         assertThat(world.delegation("acme.example.com.")).isEqualTo(first.getNameServers().stream().sorted().toList());
         assertThat(world.delegation("globex.example.com.")).isEqualTo(second.getNameServers().stream().sorted().toList());
+        // Quotas and calls are counted per account (zk accounts reads these).
+        assertThat(service.metrics().find("zonekeeper.aws.quota.used").tag("account", A).tag("quota", "hosted_zones")
+                .gauge().value()).isEqualTo(1);
+        assertThat(service.metrics().find("zonekeeper.aws.quota.limit").tag("account", B).tag("quota", "iam_users")
+                .gauge().value()).isEqualTo(5000);
+        assertThat(service.metrics().find("zonekeeper.aws.calls").tag("account", B)
+                .tag("operation", "CreateHostedZone").counter().count()).isEqualTo(1);
         // The keys act in their own account: the emulator places each in the account of its organization.
         assertThat(world.accounts.callerOf(first.getAccessKeyId()).account()).isEqualTo(A);
         assertThat(world.accounts.callerOf(second.getAccessKeyId()).account()).isEqualTo(B);
@@ -184,6 +191,61 @@ class AccountPoolTest {
         assertThat(world.usersIn(B)).isEmpty();
         assertThat(world.delegation("acme.example.com.")).isEqualTo(ready.getNameServers().stream().sorted().toList());
         assertThat(world.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void anOrganizationOfANameAnotherHoldsInAnotherAccountNeverTakesItsDelegation() {
+        world.usePool(A, B);
+        List.of("c-1", "c-2", "c-3").forEach(world::cluster);
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState holder = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(holder.getAwsAccount()).isEqualTo(A);
+        List<String> delegated = world.delegation("acme.example.com.");
+
+        // A second organization of the name goes to B, where no zone of the name is: the parent says who has it.
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-2", ClusterStatus.RUNNING));
+        OrgDnsState refused = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getStatusReason()).contains("belongs to another organization", holder.getZoneId(),
+                "in account " + A);
+        // Again, now from the account its refusal recorded: refused the same way.
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-3", ClusterStatus.RUNNING));
+        world.awaitQuiet("provisioner-" + world.suffix);
+
+        assertThat(world.orgStates().get("org-2").getStatus()).isEqualTo(OrgDnsStatus.FAILED);
+        assertThat(world.delegation("acme.example.com.")).isEqualTo(delegated);
+        assertThat(world.zonesIn(B)).isEmpty();
+        assertThat(world.usersIn(B)).isEmpty();
+        assertThat(world.deadLetters()).hasSize(2);
+    }
+
+    @Test
+    void aCrashedAttemptOfANameAnotherHoldsInAnotherAccountIsRefusedNotDelegated() {
+        world.usePool(A, B);
+        world.cluster("c-1");
+        world.cluster("c-2");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState holder = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.awaitQuiet("provisioner-" + world.suffix);
+        world.stop(world.services().get(0));
+        List<String> delegated = world.delegation("acme.example.com.");
+
+        // The second organization of the name gets a zone in B, then the instance stops before any delegation.
+        world.aws.failNext("ChangeResourceRecordSets", 1_000, Fault.SERVER_ERROR);
+        ProvisionerService crashing = world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-2", "acme", "c-2", ClusterStatus.RUNNING));
+        await().atMost(Duration.ofSeconds(30)).until(() -> world.zonesIn(B).contains("acme.example.com.")
+                && world.aws.requests("ChangeResourceRecordSets") >= 1);
+        world.stop(crashing);
+        world.aws.clearScript();
+
+        // Its zone in B is found again; the name is delegated to org-1's zone in A, so it is refused, not taken.
+        world.startService("provisioner-" + world.suffix);
+        OrgDnsState refused = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.FAILED);
+        assertThat(refused.getStatusReason()).contains("belongs to another organization", holder.getZoneId());
+        assertThat(world.delegation("acme.example.com.")).isEqualTo(delegated);
+        assertThat(world.zonesIn(B)).as("the zone of the stopped attempt is deleted again").isEmpty();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.zonekeeper.provisioner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
@@ -27,10 +28,16 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.Change;
 import software.amazon.awssdk.services.route53.model.ChangeAction;
+import software.amazon.awssdk.services.route53.model.HostedZone;
 import software.amazon.awssdk.services.route53.model.RRType;
 import software.amazon.awssdk.services.route53.model.ResourceRecordSet;
+import software.amazon.awssdk.services.route53.model.Route53Exception;
 
 /**
  * The real ExternalDNS, run exactly as the Deployment the provisioner wrote into a real kube-apiserver says (args,
@@ -186,6 +193,52 @@ class RealExternalDnsTest {
             }
         }
         assertThat(records(globexZone)).noneMatch(r -> r.name().startsWith("www."));
+    }
+
+    @Test
+    void anOrganizationInTheSecondAccountOfAPoolWritesThereWithThatAccountsKeyAndReachesNothingInTheFirst() {
+        String first = "210987654321";
+        String second = "310987654321";
+        world.usePool(first, second);
+        world.realCluster("real-1");
+        KubeApiServer globexCluster = world.realCluster("real-g");
+        String acmeZone = provision("real-1");
+        world.emit(ProvisionerWorld.event("org-2", "globex", "real-g", ClusterStatus.RUNNING));
+        var globex = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(world.orgStates().get("org-1").getAwsAccount()).isEqualTo(first);
+        assertThat(globex.getAwsAccount()).isEqualTo(second);
+        try (KubernetesClient admin = globexCluster.adminClient();
+             Route53Client inSecond = world.accounts.route53(second);
+             Route53Client inFirst = world.accounts.route53(first)) {
+            try (ExternalDnsProcess externalDns = runExternalDns(globexCluster)) {
+                loadBalancer(admin, "web", "web.real-g.globex.example.com", "203.0.113.20");
+                await().atMost(SYNC).untilAsserted(() -> assertThat(inSecond.listResourceRecordSets(r -> r
+                        .hostedZoneId(globex.getZoneId())).resourceRecordSets())
+                        .as("ExternalDNS printed:%n%s", externalDns.logTail())
+                        .anyMatch(r -> r.name().equals("web.real-g.globex.example.com.") && r.type() == RRType.A));
+            }
+            // Its key, as ExternalDNS holds it, acts in the second account only: the first account's zone is neither
+            // listed nor writable with it.
+            Map<String, Object> key = world.vault.read(globex.getCredentialsVaultPath()).orElseThrow();
+            try (Route53Client tenant = Route53Client.builder().region(Region.AWS_GLOBAL)
+                    .endpointOverride(world.aws.endpoint()).credentialsProvider(StaticCredentialsProvider.create(
+                            AwsBasicCredentials.create(key.get("accessKeyId").toString(),
+                                    key.get("secretAccessKey").toString()))).build()) {
+                assertThat(tenant.listHostedZones().hostedZones()).extracting(HostedZone::name)
+                        .containsExactly("globex.example.com.");
+                assertThatThrownBy(() -> tenant.changeResourceRecordSets(r -> r.hostedZoneId(acmeZone)
+                        .changeBatch(batch -> batch.changes(Change.builder().action(ChangeAction.UPSERT)
+                                .resourceRecordSet(set -> set.name("www.acme.example.com").type(RRType.A).ttl(60L)
+                                        .resourceRecords(rr -> rr.value("203.0.113.66"))).build()))))
+                        .isInstanceOfSatisfying(Route53Exception.class, e -> assertThat(e.awsErrorDetails()
+                                .errorMessage()).contains("arn:aws:iam::" + second + ":user/",
+                                "route53:ChangeResourceRecordSets", "hostedzone/" + acmeZone));
+            }
+            assertThat(inFirst.listResourceRecordSets(r -> r.hostedZoneId(acmeZone)).resourceRecordSets())
+                    .noneMatch(r -> r.name().startsWith("www."));
+        }
+        assertThat(world.authorizer.decisions()).filteredOn(d -> d.resource().endsWith(acmeZone))
+                .noneMatch(Route53Authorizer.Decision::allowed);
     }
 
     @Test

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.zonekeeper.provisioner.model.OrgNaming;
 import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
-import io.zonekeeper.testkit.aws.IdentityPolicies;
 import io.zonekeeper.schemas.OrgCluster;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
+import io.zonekeeper.testkit.aws.IdentityPolicies;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +31,9 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.AccessKeyMetadata;
+import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.HostedZone;
 
 /**
@@ -37,9 +41,11 @@ import software.amazon.awssdk.services.route53.model.HostedZone;
  * kubeconfigs reused across organizations, renames,
  * organizations sharing a name, reaps decided by the rules the reaper uses and arriving whenever they arrive, keys
  * lost from Vault, reconciles, crashes of the service — against the real broker, the AWS emulator behind
- * Route53's rules, Vault and the clusters. After every sequence, the invariants that make it multi-tenant:
- * no policy reaches another organization's zone, no zone in use is reaped, no zone is orphaned or duplicated, no
- * key or user is left over, every running cluster holds the current key and zone, and every cluster's ExternalDNS
+ * Route53's and IAM's rules, Vault and the clusters, with the provisioner spreading organizations over a pool of two
+ * AWS accounts. After every sequence, the invariants that make it multi-tenant:
+ * no policy reaches another organization's zone, no zone in use is reaped, no zone is orphaned or duplicated (in
+ * any account), no key or user is left over, everything of an organization is in the account its state names and
+ * its key acts there only, every running cluster holds the current key and zone, and every cluster's ExternalDNS
  * and roster entry belong to the organization holding the cluster's claim.
  *
  * <p>Each try uses organizations of its own on one shared service, so tries cost seconds. Shrinking is off: one
@@ -49,6 +55,8 @@ import software.amazon.awssdk.services.route53.model.HostedZone;
 class TenantSafetyPropertiesTest {
 
     private static final int ORGS = 3;
+    /** The provisioner's pool: organizations are spread over both, and a name shared by two may meet across them. */
+    private static final List<String> ACCOUNTS = List.of("210987654321", "310987654321");
     private static final int CLUSTERS_PER_ORG = 2;
 
     private static ProvisionerWorld world;
@@ -103,6 +111,7 @@ class TenantSafetyPropertiesTest {
     @BeforeContainer
     static void startWorld() {
         world = new ProvisionerWorld();
+        world.usePool(ACCOUNTS.toArray(String[]::new));
         group = "provisioner-" + world.suffix;
         service = world.startService(group);
     }
@@ -318,7 +327,7 @@ class TenantSafetyPropertiesTest {
             for (int org = 0; org < ORGS; org++) {
                 states.put(orgId(org), world.orgStates().get(orgId(org)));
             }
-            List<HostedZone> zones = zonesOfThisTry();
+            Map<HostedZone, String> zones = zonesOfThisTry();
             String sequence = "sequence " + steps;
             for (int org = 0; org < ORGS; org++) {
                 OrgDnsState state = states.get(orgId(org));
@@ -331,20 +340,33 @@ class TenantSafetyPropertiesTest {
                 }
                 boolean holdsZone = state.getStatus() == OrgDnsStatus.READY || state.getStatus() == OrgDnsStatus.DELETING;
                 if (holdsZone) {
-                    assertThat(zones).as("its zone exists: " + sequence)
-                            .anySatisfy(z -> assertThat(bare(z.id())).isEqualTo(state.getZoneId()));
-                    checkPolicy(state, zones, sequence);
+                    assertThat(zones).as("its zone exists, in the account its state names: " + sequence)
+                            .anySatisfy((z, account) -> {
+                                assertThat(bare(z.id())).isEqualTo(state.getZoneId());
+                                assertThat(account).isEqualTo(state.getAwsAccount());
+                            });
+                    checkPolicy(state, zones.keySet(), sequence);
+                }
+                if (state.getStatus() != OrgDnsStatus.DELETED) {
+                    for (String account : ACCOUNTS) {
+                        if (!account.equals(state.getAwsAccount())) {
+                            assertThat(users(account, state.getOrgId())).as("no user of %s in account %s: %s",
+                                    state.getOrgId(), account, sequence).isEmpty();
+                        }
+                    }
                 }
                 if (state.getStatus() == OrgDnsStatus.READY) {
                     checkKeysAndClusters(state, sequence);
                 }
                 if (state.getStatus() == OrgDnsStatus.DELETED) {
-                    assertThat(world.iam.listUsers(r -> r.pathPrefix(naming.iamPath(state.getOrgId()))).users())
-                            .as("a reaped organization leaves no user: " + sequence).isEmpty();
+                    for (String account : ACCOUNTS) {
+                        assertThat(users(account, state.getOrgId())).as("a reaped organization leaves no user: "
+                                + sequence).isEmpty();
+                    }
                 }
             }
             // Every zone of this try is its owner's current zone: none orphaned, none twice.
-            for (HostedZone zone : zones) {
+            for (HostedZone zone : zones.keySet()) {
                 String owner = zone.config().comment().substring("Managed by Zonekeeper for organization ".length());
                 OrgDnsState state = states.get(owner);
                 assertThat(state).as("zone " + zone.name() + " has an owner with a state: " + sequence).isNotNull();
@@ -352,8 +374,8 @@ class TenantSafetyPropertiesTest {
                         .isEqualTo(bare(zone.id()));
                 assertThat(state.getStatus()).as(sequence).isIn(OrgDnsStatus.READY, OrgDnsStatus.DELETING);
             }
-            assertThat(zones.stream().map(HostedZone::name).toList()).as("one zone a name: " + sequence)
-                    .doesNotHaveDuplicates();
+            assertThat(zones.keySet().stream().map(HostedZone::name).toList()).as("one zone a name, over all"
+                    + " accounts: " + sequence).doesNotHaveDuplicates();
             checkClusterOwners(states, sequence);
             // Refusals are expected (shared names, renames, others' clusters); a dead letter the handlers did not
             // mean is not.
@@ -364,11 +386,16 @@ class TenantSafetyPropertiesTest {
         }
 
         /** IAM, evaluating the user's policies, allows changes in the organization's own zone and in no other. */
-        private void checkPolicy(OrgDnsState state, List<HostedZone> zones, String sequence) {
-            List<String> document = world.zonePolicies(state.getIamUserName());
+        private void checkPolicy(OrgDnsState state, Collection<HostedZone> zones, String sequence) {
+            List<String> document;
+            try (IamClient iam = world.accounts.iam(state.getAwsAccount())) {
+                document = iam.listUserPolicies(r -> r.userName(state.getIamUserName())).policyNames().stream()
+                        .map(name -> URLDecoder.decode(iam.getUserPolicy(r -> r.userName(state.getIamUserName())
+                                .policyName(name)).policyDocument(), StandardCharsets.UTF_8)).toList();
+                assertThat(iam.listAttachedUserPolicies(r -> r.userName(state.getIamUserName())).attachedPolicies())
+                        .as("no managed policy: " + sequence).isEmpty();
+            }
             assertThat(document).as("the user's one inline policy: " + sequence).hasSize(1);
-            assertThat(world.iam.listAttachedUserPolicies(r -> r.userName(state.getIamUserName())).attachedPolicies())
-                    .as("no managed policy: " + sequence).isEmpty();
             for (HostedZone zone : zones) {
                 boolean own = bare(zone.id()).equals(state.getZoneId());
                 assertThat(IdentityPolicies.decide(document, "route53:ChangeResourceRecordSets",
@@ -380,11 +407,15 @@ class TenantSafetyPropertiesTest {
 
         /** One user, only keys still in use, and every running cluster on the current key and zone. */
         private void checkKeysAndClusters(OrgDnsState state, String sequence) {
-            assertThat(world.iam.listUsers(r -> r.pathPrefix(naming.iamPath(state.getOrgId()))).users())
-                    .as("one user: " + sequence).hasSize(1);
-            List<String> keys = world.iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata()
-                    .stream().map(AccessKeyMetadata::accessKeyId).toList();
+            assertThat(users(state.getAwsAccount(), state.getOrgId())).as("one user: " + sequence).hasSize(1);
+            List<String> keys;
+            try (IamClient iam = world.accounts.iam(state.getAwsAccount())) {
+                keys = iam.listAccessKeys(r -> r.userName(state.getIamUserName())).accessKeyMetadata()
+                        .stream().map(AccessKeyMetadata::accessKeyId).toList();
+            }
             assertThat(keys).as("the current key exists: " + sequence).contains(state.getAccessKeyId());
+            assertThat(world.accounts.callerOf(state.getAccessKeyId()).account())
+                    .as("the key acts in the organization's account: " + sequence).isEqualTo(state.getAwsAccount());
             for (OrgCluster cluster : state.getClusters()) {
                 if (!cluster.getRunning()) {
                     continue;
@@ -409,21 +440,26 @@ class TenantSafetyPropertiesTest {
             return List.of(world.keyInCluster(reached), world.zoneFilterInCluster(reached));
         }
 
-        private List<HostedZone> zonesOfThisTry() {
-            List<HostedZone> all = new ArrayList<>();
-            String marker = null;
-            while (true) {
-                String from = marker;
-                var page = world.route53.listHostedZones(r -> r.marker(from));
-                all.addAll(page.hostedZones());
-                if (!Boolean.TRUE.equals(page.isTruncated())) {
-                    break;
+        /** The zones of this try's organizations in every account of the pool, with the account each is in. */
+        private Map<HostedZone, String> zonesOfThisTry() {
+            Map<HostedZone, String> found = new HashMap<>();
+            for (String account : ACCOUNTS) {
+                try (Route53Client route53 = world.accounts.route53(account)) {
+                    route53.listHostedZonesPaginator().hostedZones().stream()
+                            .filter(z -> z.config() != null && z.config().comment() != null && z.config().comment()
+                                    .startsWith("Managed by Zonekeeper for organization " + prefix + "-"))
+                            .forEach(z -> found.put(z, account));
                 }
-                marker = page.nextMarker();
             }
-            return all.stream().filter(z -> z.config() != null && z.config().comment() != null
-                    && z.config().comment().startsWith("Managed by Zonekeeper for organization " + prefix + "-"))
-                    .toList();
+            return found;
+        }
+
+        /** The organization's IAM users in {@code account}. */
+        private List<String> users(String account, String orgId) {
+            try (IamClient iam = world.accounts.iam(account)) {
+                return iam.listUsers(r -> r.pathPrefix(naming.iamPath(orgId))).users().stream()
+                        .map(u -> u.userName()).toList();
+            }
         }
 
         private static String bare(String id) {

@@ -56,6 +56,8 @@ public final class AccountQuotas {
     private final AtomicLong delegationSets = new AtomicLong(-1);
     private final AtomicLong delegationSetLimit = new AtomicLong(-1);
     private volatile Instant readAt;
+    /** Organizations claimed here and not built yet: a read may not show them, so it counts them as used. */
+    private int building;
 
     /**
      * @param account how the account is named in metrics and refusals
@@ -93,7 +95,13 @@ public final class AccountQuotas {
         }
         increment(zones);
         increment(users);
+        building++;
         return Optional.empty();
+    }
+
+    /** The organization a claim was made for is built, or refused: a read from now on shows what it made. */
+    public synchronized void settled() {
+        building = Math.max(0, building - 1);
     }
 
     /** Reads the quotas when the last read is older than the refresh period (or there was none). */
@@ -139,6 +147,9 @@ public final class AccountQuotas {
         // Read once a period even when it fails, so a missing permission costs one call a period, not one an org.
         readAt = clock.instant();
         readRoute53(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER, zones, zoneLimit);
+        // Organizations being built may not show in the read yet (their zone or user is still to come): counted as
+        // used until they settle, so a read in the middle of a burst does not hand their places out again.
+        zones.updateAndGet(v -> v < 0 ? v : v + building);
         if (zoneCap > 0) {
             zoneLimit.updateAndGet(limit -> limit < 0 ? zoneCap : Math.min(limit, zoneCap));
         }
@@ -146,7 +157,8 @@ public final class AccountQuotas {
         readRoute53(AccountLimitType.MAX_REUSABLE_DELEGATION_SETS_BY_OWNER, delegationSets, delegationSetLimit);
         try {
             Map<SummaryKeyType, Integer> summary = iam.getAccountSummary().summaryMap();
-            users.set(summary.getOrDefault(SummaryKeyType.USERS, -1));
+            int read = summary.getOrDefault(SummaryKeyType.USERS, -1);
+            users.set(read < 0 ? read : read + building);
             userLimit.set(summary.getOrDefault(SummaryKeyType.USERS_QUOTA, -1));
         } catch (RuntimeException e) {
             LOG.warn("could not read the IAM user quota of account {} ({}); IAM's own refusal stays the limit",

@@ -4,6 +4,7 @@ import io.zonekeeper.testkit.aws.MotoAccounts;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -201,10 +202,9 @@ public final class Route53Enforcement implements AutoCloseable {
                                     + MAX_VALUE_CHARACTERS + ".");
                 }
                 Matcher zone = RRSET_PATH.matcher(path);
-                String existing = zone.matches() ? firstExistingCreated(zone.group(1), parse(body)) : null;
-                if (existing != null) {
-                    return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch",
-                            "[Tried to create resource record set " + existing + " but it already exists]");
+                String invalid = zone.matches() ? invalidCreate(zone.group(1), parse(body)) : null;
+                if (invalid != null) {
+                    return FaultResponses.awsError(400, NAMESPACE, "Sender", "InvalidChangeBatch", invalid);
                 }
             }
             return null;
@@ -233,24 +233,44 @@ public final class Route53Enforcement implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8));
         }
 
-        /** The first record set of the batch's CREATEs that the zone already has, as Route53 names it; null when none. */
-        private String firstExistingCreated(String zoneId, Document batch) {
+        /**
+         * Route53's refusal of a CREATE in the batch, or null. Route53 validates a batch as a whole, its changes in
+         * order: a CREATE of a record set the zone has is refused, unless an earlier change of the batch deleted it,
+         * and so is a CREATE of one an earlier change of the batch created. moto checks neither: it adds a second
+         * record set of the name and type.
+         */
+        private String invalidCreate(String zoneId, Document batch) {
+            Map<String, Boolean> present = new HashMap<>();
             NodeList changes = batch.getElementsByTagNameNS("*", "Change");
             for (int i = 0; i < changes.getLength(); i++) {
                 Element change = (Element) changes.item(i);
-                if (!"CREATE".equals(firstText(change, "Action"))) {
-                    continue;
-                }
                 String name = withDot(firstText(change, "Name"));
                 String type = firstText(change, "Type");
-                boolean exists = emulator.listResourceRecordSets(r -> r.hostedZoneId(zoneId).startRecordName(name)
-                        .startRecordType(type).maxItems("1")).resourceRecordSets().stream()
-                        .anyMatch(set -> withDot(set.name()).equalsIgnoreCase(name) && set.type() == RRType.fromValue(type));
-                if (exists) {
-                    return "[name='" + name + "', type='" + type + "']";
+                String set = type + " " + name.toLowerCase();
+                String action = firstText(change, "Action");
+                if ("DELETE".equals(action)) {
+                    present.put(set, false);
+                    continue;
                 }
+                if ("CREATE".equals(action)) {
+                    if (Boolean.TRUE.equals(present.get(set))) {
+                        return "The request contains an invalid set of changes for a resource record set '" + set
+                                + "'";
+                    }
+                    if (!present.containsKey(set) && exists(zoneId, name, type)) {
+                        return "[Tried to create resource record set [name='" + name + "', type='" + type
+                                + "'] but it already exists]";
+                    }
+                }
+                present.put(set, true);
             }
             return null;
+        }
+
+        private boolean exists(String zoneId, String name, String type) {
+            return emulator.listResourceRecordSets(r -> r.hostedZoneId(zoneId).startRecordName(name)
+                    .startRecordType(type).maxItems("1")).resourceRecordSets().stream()
+                    .anyMatch(set -> withDot(set.name()).equalsIgnoreCase(name) && set.type() == RRType.fromValue(type));
         }
 
         /** The emulator's answer to an admitted request: a create that did not happen leaves its reference unused. */
