@@ -7,6 +7,7 @@ import io.zonekeeper.common.events.Org;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.provisioner.aws.AccountPool;
+import io.zonekeeper.provisioner.aws.AccountQuotas;
 import io.zonekeeper.provisioner.aws.AwsAccount;
 import io.zonekeeper.provisioner.aws.IamUsers;
 import io.zonekeeper.provisioner.aws.ManagedPolicies;
@@ -88,23 +89,24 @@ final class OrgProvisioner {
         boolean fresh = previous.isEmpty() || previous.get().getStatus() == OrgDnsStatus.DELETED
                 || (previous.get().getStatus() == OrgDnsStatus.FAILED && previous.get().getZoneId() == null
                 && previous.get().getAwsAccount() == null);
-        AwsAccount placed = fresh ? accounts.place(org.orgId(), zoneName)
-                : accounts.of(org.orgId(), previous.get().getAwsAccount());
+        if (!fresh) {
+            return ensureIn(accounts.of(org.orgId(), previous.get().getAwsAccount()), Optional.empty(), org,
+                    zoneName, previous, false, audit);
+        }
+        AccountPool.Placement placement = accounts.place(org.orgId(), zoneName);
         try {
-            if (fresh) {
-                recordPlacement(placed, org, zoneName, previous);
-            }
-            return ensureIn(placed, org, zoneName, previous, fresh, audit);
+            recordPlacement(placement.account(), org, zoneName, previous);
+            return ensureIn(placement.account(), Optional.of(placement.claim()), org, zoneName, previous, true, audit);
         } finally {
-            if (fresh) {
-                placed.quotas().settled();
-            }
+            placement.claim().settled();
         }
     }
 
-    private Provisioned ensureIn(AwsAccount placed, Org org, String zoneName, Optional<OrgDnsState> previous,
-                                 boolean fresh, AuditTrail audit) {
+    /** {@code claim}: the room claimed for a new organization, told as its zone and user are made. */
+    private Provisioned ensureIn(AwsAccount placed, Optional<AccountQuotas.Claim> claim, Org org, String zoneName,
+                                 Optional<OrgDnsState> previous, boolean fresh, AuditTrail audit) {
         OrgZones.OwnedZone owned = zones.ensure(org, zoneName, previous, fresh, placed, audit);
+        claim.ifPresent(AccountQuotas.Claim::zoneMade);
         Zone zone = owned.zone();
         AwsAccount account = owned.account();
         IamUsers users = account.users();
@@ -114,6 +116,7 @@ final class OrgProvisioner {
         Map<String, String> userTags = Map.of("managed-by", "zonekeeper", "zonekeeper/org-id", org.orgId(),
                 "zonekeeper/zone", zoneName);
         ResourceChange user = fresh ? users.createUser(path, userName, userTags) : users.ensureUser(path, userName, userTags);
+        claim.ifPresent(AccountQuotas.Claim::userMade);
         audit.record(user, ResourceType.IAM_USER, userName, null, Map.of());
         boolean newUser = user == ResourceChange.CREATED;
         String document = ZonePolicyDocument.forZone(zone.id());

@@ -6,6 +6,7 @@ import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.schemas.OrgDnsStatus;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.tls.LoopbackAuthority;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,9 +57,14 @@ class AccountPoolCapacityBenchmark {
             for (int i = 0; i < 5; i++) {
                 servers.add(world.cluster("server-" + i));
             }
+            // Each organization's cluster is an API server of its own to the provisioner's claims (another
+            // authority), on five simulated servers.
+            Path authorities = Files.createTempDirectory("authorities");
             for (int o = 0; o < orgs; o++) {
+                String ca = Files.readString(LoopbackAuthority.create(authorities.resolve("c-" + o), "c-" + o)
+                        .trustBundle());
                 world.vault.write(ProvisionerWorld.kubeconfigPath("c-" + o),
-                        Map.of("kubeconfig", servers.get(o % servers.size()).kubeconfig()));
+                        Map.of("kubeconfig", servers.get(o % servers.size()).kubeconfigAsAnotherServer(ca)));
             }
             world.startService("bench-" + world.suffix);
             world.aws.resetCounts();

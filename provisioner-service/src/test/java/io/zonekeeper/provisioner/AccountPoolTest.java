@@ -249,6 +249,93 @@ class AccountPoolTest {
     }
 
     @Test
+    void aKeyIsRotatedInTheOrganizationsAccount() {
+        world.usePool(A, B);
+        List.of("c-1", "c-2", "c-3").forEach(world::cluster);
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+        OrgDnsState acme = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-2", ClusterStatus.RUNNING));
+        OrgDnsState globex = world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(globex.getAwsAccount()).isEqualTo(B);
+
+        // The stored key no longer matches IAM (a backup restored over it): the next event replaces it, in B.
+        world.vault.write(globex.getCredentialsVaultPath(), Map.of("accessKeyId", "AKIARESTOREDFROMBACKUP",
+                "secretAccessKey", "not-a-real-secret"));
+        world.emit(ProvisionerWorld.event("org-2", "globex", "c-3", ClusterStatus.RUNNING));
+        OrgDnsState rotated = world.awaitState("org-2", s -> s.getClusters().size() == 2
+                && !s.getAccessKeyId().equals(globex.getAccessKeyId()));
+        world.awaitQuiet("provisioner-" + world.suffix);
+
+        assertThat(world.accounts.callerOf(rotated.getAccessKeyId()).account()).isEqualTo(B);
+        try (var inB = world.accounts.iam(B); var inA = world.accounts.iam(A)) {
+            assertThat(inB.listAccessKeys(r -> r.userName(rotated.getIamUserName())).accessKeyMetadata())
+                    .as("the new key alone: the old one went once both clusters had the new one")
+                    .extracting(k -> k.accessKeyId()).containsExactly(rotated.getAccessKeyId());
+            assertThat(inA.listAccessKeys(r -> r.userName(acme.getIamUserName())).accessKeyMetadata())
+                    .extracting(k -> k.accessKeyId()).containsExactly(acme.getAccessKeyId());
+        }
+        assertThat(world.keyInCluster("c-2")).isEqualTo(rotated.getAccessKeyId());
+        assertThat(world.usersIn(A)).containsExactly(acme.getIamUserName());
+    }
+
+    @Test
+    void theParentZoneMayLiveInAnAccountOfThePool() {
+        world.usePool(A, B);
+        String parentInA;
+        try (var inA = world.accounts.route53(A)) {
+            parentInA = inA.createHostedZone(r -> r.name(ProvisionerWorld.BASE_DOMAIN + ".").callerReference("parent"))
+                    .hostedZone().id().replace("/hostedzone/", "");
+        }
+        world.setEnv(ProvisionerConfig.PARENT_ZONE_ID.name(), parentInA);
+        world.setEnv(ProvisionerConfig.PARENT_ZONE_ACCOUNT.name(), A);
+        world.cluster("c-1");
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "c-1", ClusterStatus.RUNNING));
+
+        OrgDnsState acme = world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        assertThat(acme.getAwsAccount()).as("A holds the parent zone already: B has fewer zones").isEqualTo(B);
+        try (var inA = world.accounts.route53(A)) {
+            assertThat(inA.listResourceRecordSets(r -> r.hostedZoneId(parentInA)).resourceRecordSets())
+                    .filteredOn(set -> set.name().equals("acme.example.com.")).singleElement()
+                    .satisfies(set -> assertThat(set.resourceRecords()).extracting(v -> v.value().replaceAll("\\.$", ""))
+                            .containsExactlyInAnyOrderElementsOf(acme.getNameServers()));
+        }
+        assertThat(world.delegation("acme.example.com.")).as("nothing in the own account's zone of the name")
+                .isEmpty();
+    }
+
+    @Test
+    void eachAccountsExternalDnsArePacedToThatAccountsBucket() {
+        world.usePool(A, B);
+        // A fleet share of 0.1 requests/s: five instances polling every minute fit, six do not (ExternalDnsFleetTest).
+        world.setEnv("ROUTE53_RATE_PER_SECOND", "1");
+        world.setEnv("EXTERNAL_DNS_ROUTE53_SHARE", "0.1");
+        world.setEnv("EXTERNAL_DNS_FLEET_SCAN", "1s");
+        List<String> acme = List.of("a-1", "a-2", "a-3", "a-4", "a-5", "a-6");
+        List<String> globex = List.of("g-1", "g-2");
+        acme.forEach(world::cluster);
+        globex.forEach(world::cluster);
+        world.startService("provisioner-" + world.suffix);
+        world.emit(ProvisionerWorld.event("org-1", "acme", "a-1", ClusterStatus.RUNNING));
+        world.awaitState("org-1", s -> s.getStatus() == OrgDnsStatus.READY);
+        world.emit(ProvisionerWorld.event("org-2", "globex", "g-1", ClusterStatus.RUNNING));
+        world.awaitState("org-2", s -> s.getStatus() == OrgDnsStatus.READY);
+        acme.stream().skip(1).forEach(c -> world.emit(ProvisionerWorld.event("org-1", "acme", c, ClusterStatus.RUNNING)));
+        world.emit(ProvisionerWorld.event("org-2", "globex", "g-2", ClusterStatus.RUNNING));
+
+        // Six clusters poll A's bucket: a longer interval there. B's two keep the shortest.
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(world.orgStates().get("org-1").getClusters()).hasSize(6)
+                    .extracting(c -> c.getExternalDnsIntervalSeconds()).containsOnly(120);
+            assertThat(world.orgStates().get("org-2").getClusters()).hasSize(2)
+                    .extracting(c -> c.getExternalDnsIntervalSeconds()).containsOnly(60);
+        });
+        assertThat(world.orgStates().get("org-1").getAwsAccount()).isEqualTo(A);
+        assertThat(world.orgStates().get("org-2").getAwsAccount()).isEqualTo(B);
+    }
+
+    @Test
     void aReapTearsDownInTheOrganizationsAccountAndLeavesTheOthersAlone() {
         world.usePool(A, B);
         world.cluster("c-1");

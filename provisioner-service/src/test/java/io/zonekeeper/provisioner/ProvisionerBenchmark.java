@@ -5,6 +5,7 @@ import io.zonekeeper.schemas.ClusterLifecycleEvent;
 import io.zonekeeper.schemas.ClusterStatus;
 import io.zonekeeper.schemas.OrgDnsState;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
+import io.zonekeeper.testkit.tls.LoopbackAuthority;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class ProvisionerBenchmark {
         List<String> report = new ArrayList<>();
         try (ProvisionerWorld world = new ProvisionerWorld()) {
             // Production defaults: no rate-limit settings in the environment. Five API servers stand in for all
-            // clusters (several cluster ids share one), which keeps the JVM's thread count sane.
+            // clusters, which keeps the JVM's thread count sane.
             // -Dbenchmark.env=NAME=value,NAME=value overrides service settings, e.g. the IAM bucket.
             for (String pair : System.getProperty("benchmark.env", "").split(",")) {
                 if (pair.contains("=")) {
@@ -50,10 +51,15 @@ class ProvisionerBenchmark {
             for (int i = 0; i < 5; i++) {
                 servers.add(world.cluster("server-" + i));
             }
+            // Each cluster id is an API server of its own to the provisioner's claims (another authority), on five
+            // simulated servers: one server shared by several cluster ids would be refused as another's cluster.
+            Path authorities = Files.createTempDirectory("authorities");
             for (int o = 0; o < orgs; o++) {
                 for (int c = 0; c <= clustersPerOrg; c++) {
-                    world.vault.write(ProvisionerWorld.kubeconfigPath(clusterId(o, c)),
-                            Map.of("kubeconfig", servers.get((o + c) % servers.size()).kubeconfig()));
+                    String ca = Files.readString(LoopbackAuthority.create(authorities.resolve(clusterId(o, c)),
+                            clusterId(o, c)).trustBundle());
+                    world.vault.write(ProvisionerWorld.kubeconfigPath(clusterId(o, c)), Map.of("kubeconfig",
+                            servers.get((o + c) % servers.size()).kubeconfigAsAnotherServer(ca)));
                 }
             }
             Map<UUID, Long> applied = new ConcurrentHashMap<>();

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -27,6 +26,10 @@ public final class AccountPool {
 
     /** A zone of some account of the pool. */
     public record Located(AwsAccount account, String zoneId) {
+    }
+
+    /** Where a new organization goes, and the room claimed there for it. */
+    public record Placement(AwsAccount account, AccountQuotas.Claim claim) {
     }
 
     private final AwsAccount own;
@@ -81,17 +84,17 @@ public final class AccountPool {
      * account's reason when none has room. Quotas older than their refresh period are read again first, so the
      * choice compares current figures.
      */
-    public synchronized AwsAccount place(String orgId, String zoneName) {
+    public synchronized Placement place(String orgId, String zoneName) {
         placement.forEach(account -> account.quotas().readIfDue());
         List<AwsAccount> candidates = placement.stream()
                 .sorted(Comparator.comparingLong(AccountPool::zonesUsed)).toList();
         List<AccountQuotaException.Full> full = new ArrayList<>();
         for (AwsAccount account : candidates) {
-            Optional<AccountQuotaException.Full> refusal = account.quotas().claimRoomForNewOrganization();
-            if (refusal.isEmpty()) {
-                return account;
+            AccountQuotas.Result claimed = account.quotas().claimRoomForNewOrganization();
+            if (claimed.claim().isPresent()) {
+                return new Placement(account, claimed.claim().get());
             }
-            full.add(refusal.get());
+            full.add(claimed.full().orElseThrow());
         }
         throw new AccountQuotaException(orgId, zoneName, full);
     }

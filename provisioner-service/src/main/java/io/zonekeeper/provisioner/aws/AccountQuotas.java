@@ -22,7 +22,10 @@ import software.amazon.awssdk.services.route53.model.AccountLimitType;
  * reusable delegation sets (MAX_REUSABLE_DELEGATION_SETS_BY_OWNER). They are read at most once per refresh period,
  * on the first new organization after it (three calls, whatever the number of organizations), and
  * counted up locally between reads, so a burst of new organizations stops at the quota instead of half-building the
- * one that finds it full. One instance per account of the pool ({@link AccountPool}). Published as
+ * one that finds it full. A read adds the zones and users of organizations being built that are still to come
+ * ({@link Claim}), which it cannot show, so a read in the middle of a burst hands no place out twice; an account that
+ * looks full only by what was counted since the last read is read again before it refuses, so it fills to its last
+ * place. One instance per account of the pool ({@link AccountPool}). Published as
  * {@code zonekeeper.aws.quota.used} and {@code zonekeeper.aws.quota.limit} (tags {@code account}: the account's id,
  * {@code own} for the provisioner's own; {@code quota}: {@code hosted_zones}, {@code iam_users},
  * {@code delegation_sets}).
@@ -56,8 +59,47 @@ public final class AccountQuotas {
     private final AtomicLong delegationSets = new AtomicLong(-1);
     private final AtomicLong delegationSetLimit = new AtomicLong(-1);
     private volatile Instant readAt;
-    /** Organizations claimed here and not built yet: a read may not show them, so it counts them as used. */
-    private int building;
+    /** Zones and users claimed here and not made yet: a read cannot show them, so it counts them as used. */
+    private int zonesComing;
+    private int usersComing;
+    /** Organizations counted up since the last read: figures that may be above what the account holds. */
+    private int claimedSinceRead;
+
+    /**
+     * Room claimed for one new organization: its zone and its user, until each is made (then a read shows it) or the
+     * organization is settled (made, or refused with what was not made never coming).
+     */
+    public final class Claim {
+
+        private boolean zonePending = true;
+        private boolean userPending = true;
+
+        /** The organization's zone exists now (made, or found). */
+        public void zoneMade() {
+            synchronized (AccountQuotas.this) {
+                if (zonePending) {
+                    zonePending = false;
+                    zonesComing--;
+                }
+            }
+        }
+
+        /** The organization's user exists now. */
+        public void userMade() {
+            synchronized (AccountQuotas.this) {
+                if (userPending) {
+                    userPending = false;
+                    usersComing--;
+                }
+            }
+        }
+
+        /** Done with the organization, built or not: what was not made is not coming. */
+        public void settled() {
+            zoneMade();
+            userMade();
+        }
+    }
 
     /**
      * @param account how the account is named in metrics and refusals
@@ -83,25 +125,40 @@ public final class AccountQuotas {
     }
 
     /**
-     * Claims room for a new organization's zone and user, before anything of it is made, and counts them as used;
-     * the quota that is full when there is none.
+     * Claims room for a new organization's zone and user, before anything of it is made, and counts them as used:
+     * the claim, or the quota that is full. An account that looks full by what was counted since the last read is
+     * read again first (once: nothing is counted after that while it is full), so an account is refused on what it
+     * holds, not on a count that reaps or refusals have left too high.
      */
-    public synchronized Optional<AccountQuotaException.Full> claimRoomForNewOrganization() {
+    public synchronized Result claimRoomForNewOrganization() {
         readIfDue();
+        Optional<AccountQuotaException.Full> full = full();
+        if (full.isPresent() && claimedSinceRead > 0) {
+            read();
+            full = full();
+        }
+        if (full.isPresent()) {
+            return new Result(Optional.empty(), full);
+        }
+        increment(zones);
+        increment(users);
+        zonesComing++;
+        usersComing++;
+        claimedSinceRead++;
+        return new Result(Optional.of(new Claim()), Optional.empty());
+    }
+
+    /** A claim, or why there is none. */
+    public record Result(Optional<Claim> claim, Optional<AccountQuotaException.Full> full) {
+    }
+
+    private Optional<AccountQuotaException.Full> full() {
         for (Quota quota : new Quota[] {hostedZones(), iamUsers()}) {
             if (quota.full()) {
                 return Optional.of(new AccountQuotaException.Full(account, quota));
             }
         }
-        increment(zones);
-        increment(users);
-        building++;
         return Optional.empty();
-    }
-
-    /** The organization a claim was made for is built, or refused: a read from now on shows what it made. */
-    public synchronized void settled() {
-        building = Math.max(0, building - 1);
     }
 
     /** Reads the quotas when the last read is older than the refresh period (or there was none). */
@@ -146,10 +203,11 @@ public final class AccountQuotas {
     private void read() {
         // Read once a period even when it fails, so a missing permission costs one call a period, not one an org.
         readAt = clock.instant();
+        claimedSinceRead = 0;
         readRoute53(AccountLimitType.MAX_HOSTED_ZONES_BY_OWNER, zones, zoneLimit);
-        // Organizations being built may not show in the read yet (their zone or user is still to come): counted as
-        // used until they settle, so a read in the middle of a burst does not hand their places out again.
-        zones.updateAndGet(v -> v < 0 ? v : v + building);
+        // Organizations being built have zones and users still to come, which the read cannot show: counted as used
+        // until they are made, so a read in the middle of a burst does not hand their places out again.
+        zones.updateAndGet(v -> v < 0 ? v : v + zonesComing);
         if (zoneCap > 0) {
             zoneLimit.updateAndGet(limit -> limit < 0 ? zoneCap : Math.min(limit, zoneCap));
         }
@@ -158,7 +216,7 @@ public final class AccountQuotas {
         try {
             Map<SummaryKeyType, Integer> summary = iam.getAccountSummary().summaryMap();
             int read = summary.getOrDefault(SummaryKeyType.USERS, -1);
-            users.set(read < 0 ? read : read + building);
+            users.set(read < 0 ? read : read + usersComing);
             userLimit.set(summary.getOrDefault(SummaryKeyType.USERS_QUOTA, -1));
         } catch (RuntimeException e) {
             LOG.warn("could not read the IAM user quota of account {} ({}); IAM's own refusal stays the limit",

@@ -52,24 +52,45 @@ class AccountQuotasTest {
     }
 
     @Test
-    void organizationsBeingBuiltCountAsUsedInEveryReadUntilTheySettle() {
+    void zonesAndUsersStillToComeCountAsUsedInEveryReadUntilTheyAreMade() {
         iamRules.userLimit(2);
         // Read before every claim, the way a burst meets the end of a refresh period.
-        AccountQuotas quotas = new AccountQuotas("own", route53, iam, Clock.systemUTC(), Duration.ZERO, 0,
-                new SimpleMeterRegistry());
+        AccountQuotas quotas = quotas(Duration.ZERO);
 
-        assertThat(quotas.claimRoomForNewOrganization()).isEmpty();
-        assertThat(quotas.claimRoomForNewOrganization()).as("the first is still being built").isEmpty();
-        assertThat(quotas.claimRoomForNewOrganization()).as("two being built fill two places")
+        AccountQuotas.Claim first = quotas.claimRoomForNewOrganization().claim().orElseThrow();
+        AccountQuotas.Claim second = quotas.claimRoomForNewOrganization().claim().orElseThrow();
+        assertThat(quotas.claimRoomForNewOrganization().full()).as("two users to come fill two places")
                 .hasValueSatisfying(full -> assertThat(full.quota().name()).contains("IAM users"));
 
-        // The first is built: its user now shows in the read, and is no longer counted twice.
+        // The first one's user is made: the read shows it, and it is not counted twice.
         iam.createUser(r -> r.userName("first"));
-        quotas.settled();
-        assertThat(quotas.claimRoomForNewOrganization()).as("one user and one being built").isPresent();
+        first.userMade();
+        assertThat(quotas.claimRoomForNewOrganization().full()).as("one user and one to come").isPresent();
         assertThat(quotas.iamUsers().used()).isEqualTo(2);
-        // The second was refused after all (nothing made): its place is free again.
-        quotas.settled();
-        assertThat(quotas.claimRoomForNewOrganization()).isEmpty();
+        // The second organization was refused after all (its user never made): its place is free again.
+        second.settled();
+        first.settled();
+        assertThat(quotas.claimRoomForNewOrganization().claim()).isPresent();
+    }
+
+    @Test
+    void anAccountFullByItsCountIsReadAgainBeforeItRefuses() {
+        iamRules.userLimit(2);
+        AccountQuotas quotas = quotas(Duration.ofHours(1));
+        AccountQuotas.Claim first = quotas.claimRoomForNewOrganization().claim().orElseThrow();
+        AccountQuotas.Claim second = quotas.claimRoomForNewOrganization().claim().orElseThrow();
+        iam.createUser(r -> r.userName("first"));
+        first.settled();
+        // The second was refused before its user was made: the count (2 of 2) is one too high until a read.
+        second.settled();
+
+        assertThat(quotas.claimRoomForNewOrganization().claim()).as("read again, not refused on the count")
+                .isPresent();
+        assertThat(quotas.claimRoomForNewOrganization().full()).as("now it is full: one user and one to come")
+                .isPresent();
+    }
+
+    private AccountQuotas quotas(Duration refresh) {
+        return new AccountQuotas("own", route53, iam, Clock.systemUTC(), refresh, 0, new SimpleMeterRegistry());
     }
 }

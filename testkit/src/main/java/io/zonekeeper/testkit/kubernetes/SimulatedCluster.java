@@ -11,6 +11,8 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,11 +82,27 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /** A kubeconfig that reaches this cluster through another address, e.g. a fault proxy in front of it. */
     public String kubeconfig(URI server) {
+        return kubeconfig(server, null);
+    }
+
+    /**
+     * A kubeconfig that names {@code caCertificatePem} as the API server's authority: to Zonekeeper, whose cluster
+     * claims know an API server by its address and authority, another API server on the same simulated one. For
+     * benchmarks that need thousands of clusters and can run five servers (the address is plain HTTP, so the
+     * authority is parsed and never used).
+     */
+    public String kubeconfigAsAnotherServer(String caCertificatePem) {
+        return kubeconfig(endpoint(), Base64.getEncoder().encodeToString(caCertificatePem.getBytes(
+                StandardCharsets.UTF_8)));
+    }
+
+    private String kubeconfig(URI server, String caData) {
         String url = server.toString().replaceAll("/$", "");
         Config config = new ConfigBuilder()
                 .withApiVersion("v1")
                 .withKind("Config")
-                .addNewCluster().withName(name).withNewCluster().withServer(url).endCluster().endCluster()
+                .addNewCluster().withName(name).withNewCluster().withServer(url).withCertificateAuthorityData(caData)
+                .endCluster().endCluster()
                 .addNewUser().withName(name + "-admin").withNewUser().withToken("simulated-" + name).endUser().endUser()
                 .addNewContext().withName(name).withNewContext().withCluster(name).withUser(name + "-admin")
                 .withNamespace("default").endContext().endContext()
