@@ -4,10 +4,18 @@ import io.zonekeeper.cert.model.CertNaming;
 import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.TlsStatus;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * The certificates the service manages, as the compacted {@code cluster.tls.v1} topic holds them: one state per
@@ -15,13 +23,67 @@ import java.util.Optional;
  * organization and cluster. States written by releases before the organization was in the key sit under
  * {@code <clusterId>/<certificateName>}; they are read as their organization's (the organization in the state
  * decides, never the key) and moved to the new key when next written.
+ *
+ * <p>Lookups never walk the mirror: the keys are sorted, so a cluster's or an organization's states are a key range;
+ * the few legacy keys are indexed by organization, and the gauges (issued certificates, the earliest expiry) are
+ * kept as running figures as states change.
  */
 final class CertificateStates {
 
     private final StateTopic<ClusterTlsState> topic;
+    /** Legacy keys by the organization their state names. */
+    private final Map<String, Set<String>> legacyKeys = new ConcurrentHashMap<>();
+    /** How many issued certificates expire at each instant: their number, and the earliest. */
+    private final NavigableMap<Instant, Integer> issuedExpiries = new TreeMap<>();
+    private final AtomicLong issued = new AtomicLong();
 
     CertificateStates(StateTopic<ClusterTlsState> topic) {
         this.topic = topic;
+        topic.listen(this::changed);
+    }
+
+    private void changed(String key, ClusterTlsState before, ClusterTlsState after) {
+        if (before != null) {
+            count(before, -1);
+        }
+        if (after != null) {
+            count(after, 1);
+        }
+        if (CertNaming.isLegacyStateKey(key)) {
+            if (before != null) {
+                legacyKeys.computeIfPresent(before.getOrgId(), (org, keys) -> {
+                    keys.remove(key);
+                    return keys.isEmpty() ? null : keys;
+                });
+            }
+            if (after != null) {
+                legacyKeys.computeIfAbsent(after.getOrgId(), org -> ConcurrentHashMap.newKeySet()).add(key);
+            }
+        }
+    }
+
+    private void count(ClusterTlsState state, int delta) {
+        if (state.getStatus() != TlsStatus.ISSUED) {
+            return;
+        }
+        issued.addAndGet(delta);
+        if (state.getNotAfter() != null) {
+            synchronized (issuedExpiries) {
+                issuedExpiries.merge(state.getNotAfter(), delta, (a, b) -> a + b == 0 ? null : a + b);
+            }
+        }
+    }
+
+    /** How many certificates are issued now. */
+    long issuedCount() {
+        return issued.get();
+    }
+
+    /** When the first issued certificate expires; empty when none is issued. */
+    Optional<Instant> earliestExpiry() {
+        synchronized (issuedExpiries) {
+            return issuedExpiries.isEmpty() ? Optional.empty() : Optional.of(issuedExpiries.firstKey());
+        }
     }
 
     static String keyOf(ClusterTlsState state) {
@@ -36,7 +98,9 @@ final class CertificateStates {
     /** Every certificate of the organization's cluster, the cluster's own first. */
     List<ClusterTlsState> ofCluster(String orgId, String clusterId) {
         Map<String, ClusterTlsState> byName = new LinkedHashMap<>();
-        topic.all().stream().filter(s -> s.getOrgId().equals(orgId) && s.getClusterId().equals(clusterId))
+        Stream.concat(topic.withPrefix(CertNaming.stateKey(orgId, clusterId, "")).stream(),
+                        legacyOf(orgId).stream().filter(s -> s.getClusterId().equals(clusterId)))
+                .filter(s -> s.getOrgId().equals(orgId) && s.getClusterId().equals(clusterId))
                 .forEach(s -> byName.merge(s.getCertificateName(), s, CertificateStates::newer));
         return byName.values().stream()
                 .sorted((a, b) -> Boolean.compare(!a.getCertificateName().equals(CertNaming.SERVER),
@@ -47,17 +111,19 @@ final class CertificateStates {
     /** Every issued certificate of the organization. */
     List<ClusterTlsState> ofOrg(String orgId) {
         Map<String, ClusterTlsState> byKey = new LinkedHashMap<>();
-        topic.all().stream().filter(s -> s.getOrgId().equals(orgId) && s.getStatus() == TlsStatus.ISSUED)
+        Stream.concat(topic.withPrefix(orgId + "/").stream(), legacyOf(orgId).stream())
+                .filter(s -> s.getOrgId().equals(orgId) && s.getStatus() == TlsStatus.ISSUED)
                 .forEach(s -> byKey.merge(keyOf(s), s, CertificateStates::newer));
         return List.copyOf(byKey.values());
     }
 
-    List<ClusterTlsState> ofStatus(TlsStatus status) {
-        return topic.all().stream().filter(s -> s.getStatus() == status).toList();
+    /** A live view of every state, for the periodic renewal scan. */
+    Collection<ClusterTlsState> all() {
+        return topic.all();
     }
 
-    List<ClusterTlsState> all() {
-        return List.copyOf(topic.all());
+    private List<ClusterTlsState> legacyOf(String orgId) {
+        return legacyKeys.getOrDefault(orgId, Set.of()).stream().map(topic::get).flatMap(Optional::stream).toList();
     }
 
     /**
@@ -90,10 +156,6 @@ final class CertificateStates {
 
     private static ClusterTlsState newer(ClusterTlsState a, ClusterTlsState b) {
         return b.getUpdatedAt().isAfter(a.getUpdatedAt()) ? b : a;
-    }
-
-    int size() {
-        return topic.size();
     }
 
     private static boolean sameFacts(ClusterTlsState a, ClusterTlsState b) {

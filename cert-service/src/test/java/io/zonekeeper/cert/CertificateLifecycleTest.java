@@ -77,6 +77,13 @@ class CertificateLifecycleTest {
         long expected = Duration.between(world.clock.instant(), state.getNotAfter()).toSeconds();
         assertThat(service.metrics().scrape())
                 .containsPattern("zonekeeper_certificates_earliest_expiry_seconds(\\{[^}]*})? " + expected + "\\.0\n");
+
+        // Kept as running figures: the cluster's deletion takes its certificate out of both.
+        world.emit(world.event("org-1", "acme", "c-1", "prod", ClusterStatus.DELETED));
+        await().atMost(Duration.ofSeconds(20)).until(() -> service.metrics().scrape()
+                .matches("(?s).*zonekeeper_certificates_managed(\\{[^}]*})? 0\\.0\n.*"));
+        assertThat(service.metrics().scrape())
+                .containsPattern("zonekeeper_certificates_earliest_expiry_seconds(\\{[^}]*})? -1\\.0\n");
     }
 
     @Test

@@ -85,6 +85,11 @@ public final class CertNaming {
         return clusterId + "/" + certificateName;
     }
 
+    /** Whether a state key is of the legacy form ({@code <clusterId>/<certificateName>}): one slash, not two. */
+    public static boolean isLegacyStateKey(String key) {
+        return key.indexOf('/') == key.lastIndexOf('/');
+    }
+
     /** A requested certificate's name: a single DNS label, and not the one reserved for the cluster's own. */
     public static String requestedCertificateName(String raw) {
         String name = raw == null ? "" : raw;

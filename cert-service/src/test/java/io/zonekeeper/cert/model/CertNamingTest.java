@@ -86,4 +86,10 @@ class CertNamingTest {
         assertThat(CertNaming.requestedCertificateName("mysql")).isEqualTo("mysql");
         assertThatThrownBy(() -> CertNaming.requestedCertificateName("a".repeat(60))).isInstanceOf(InvalidEventException.class);
     }
+
+    @Test
+    void aLegacyStateKeyHasOneSlashANewOneTwo() {
+        assertThat(CertNaming.isLegacyStateKey(CertNaming.legacyStateKey("c-1", "server"))).isTrue();
+        assertThat(CertNaming.isLegacyStateKey(CertNaming.stateKey("org-1", "c-1", "server"))).isFalse();
+    }
 }

@@ -9,8 +9,11 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -43,7 +46,9 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     private final Consumer<byte[], byte[]> follower;
     private final Function<V, String> keyOf;
     private final Function<V, Instant> updatedAtOf;
-    private final Map<String, V> states = new ConcurrentHashMap<>();
+    /** Sorted by key, so the states of one key prefix (an organization's, a cluster's) are a range, not a walk. */
+    private final ConcurrentNavigableMap<String, V> states = new ConcurrentSkipListMap<>();
+    private final List<Listener<V>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private Thread followerThread;
 
@@ -88,8 +93,29 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
         return this;
     }
 
+    /**
+     * Told of every change of the mirror as it is made, one at a time: what was under the key before (null:
+     * nothing) and after (null: removed). For running counts and indexes kept beside the mirror instead of
+     * walking it.
+     */
+    public interface Listener<V> {
+        void changed(String key, V before, V after);
+    }
+
+    /** Adds a listener, first telling it every state held now as added; from then on every change. */
+    public synchronized void listen(Listener<V> listener) {
+        states.forEach((key, state) -> listener.changed(key, null, state));
+        listeners.add(listener);
+    }
+
     public Optional<V> get(String key) {
         return Optional.ofNullable(states.get(key));
+    }
+
+    /** A live view of the states whose keys start with {@code prefix}, in key order. */
+    public Collection<V> withPrefix(String prefix) {
+        return Collections.unmodifiableCollection(states.subMap(prefix, true, prefix + Character.MAX_VALUE, false)
+                .values());
     }
 
     /** A live view of every state; iteration sees a consistent-enough snapshot for periodic scans. */
@@ -97,6 +123,7 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
         return Collections.unmodifiableCollection(states.values());
     }
 
+    /** How many states are held; counted by walking the mirror (a sorted concurrent map keeps no count). */
     public int size() {
         return states.size();
     }
@@ -105,13 +132,29 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     public void publish(V state) {
         String key = keyOf.apply(state);
         send(key, serializer.serialize(topic, state));
-        states.put(key, state);
+        store(key, state);
     }
 
     /** Publishes a tombstone: nothing is left under the key. */
     public void forget(String key) {
         send(key, null);
-        states.remove(key);
+        store(key, null);
+    }
+
+    /** Changes the mirror and tells the listeners, one change at a time (the follower and publishers race). */
+    private synchronized void store(String key, V state) {
+        V before = state == null ? states.remove(key) : states.put(key, state);
+        if (!Objects.equals(before, state)) {
+            listeners.forEach(listener -> listener.changed(key, before, state));
+        }
+    }
+
+    /** Applies a state read from the topic unless the mirror holds a newer one for its key. */
+    private synchronized void storeUnlessOlder(String key, V incoming) {
+        V current = states.get(key);
+        if (current == null || !updatedAtOf.apply(incoming).isBefore(updatedAtOf.apply(current))) {
+            store(key, incoming);
+        }
     }
 
     private void send(String key, byte[] value) {
@@ -134,14 +177,13 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     private void apply(ConsumerRecord<byte[], byte[]> record) {
         String key = new String(record.key(), StandardCharsets.UTF_8);
         if (record.value() == null) {
-            states.remove(key);
+            store(key, null);
             return;
         }
         try {
             V state = deserializer.deserialize(record.topic(), record.value());
             // Our own writes arrive here too, after they were applied; never let an older one win.
-            states.merge(key, state, (current, incoming) ->
-                    updatedAtOf.apply(incoming).isBefore(updatedAtOf.apply(current)) ? current : incoming);
+            storeUnlessOlder(key, state);
         } catch (RuntimeException e) {
             LOG.error("ignoring an unreadable state record {}-{}@{}", record.topic(), record.partition(),
                     record.offset(), e);
