@@ -18,9 +18,8 @@ import io.zonekeeper.provisioner.aws.DelegationSetPool;
 import io.zonekeeper.provisioner.model.ExternalDnsManifests;
 import io.zonekeeper.provisioner.model.FleetPolling;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -100,15 +99,11 @@ public record ProvisionerConfig(
      * of the parent zone (empty: the own account), and the most hosted zones Zonekeeper fills an account with (0: as
      * many as Route53's quota allows).
      */
-    public record Accounts(List<AwsClients.AssumedRole> roles, Optional<String> parentZoneAccount, int maxZones) {
+    public record Accounts(Map<String, AwsClients.AssumedRole> roles, Optional<String> parentZoneAccount, int maxZones) {
 
-        /** The 12-digit id of the account a role is in. */
-        public static String accountOf(AwsClients.AssumedRole role) {
-            Matcher arn = ROLE_ARN.matcher(role.roleArn());
-            if (!arn.matches()) {
-                throw new IllegalArgumentException("not a role ARN: " + role.roleArn());
-            }
-            return arn.group(1);
+        /** {@code roles}: by the 12-digit id of the account each is in, in the order configured. */
+        public Accounts {
+            roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
         }
     }
 
@@ -183,8 +178,7 @@ public record ProvisionerConfig(
 
     private static Accounts readAccounts(EnvReader env, String delegationSet) {
         Optional<Secret> externalId = ROLE_EXTERNAL_ID.read(env);
-        List<AwsClients.AssumedRole> roles = new ArrayList<>();
-        Set<String> ids = new LinkedHashSet<>();
+        Map<String, AwsClients.AssumedRole> roles = new LinkedHashMap<>();
         for (String arn : ACCOUNT_ROLES.read(env).split(",")) {
             if (arn.isBlank()) {
                 continue;
@@ -193,14 +187,14 @@ public record ProvisionerConfig(
             if (!role.matches()) {
                 env.problem("AWS_ACCOUNT_ROLES holds role ARNs (arn:aws:iam::<account>:role/<name>), not '"
                         + arn.strip() + "'");
-            } else if (!ids.add(role.group(1))) {
+            } else if (roles.containsKey(role.group(1))) {
                 env.problem("AWS_ACCOUNT_ROLES names account " + role.group(1) + " twice: one role per account");
             } else {
-                roles.add(new AwsClients.AssumedRole(arn.strip(), ROLE_SESSION_NAME, externalId));
+                roles.put(role.group(1), new AwsClients.AssumedRole(arn.strip(), ROLE_SESSION_NAME, externalId));
             }
         }
         Optional<String> parentAccount = PARENT_ZONE_ACCOUNT.read(env);
-        if (parentAccount.isPresent() && !ids.contains(parentAccount.get())) {
+        if (parentAccount.isPresent() && !roles.containsKey(parentAccount.get())) {
             env.problem("PARENT_ZONE_ACCOUNT must be the account of one of AWS_ACCOUNT_ROLES, not '"
                     + parentAccount.get() + "'; unset, the parent zone is in the provisioner's own account");
         }
@@ -208,6 +202,6 @@ public record ProvisionerConfig(
                 && !delegationSet.equals(DelegationSetPool.NONE)) {
             env.problem("DELEGATION_SET_ID names one account's set; with a pool of accounts it is 'auto' or 'none'");
         }
-        return new Accounts(List.copyOf(roles), parentAccount, ACCOUNT_MAX_ZONES.read(env));
+        return new Accounts(roles, parentAccount, ACCOUNT_MAX_ZONES.read(env));
     }
 }

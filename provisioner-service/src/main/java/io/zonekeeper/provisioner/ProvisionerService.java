@@ -87,16 +87,15 @@ public final class ProvisionerService implements RunningService {
      * and quotas, and the parent zone in the account configured for it.
      */
     private AccountPool accounts(ProvisionerConfig config, OrgNaming naming, Clock clock) {
-        AwsAccount own = account(config, naming, clock, null, new AwsClients(config.aws(),
-                interceptors(config, AwsAccount.OWN, "route53"), interceptors(config, AwsAccount.OWN, "iam")));
+        AwsClients ownClients = runtime.own(new AwsClients(config.aws(), route53Interceptors(config, AwsAccount.OWN),
+                iamInterceptors(config, AwsAccount.OWN)));
+        AwsAccount own = account(config, naming, clock, null, ownClients);
         List<AwsAccount> pool = new ArrayList<>();
         if (!config.accounts().roles().isEmpty()) {
-            StsClient sts = runtime.own(AwsClients.sts(config.aws()));
-            for (AwsClients.AssumedRole role : config.accounts().roles()) {
-                String id = ProvisionerConfig.Accounts.accountOf(role);
-                pool.add(account(config, naming, clock, id, runtime.own(AwsClients.inRole(config.aws(), sts, role,
-                        interceptors(config, id, "route53"), interceptors(config, id, "iam")))));
-            }
+            StsClient sts = runtime.own(ownClients.sts());
+            config.accounts().roles().forEach((id, role) -> pool.add(account(config, naming, clock, id,
+                    runtime.own(AwsClients.inRole(config.aws(), sts, role, route53Interceptors(config, id),
+                            iamInterceptors(config, id))))));
         }
         AwsAccount parentAccount = config.accounts().parentZoneAccount()
                 .flatMap(id -> pool.stream().filter(a -> a.id().equals(id)).findFirst()).orElse(own);
@@ -114,14 +113,20 @@ public final class ProvisionerService implements RunningService {
                 config.quotaRefresh(), config.accounts().maxZones(), runtime.metrics()));
     }
 
-    /** The account's own token bucket for the API, then the call metrics, both tagged with the account. */
-    private List<ExecutionInterceptor> interceptors(ProvisionerConfig config, String account, String api) {
-        Tags tags = Tags.of("account", account);
-        ApiRateLimiter limits = api.equals("route53")
-                ? new ApiRateLimiter(api, tags, config.rateLimits().route53(), config.rateLimits().route53Operations(),
-                        runtime.metrics())
-                : new ApiRateLimiter(api, tags, config.rateLimits().iam(), Map.of(), runtime.metrics());
-        return List.of(new RateLimitingInterceptor(limits), new AwsCallMetrics(runtime.metrics(), tags));
+    /** The account's own Route53 bucket (Route53's is per account), then the call metrics, tagged with it. */
+    private List<ExecutionInterceptor> route53Interceptors(ProvisionerConfig config, String account) {
+        return interceptors(new ApiRateLimiter("route53", Tags.of("account", account), config.rateLimits().route53(),
+                config.rateLimits().route53Operations(), runtime.metrics()));
+    }
+
+    /** The account's own IAM bucket, then the call metrics, tagged with it. */
+    private List<ExecutionInterceptor> iamInterceptors(ProvisionerConfig config, String account) {
+        return interceptors(new ApiRateLimiter("iam", Tags.of("account", account), config.rateLimits().iam(), Map.of(),
+                runtime.metrics()));
+    }
+
+    private List<ExecutionInterceptor> interceptors(ApiRateLimiter limits) {
+        return List.of(new RateLimitingInterceptor(limits), new AwsCallMetrics(runtime.metrics(), limits.tags()));
     }
 
     /** Starts the service; every time decision it makes reads {@code clock}. */

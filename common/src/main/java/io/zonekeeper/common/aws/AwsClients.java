@@ -19,8 +19,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.sts.StsClient;
-import software.amazon.awssdk.utils.SdkAutoCloseable;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * Builds Route53 and IAM clients for one account: the service's own (its configured credentials), or another one a
@@ -55,7 +55,7 @@ public final class AwsClients implements AutoCloseable {
     /**
      * Clients acting in the account of {@code role.roleArn()}: the service's own credentials assume the role through
      * STS, and the SDK's provider refreshes the temporary credentials before they expire. {@code sts} is the client
-     * that asks, made once by the caller ({@link #sts}) and closed by it.
+     * that asks, made once by the caller from its own clients ({@link #sts}) and closed by it.
      */
     public static AwsClients inRole(AwsSettings settings, StsClient sts, AssumedRole role,
                                     List<ExecutionInterceptor> route53Interceptors,
@@ -72,10 +72,10 @@ public final class AwsClients implements AutoCloseable {
         return new AwsClients(settings, assumed, route53Interceptors, iamInterceptors);
     }
 
-    /** An STS client with the service's own credentials, for {@link #inRole}. */
-    public static StsClient sts(AwsSettings settings) {
+    /** An STS client with these clients' credentials, for {@link #inRole}. */
+    public StsClient sts() {
         var builder = StsClient.builder().region(Region.of(settings.region()))
-                .credentialsProvider(ownCredentials(settings))
+                .credentialsProvider(credentials)
                 .httpClientBuilder(ApacheHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(20)));
         settings.endpointOverride().ifPresent(builder::endpointOverride);
@@ -120,7 +120,7 @@ public final class AwsClients implements AutoCloseable {
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
     }
 
-    /** Stops refreshing assumed credentials; the clients it built are closed by their owners. */
+    /** Stops refreshing assumed credentials (closes the credentials provider); the clients it built are closed by their owners. */
     @Override
     public void close() {
         if (credentials instanceof SdkAutoCloseable closeable) {

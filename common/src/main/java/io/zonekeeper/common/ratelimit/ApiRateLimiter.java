@@ -44,6 +44,11 @@ public final class ApiRateLimiter {
         this.metrics = metrics;
     }
 
+    /** What this bucket's metrics are tagged with besides the API and operation. */
+    public Tags tags() {
+        return tags;
+    }
+
     /** Takes the tokens for one call if they are there now, without waiting; false leaves both buckets as they were. */
     public boolean tryAcquire(String operation) {
         BucketSpec spec = operationSpecs.get(operation);

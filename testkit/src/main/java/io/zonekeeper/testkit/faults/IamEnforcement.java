@@ -55,21 +55,19 @@ public final class IamEnforcement implements AutoCloseable {
         }
         String account = accounts.accountOf(authorization, accountHeader);
         int limit = userLimits.getOrDefault(account, userLimit);
-        int users = users(account);
+        Map<SummaryKeyType, Integer> summary = emulator(account).getAccountSummary().summaryMap();
         if (operation.name().equals("CreateUser")) {
-            return users < limit ? null : FaultResponses.awsError(409, NAMESPACE, "Sender", "LimitExceeded",
-                    "Cannot exceed quota for UsersPerAccount: " + limit);
+            return summary.getOrDefault(SummaryKeyType.USERS, 0) < limit ? null : FaultResponses.awsError(409,
+                    NAMESPACE, "Sender", "LimitExceeded", "Cannot exceed quota for UsersPerAccount: " + limit);
         }
-        return summary(account, users, limit);
+        return withQuota(summary, limit);
     }
 
-    /** The emulator's summary with the quota this account has here. */
-    private FaultResponses.Response summary(String account, int users, int limit) {
+    /** The emulator's summary with the quota of users this account has here. */
+    private static FaultResponses.Response withQuota(Map<SummaryKeyType, Integer> summary, int limit) {
         StringBuilder entries = new StringBuilder();
-        emulator(account).getAccountSummary().summaryMap().forEach((key, value) -> entries.append("<entry><key>")
-                .append(key).append("</key><value>")
-                .append(key == SummaryKeyType.USERS_QUOTA ? limit : key == SummaryKeyType.USERS ? users : value)
-                .append("</value></entry>"));
+        summary.forEach((key, value) -> entries.append("<entry><key>").append(key).append("</key><value>")
+                .append(key == SummaryKeyType.USERS_QUOTA ? limit : value).append("</value></entry>"));
         return new FaultResponses.Response(200, "text/xml", ("<GetAccountSummaryResponse xmlns=\"" + NAMESPACE + "\">"
                 + "<GetAccountSummaryResult><SummaryMap>" + entries + "</SummaryMap></GetAccountSummaryResult>"
                 + "<ResponseMetadata><RequestId>iam-enforcement</RequestId></ResponseMetadata>"
