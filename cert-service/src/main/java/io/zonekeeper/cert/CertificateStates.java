@@ -5,15 +5,17 @@ import io.zonekeeper.common.kafka.StateTopic;
 import io.zonekeeper.schemas.ClusterTlsState;
 import io.zonekeeper.schemas.TlsStatus;
 import java.time.Instant;
-import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -24,18 +26,29 @@ import java.util.stream.Stream;
  * {@code <clusterId>/<certificateName>}; they are read as their organization's (the organization in the state
  * decides, never the key) and moved to the new key when next written.
  *
- * <p>Lookups never walk the mirror: the keys are sorted, so a cluster's or an organization's states are a key range;
- * the few legacy keys are indexed by organization, and the gauges (issued certificates, the earliest expiry) are
- * kept as running figures as states change.
+ * <p>Nothing here walks the mirror, which holds encoded states (500,000 of them at a large installation): the keys
+ * are sorted, so a cluster's or an organization's states are a key range; the few legacy keys are indexed by
+ * organization; the certificates due for attention are indexed by when; and the gauges (issued certificates, the
+ * earliest expiry) are kept as running figures as states change.
  */
 final class CertificateStates {
 
     private final StateTopic<ClusterTlsState> topic;
     /** Legacy keys by the organization their state names. */
     private final Map<String, Set<String>> legacyKeys = new ConcurrentHashMap<>();
-    /** How many issued certificates expire at each instant: their number, and the earliest. */
-    private final NavigableMap<Instant, Integer> issuedExpiries = new TreeMap<>();
+    /**
+     * How many issued certificates expire in each minute (epoch minutes): the earliest is the gauge. By the minute,
+     * so the figure holds at most one entry per minute of a certificate's validity, not one per certificate.
+     */
+    private final NavigableMap<Long, Integer> issuedExpiries = new TreeMap<>();
     private final AtomicLong issued = new AtomicLong();
+    /** Issued certificates by when they next need attention (renewal, or their authority's next step). */
+    private final NavigableSet<Due> due = new ConcurrentSkipListSet<>(Comparator.comparingLong(Due::at)
+            .thenComparing(Due::key));
+
+    /** A certificate's state, under {@code key}, needs attention from {@code at} (epoch milliseconds). */
+    private record Due(long at, String key) {
+    }
 
     CertificateStates(StateTopic<ClusterTlsState> topic) {
         this.topic = topic;
@@ -45,9 +58,11 @@ final class CertificateStates {
     private void changed(String key, ClusterTlsState before, ClusterTlsState after) {
         if (before != null) {
             count(before, -1);
+            dueAt(before).ifPresent(at -> due.remove(new Due(at, key)));
         }
         if (after != null) {
             count(after, 1);
+            dueAt(after).ifPresent(at -> due.add(new Due(at, key)));
         }
         if (CertNaming.isLegacyStateKey(key)) {
             if (before != null) {
@@ -69,9 +84,23 @@ final class CertificateStates {
         issued.addAndGet(delta);
         if (state.getNotAfter() != null) {
             synchronized (issuedExpiries) {
-                issuedExpiries.merge(state.getNotAfter(), delta, (a, b) -> a + b == 0 ? null : a + b);
+                issuedExpiries.merge(state.getNotAfter().getEpochSecond() / 60, delta,
+                        (a, b) -> a + b == 0 ? null : a + b);
             }
         }
+    }
+
+    /**
+     * When an issued certificate next needs the schedule: its renewal point while its cluster runs, or its
+     * authority's next step, whichever comes first. Nothing for a certificate not issued.
+     */
+    private static Optional<Long> dueAt(ClusterTlsState state) {
+        if (state.getStatus() != TlsStatus.ISSUED) {
+            return Optional.empty();
+        }
+        Optional<Instant> renewal = Optional.ofNullable(state.getClusterRunning() ? state.getRenewAt() : null);
+        return Stream.concat(renewal.stream(), Stream.ofNullable(state.getCaNextStepAt()))
+                .map(Instant::toEpochMilli).min(Long::compare);
     }
 
     /** How many certificates are issued now. */
@@ -79,10 +108,14 @@ final class CertificateStates {
         return issued.get();
     }
 
-    /** When the first issued certificate expires; empty when none is issued. */
+    /**
+     * When the first issued certificate expires, to the minute and never later (the start of its minute); empty
+     * when none is issued.
+     */
     Optional<Instant> earliestExpiry() {
         synchronized (issuedExpiries) {
-            return issuedExpiries.isEmpty() ? Optional.empty() : Optional.of(issuedExpiries.firstKey());
+            return issuedExpiries.isEmpty() ? Optional.empty()
+                    : Optional.of(Instant.ofEpochSecond(issuedExpiries.firstKey() * 60));
         }
     }
 
@@ -117,9 +150,13 @@ final class CertificateStates {
         return List.copyOf(byKey.values());
     }
 
-    /** A live view of every state, for the periodic renewal scan. */
-    Collection<ClusterTlsState> all() {
-        return topic.all();
+    /**
+     * The issued certificates whose renewal point or authority's next step has come by {@code now}, earliest
+     * first: the renewal scan reads these, never the whole mirror.
+     */
+    List<ClusterTlsState> dueBy(Instant now) {
+        return due.headSet(new Due(now.toEpochMilli() + 1, ""), false).stream()
+                .map(d -> topic.get(d.key())).flatMap(Optional::stream).toList();
     }
 
     private List<ClusterTlsState> legacyOf(String orgId) {

@@ -26,7 +26,7 @@ final class RenewalSchedule implements CommandSchedule.Scan<CertCommand> {
 
     @Override
     public void scan(Instant now, CommandSchedule.Issuer<CertCommand> commands) {
-        for (ClusterTlsState state : states.all()) {
+        for (ClusterTlsState state : states.dueBy(now)) {
             if (state.getStatus() != TlsStatus.ISSUED || !commands.owns(state.getOrgId())) {
                 continue;
             }

@@ -62,11 +62,7 @@ final class TopicsCommand implements Callable<Integer> {
                     if (!existing.containsKey(topic.name())) {
                         NewTopic created = new NewTopic(topic.name(), Optional.of(topic.partitions()),
                                 replicationFactor > 0 ? Optional.of(replicationFactor) : Optional.empty());
-                        if (topic.compacted()) {
-                            created.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
-                                    TopicConfig.CLEANUP_POLICY_COMPACT));
-                        }
-                        missing.add(created);
+                        missing.add(created.configs(topic.configs()));
                     }
                 }
                 for (var result : admin.createTopics(missing).values().entrySet()) {

@@ -85,7 +85,7 @@ final class Dependencies implements AutoCloseable {
     private static Dependencies start(Consumer<String> progress, KafkaBroker kafka, Optional<SecuredAccess> secured,
                                       ApicurioRegistry registry) {
         for (TopicLayout.Topic topic : TopicLayout.of(KafkaAccess.Names.defaults(), PARTITIONS).topics()) {
-            kafka.createTopic(topic.name(), topic.partitions(), topic.compacted());
+            kafka.createTopic(topic.name(), topic.partitions(), topic.configs());
         }
         progress.accept("starting the AWS emulator (installed into .venv on first use)");
         MotoServer moto = MotoServer.start();

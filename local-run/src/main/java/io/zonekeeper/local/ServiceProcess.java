@@ -101,6 +101,11 @@ final class ServiceProcess implements AutoCloseable {
         return httpPort;
     }
 
+    /** The JVM's process id, for the JDK's own tools ({@code jcmd}). */
+    long pid() {
+        return process.pid();
+    }
+
     Path log() {
         return log;
     }

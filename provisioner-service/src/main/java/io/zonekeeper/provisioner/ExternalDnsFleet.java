@@ -17,11 +17,14 @@ import io.zonekeeper.schemas.ResourceType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +55,11 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
     record Census(int runningClusters, int zones, double requestsPerSecond, FleetPolling polling) {
     }
 
-    private final StateTopic<OrgDnsState> states;
+    /**
+     * What the fleet needs of each organization's state, kept as its states change: scans and census read these,
+     * never the mirror, which holds encoded states (100,000 of them at a large installation).
+     */
+    private final Map<String, OrgFleet> organizations = new ConcurrentSkipListMap<>();
     private final FleetPolling.Budget budget;
     private final int otherZones;
     private final Duration scanPeriod;
@@ -70,12 +77,49 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
      */
     ExternalDnsFleet(StateTopic<OrgDnsState> states, FleetPolling.Budget budget, int otherZones, Duration scanPeriod,
                      AuditPublisher audit, String issuedBy) {
-        this.states = states;
         this.budget = budget;
         this.otherZones = otherZones;
         this.scanPeriod = scanPeriod;
         this.audit = audit;
         this.issuedBy = issuedBy;
+        states.listen((orgId, before, after) -> {
+            if (after == null) {
+                organizations.remove(orgId);
+            } else {
+                organizations.put(orgId, OrgFleet.of(after));
+            }
+        });
+    }
+
+    /**
+     * One organization's part of its account's fleet.
+     *
+     * @param account         the account's label
+     * @param ready           whether its zone is READY (only then are its clusters re-rolled)
+     * @param zone            whether it has a zone in the account (READY or DELETING)
+     * @param runningSeconds  the ExternalDNS interval of each running cluster, in seconds
+     * @param longestDeployed the longest interval any of its clusters was deployed with; null when none says
+     */
+    private record OrgFleet(String account, boolean ready, boolean zone, int[] runningSeconds,
+                            Duration longestDeployed) {
+
+        static OrgFleet of(OrgDnsState state) {
+            Duration longest = null;
+            for (OrgCluster cluster : state.getClusters()) {
+                if (cluster.getExternalDnsIntervalSeconds() != null) {
+                    Duration interval = ClusterRoster.interval(cluster);
+                    longest = longest == null || interval.compareTo(longest) > 0 ? interval : longest;
+                }
+            }
+            return new OrgFleet(AwsAccount.label(state.getAwsAccount()), state.getStatus() == OrgDnsStatus.READY,
+                    state.getStatus() == OrgDnsStatus.READY || state.getStatus() == OrgDnsStatus.DELETING,
+                    state.getClusters().stream().filter(OrgCluster::getRunning)
+                            .mapToInt(c -> (int) ClusterRoster.interval(c).toSeconds()).toArray(), longest);
+        }
+
+        Stream<Duration> running() {
+            return Arrays.stream(runningSeconds).mapToObj(Duration::ofSeconds);
+        }
     }
 
     /** The interval a deployment in the account gets now (null: the own account), as of the last scan. */
@@ -90,32 +134,27 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
 
     /** Each account's fleet, by account label. */
     Map<String, Census> census() {
-        Map<String, List<OrgCluster>> running = new TreeMap<>();
+        Map<String, List<Duration>> running = new TreeMap<>();
         Map<String, Integer> zones = new HashMap<>();
         Map<String, Duration> longest = new HashMap<>();
-        for (OrgDnsState state : states.all()) {
-            String account = AwsAccount.label(state.getAwsAccount());
-            List<OrgCluster> accountRunning = running.computeIfAbsent(account, a -> new ArrayList<>());
-            if (state.getStatus() == OrgDnsStatus.READY || state.getStatus() == OrgDnsStatus.DELETING) {
-                zones.merge(account, 1, Integer::sum);
+        for (OrgFleet org : organizations.values()) {
+            List<Duration> accountRunning = running.computeIfAbsent(org.account(), a -> new ArrayList<>());
+            if (org.zone()) {
+                zones.merge(org.account(), 1, Integer::sum);
             }
-            for (OrgCluster cluster : state.getClusters()) {
-                if (cluster.getRunning()) {
-                    accountRunning.add(cluster);
-                }
-                if (cluster.getExternalDnsIntervalSeconds() != null) {
-                    longest.merge(account, ClusterRoster.interval(cluster), (x, y) -> x.compareTo(y) >= 0 ? x : y);
-                }
+            org.running().forEach(accountRunning::add);
+            if (org.longestDeployed() != null) {
+                longest.merge(org.account(), org.longestDeployed(), (x, y) -> x.compareTo(y) >= 0 ? x : y);
             }
         }
         Map<String, Census> census = new TreeMap<>();
-        running.forEach((account, clusters) -> {
+        running.forEach((account, intervals) -> {
             int accountZones = otherZones + zones.getOrDefault(account, 0);
-            Duration sized = FleetPolling.sizedFor(clusters.size(), accountZones, budget).interval();
+            Duration sized = FleetPolling.sizedFor(intervals.size(), accountZones, budget).interval();
             Duration deployed = longest.getOrDefault(account, FleetPolling.SHORTEST);
             Duration interval = sized.compareTo(deployed) >= 0 ? sized : deployed;
-            double cost = FleetPolling.fleet(clusters.stream().map(ClusterRoster::interval).toList(), accountZones);
-            census.put(account, new Census(clusters.size(), accountZones, cost, new FleetPolling(interval)));
+            double cost = FleetPolling.fleet(intervals, accountZones);
+            census.put(account, new Census(intervals.size(), accountZones, cost, new FleetPolling(interval)));
         });
         return census;
     }
@@ -137,24 +176,25 @@ final class ExternalDnsFleet implements CommandSchedule.Scan<OrgCommand> {
         String rollId = UUID.randomUUID().toString();
         Map<String, Integer> behind = new HashMap<>();
         Map<String, Integer> started = new HashMap<>();
-        for (OrgDnsState state : states.all()) {
-            if (state.getStatus() != OrgDnsStatus.READY) {
+        for (Map.Entry<String, OrgFleet> entry : organizations.entrySet()) {
+            OrgFleet org = entry.getValue();
+            if (!org.ready()) {
                 continue;
             }
-            String account = AwsAccount.label(state.getAwsAccount());
+            String account = org.account();
             FleetPolling polling = census.get(account).polling();
-            int shorter = (int) state.getClusters().stream().filter(c -> c.getRunning()
-                    && ClusterRoster.interval(c).compareTo(polling.interval()) < 0).count();
+            int shorter = (int) org.running().filter(interval -> interval.compareTo(polling.interval()) < 0).count();
             behind.merge(account, shorter, Integer::sum);
             if (shorter == 0 || started.getOrDefault(account, 0) >= allowance.get(account)) {
                 continue;
             }
+            String orgId = entry.getKey();
             OrgCommand roll = OrgCommand.newBuilder().setCommandId(UUID.randomUUID()).setIssuedAt(now)
-                    .setIssuedBy(issuedBy).setOrgId(state.getOrgId())
+                    .setIssuedBy(issuedBy).setOrgId(orgId)
                     .setAction(OrgAction.ROLL_EXTERNAL_DNS)
                     .setReason("fleet re-roll " + rollId + ": ExternalDNS interval " + polling.interval().toSeconds()
                             + "s in account " + account).build();
-            if (commands.issue(state.getOrgId(), "roll/" + state.getOrgId(), roll)) {
+            if (commands.issue(orgId, "roll/" + orgId, roll)) {
                 started.merge(account, shorter, Integer::sum);
             }
         }

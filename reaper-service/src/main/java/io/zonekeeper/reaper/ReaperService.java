@@ -2,6 +2,7 @@ package io.zonekeeper.reaper;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.kafka.TopicLayout;
 import io.zonekeeper.common.ops.HealthCheck;
 import io.zonekeeper.common.runtime.RunningService;
 import io.zonekeeper.common.runtime.ServiceRuntime;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
@@ -56,6 +58,10 @@ public final class ReaperService implements RunningService {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        // The stores' changelogs, like the state topics: their active segment rolls within the hour, so a restore
+        // without local state reads about one record per key, not every change of the last week.
+        props.put(StreamsConfig.topicPrefix(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG),
+                Long.toString(TopicLayout.STATE_MAX_COMPACTION_LAG_MS));
         // Static membership: an instance that restarts under the same id within the session timeout gets its tasks
         // back without a rebalance, and a clean stop does not leave the group either (Streams never does).
         config.groupInstanceId().ifPresent(id ->

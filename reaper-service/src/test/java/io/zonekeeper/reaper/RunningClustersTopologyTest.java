@@ -30,10 +30,12 @@ import io.zonekeeper.testkit.time.SettableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -47,6 +49,7 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -246,16 +249,7 @@ class RunningClustersTopologyTest {
             event("org-" + org, "c-" + org, ClusterStatus.STOPPED, START.plus(Duration.ofHours(2)).plusSeconds(org));
         }
         Instant monthStart = Instant.parse("2026-04-01T00:00:00Z");
-        advance(Duration.between(wall, monthStart.minus(Duration.ofHours(4))));
-        assertThat(reaps.isEmpty()).isTrue();
-
-        // The first command of each zone (no provisioner reports the zones gone here, so each is commanded again
-        // after an hour).
-        Map<String, Instant> firstCommanded = new LinkedHashMap<>();
-        while (wall.isBefore(monthStart)) {
-            advance(Duration.ofMinutes(1));
-            reaps.readValuesToList().forEach(command -> firstCommanded.putIfAbsent(command.getOrgId(), wall));
-        }
+        Map<String, Instant> firstCommanded = monthEndCommands(monthStart, new ArrayList<>());
         List<Instant> commandedAt = List.copyOf(firstCommanded.values());
         assertThat(commandedAt).hasSize(zonesInTask);
         assertThat(firstCommanded.keySet()).as("longest unused first").startsWith("org-0", "org-1", "org-2");
@@ -272,6 +266,69 @@ class RunningClustersTopologyTest {
             assertThat(Duration.between(commandedAt.get(i - 5), commandedAt.get(i)))
                     .isGreaterThanOrEqualTo(Duration.ofMinutes(1));
         }
+    }
+
+    /**
+     * A month end of 100,000 unused zones over a pool of 20 accounts (5,000 each: IAM's users per account), as one of
+     * 12 tasks holds it: 8,334 zones, 417 in each account, in RocksDB stores as in production. Each account's
+     * teardowns are paced at the provisioner's rate in that account, so the accounts go side by side and the month
+     * end takes as long as one account's share, not the pool's. Run on demand (BENCHMARKS.md):
+     * {@code ./mvnw -B -pl reaper-service test -Dsurefire.excludedGroups= -Dtest='RunningClustersTopologyTest#aHundred*'}.
+     */
+    @Test
+    @Tag("benchmark")
+    void aHundredThousandZonesOverTwentyAccountsAreAllCommandedBeforeTheFirst() {
+        int accounts = 20;
+        int zonesInTask = (100_000 + 11) / 12;
+        var production = ReapPolicy.MonthEnd.justInTime(Duration.ofMinutes(15), 10 * 0.5, 10, 12);
+        stop();
+        start(new ReapPolicy(Duration.ofHours(12), Duration.ofMinutes(15), production));
+        for (int org = 0; org < zonesInTask; org++) {
+            zone("org-" + org, "Z" + org, START.minus(Duration.ofDays(1)), account(org % accounts));
+            event("org-" + org, "c-" + org, ClusterStatus.RUNNING, START.plusSeconds(60));
+            event("org-" + org, "c-" + org, ClusterStatus.STOPPED, START.plus(Duration.ofHours(2)).plusSeconds(org));
+        }
+        Instant monthStart = Instant.parse("2026-04-01T00:00:00Z");
+        List<Long> punctuationMillis = new ArrayList<>();
+        Map<String, Instant> firstCommanded = monthEndCommands(monthStart, punctuationMillis);
+        assertThat(firstCommanded).hasSize(zonesInTask);
+        Map<String, List<Instant>> byAccount = new TreeMap<>();
+        firstCommanded.forEach((orgId, at) -> byAccount.computeIfAbsent(
+                account(Integer.parseInt(orgId.substring(4)) % accounts), a -> new ArrayList<>()).add(at));
+        byAccount.forEach((account, times) -> {
+            assertThat(times).as(account).hasSizeBetween(zonesInTask / accounts, zonesInTask / accounts + 1)
+                    .allMatch(at -> !at.isAfter(monthStart.minus(Duration.ofMinutes(15))));
+        });
+        Instant first = firstCommanded.values().stream().min(Instant::compareTo).orElseThrow();
+        Instant last = firstCommanded.values().stream().max(Instant::compareTo).orElseThrow();
+        List<Long> sorted = punctuationMillis.stream().sorted().toList();
+        System.out.println("MONTH END of " + zonesInTask + " zones in one of 12 tasks over " + accounts
+                + " accounts: first commanded " + Duration.between(first, monthStart) + " before the 1st, last "
+                + Duration.between(last, monthStart) + " before; each account " + byAccount.values().iterator().next()
+                .size() + " zones; a minute's punctuation took " + sorted.get(sorted.size() / 2) + " ms (median), "
+                + sorted.get(sorted.size() - 1) + " ms (longest)");
+    }
+
+    /**
+     * From four hours before {@code monthStart} (nothing commanded yet) to it, a minute at a time: when each
+     * organization's first reap command went (no provisioner reports the zones gone here, so each is commanded again
+     * after an hour), and how long each minute's punctuation took, into {@code punctuationMillis}.
+     */
+    private Map<String, Instant> monthEndCommands(Instant monthStart, List<Long> punctuationMillis) {
+        advance(Duration.between(wall, monthStart.minus(Duration.ofHours(4))));
+        assertThat(reaps.isEmpty()).isTrue();
+        Map<String, Instant> firstCommanded = new LinkedHashMap<>();
+        while (wall.isBefore(monthStart)) {
+            long started = System.nanoTime();
+            advance(Duration.ofMinutes(1));
+            punctuationMillis.add((System.nanoTime() - started) / 1_000_000);
+            reaps.readValuesToList().forEach(command -> firstCommanded.putIfAbsent(command.getOrgId(), wall));
+        }
+        return firstCommanded;
+    }
+
+    private static String account(int index) {
+        return Long.toString(100_000_000_000L + index);
     }
 
     @Test

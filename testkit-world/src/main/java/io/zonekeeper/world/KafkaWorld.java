@@ -9,6 +9,7 @@ import io.zonekeeper.common.config.RetrySettings;
 import io.zonekeeper.common.config.ServiceIdentity;
 import io.zonekeeper.common.config.TopicSettings;
 import io.zonekeeper.common.kafka.KafkaClients;
+import io.zonekeeper.common.kafka.TopicLayout;
 import io.zonekeeper.common.retry.Retry;
 import io.zonekeeper.common.serde.AvroDeserializer;
 import io.zonekeeper.common.serde.AvroSerializer;
@@ -107,10 +108,10 @@ public class KafkaWorld<S extends AutoCloseable> implements AutoCloseable {
         return topic;
     }
 
-    /** Creates a compacted state topic. */
+    /** Creates a compacted state topic, with the settings an installation's state topics get. */
     protected final String stateTopic(String name) {
         String topic = topic(name);
-        kafka.createTopic(topic, 3, true);
+        kafka.createTopic(topic, 3, new TopicLayout.Topic(topic, 3, true).configs());
         return topic;
     }
 

@@ -5,11 +5,9 @@ import io.zonekeeper.common.serde.AvroSerializer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -33,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * world. Writes go to the topic first and into the mirror once the broker has them. The provisioner keeps each
  * organization's DNS state this way, the cert service each certificate's state.
  *
+ * <p>The mirror holds each state as the bytes the topic holds, decoded when read: a decoded Avro record is several
+ * times its encoded size (a String and its array per field, an {@code Instant} per timestamp), and every instance
+ * mirrors the whole topic, so at 500,000 certificates decoded states alone would not fit a 512 MiB heap. What a
+ * handler needs of every state (counts, due times) it keeps beside the mirror through a {@link Listener}, instead
+ * of decoding the mirror to walk it.
+ *
  * @param <V> the Avro record stored under each key
  */
 public final class StateTopic<V extends SpecificRecord> implements AutoCloseable {
@@ -46,8 +50,11 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     private final Consumer<byte[], byte[]> follower;
     private final Function<V, String> keyOf;
     private final Function<V, Instant> updatedAtOf;
-    /** Sorted by key, so the states of one key prefix (an organization's, a cluster's) are a range, not a walk. */
-    private final ConcurrentNavigableMap<String, V> states = new ConcurrentSkipListMap<>();
+    /**
+     * Each state's encoded value (Confluent-framed Avro, as the topic holds it), sorted by key, so the states of one
+     * key prefix (an organization's, a cluster's) are a range, not a walk.
+     */
+    private final ConcurrentNavigableMap<String, byte[]> states = new ConcurrentSkipListMap<>();
     private final List<Listener<V>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private Thread followerThread;
@@ -104,23 +111,18 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
 
     /** Adds a listener, first telling it every state held now as added; from then on every change. */
     public synchronized void listen(Listener<V> listener) {
-        states.forEach((key, state) -> listener.changed(key, null, state));
+        states.forEach((key, bytes) -> listener.changed(key, null, decode(bytes)));
         listeners.add(listener);
     }
 
     public Optional<V> get(String key) {
-        return Optional.ofNullable(states.get(key));
+        return Optional.ofNullable(states.get(key)).map(this::decode);
     }
 
-    /** A live view of the states whose keys start with {@code prefix}, in key order. */
-    public Collection<V> withPrefix(String prefix) {
-        return Collections.unmodifiableCollection(states.subMap(prefix, true, prefix + Character.MAX_VALUE, false)
-                .values());
-    }
-
-    /** A live view of every state; iteration sees a consistent-enough snapshot for periodic scans. */
-    public Collection<V> all() {
-        return Collections.unmodifiableCollection(states.values());
+    /** The states whose keys start with {@code prefix}, in key order: a handful, decoded now. */
+    public List<V> withPrefix(String prefix) {
+        return states.subMap(prefix, true, prefix + Character.MAX_VALUE, false).values().stream()
+                .map(this::decode).toList();
     }
 
     /** How many states are held; counted by walking the mirror (a sorted concurrent map keeps no count). */
@@ -131,30 +133,44 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     /** Publishes the state and waits for the broker, so the caller may commit the record that caused it. */
     public void publish(V state) {
         String key = keyOf.apply(state);
-        send(key, serializer.serialize(topic, state));
-        store(key, state);
+        byte[] bytes = serializer.serialize(topic, state);
+        send(key, bytes);
+        store(key, bytes, state);
     }
 
     /** Publishes a tombstone: nothing is left under the key. */
     public void forget(String key) {
         send(key, null);
-        store(key, null);
+        store(key, null, null);
     }
 
-    /** Changes the mirror and tells the listeners, one change at a time (the follower and publishers race). */
-    private synchronized void store(String key, V state) {
-        V before = state == null ? states.remove(key) : states.put(key, state);
-        if (!Objects.equals(before, state)) {
-            listeners.forEach(listener -> listener.changed(key, before, state));
+    /**
+     * Changes the mirror and tells the listeners, one change at a time (the follower and publishers race).
+     *
+     * @param state {@code bytes} decoded, or null when there are no bytes
+     */
+    private synchronized void store(String key, byte[] bytes, V state) {
+        byte[] before = bytes == null ? states.remove(key) : states.put(key, bytes);
+        if (!listeners.isEmpty() && !Arrays.equals(before, bytes)) {
+            V old = before == null ? null : decode(before);
+            // The key the map kept (a put on a present key keeps the first): listeners that index by key then
+            // share one String per state instead of holding a copy of each key written since the start.
+            String held = bytes == null ? key : states.ceilingKey(key);
+            listeners.forEach(listener -> listener.changed(held, old, state));
         }
     }
 
     /** Applies a state read from the topic unless the mirror holds a newer one for its key. */
-    private synchronized void storeUnlessOlder(String key, V incoming) {
-        V current = states.get(key);
-        if (current == null || !updatedAtOf.apply(incoming).isBefore(updatedAtOf.apply(current))) {
-            store(key, incoming);
+    private synchronized void storeUnlessOlder(String key, byte[] bytes, V incoming) {
+        byte[] current = states.get(key);
+        if (current == null || !updatedAtOf.apply(incoming).isBefore(updatedAtOf.apply(decode(current)))) {
+            store(key, bytes, incoming);
         }
+    }
+
+    /** A state the mirror holds; it was read (or written) once already, so its schema is known and it decodes. */
+    private V decode(byte[] bytes) {
+        return deserializer.deserialize(topic, bytes);
     }
 
     private void send(String key, byte[] value) {
@@ -177,13 +193,13 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     private void apply(ConsumerRecord<byte[], byte[]> record) {
         String key = new String(record.key(), StandardCharsets.UTF_8);
         if (record.value() == null) {
-            store(key, null);
+            store(key, null, null);
             return;
         }
         try {
             V state = deserializer.deserialize(record.topic(), record.value());
             // Our own writes arrive here too, after they were applied; never let an older one win.
-            storeUnlessOlder(key, state);
+            storeUnlessOlder(key, record.value(), state);
         } catch (RuntimeException e) {
             LOG.error("ignoring an unreadable state record {}-{}@{}", record.topic(), record.partition(),
                     record.offset(), e);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * Every topic an installation needs, with the partitions and cleanup each must have: one place for {@code zk topics},
@@ -18,8 +19,22 @@ import java.util.Optional;
  */
 public record TopicLayout(List<Topic> topics) {
 
+    /**
+     * How long a state record may wait before compaction can remove the records it replaces. Compaction never
+     * cleans a partition's active segment, and Kafka rolls one only after {@code segment.ms} (seven days by default)
+     * or {@code segment.bytes} (1 GiB); on a compacted topic {@code max.compaction.lag.ms} also rolls it. Without
+     * this, every restore re-reads every state written in the last week, not one record per key.
+     */
+    public static final long STATE_MAX_COMPACTION_LAG_MS = 3_600_000L;
+
     /** One topic as it must be. */
     public record Topic(String name, int partitions, boolean compacted) {
+
+        /** The topic-level settings it is created with: none but Kafka's defaults unless compacted. */
+        public Map<String, String> configs() {
+            return compacted ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                    TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Long.toString(STATE_MAX_COMPACTION_LAG_MS)) : Map.of();
+        }
     }
 
     /** What exists of a topic on the brokers. */

@@ -33,11 +33,14 @@ public interface KafkaBroker extends AutoCloseable {
 
     /** Creates the topic if it does not exist yet; compacted topics get {@code cleanup.policy=compact}. */
     default void createTopic(String name, int partitions, boolean compacted) {
+        createTopic(name, partitions, compacted
+                ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT) : Map.of());
+    }
+
+    /** Creates the topic with these topic-level settings if it does not exist yet. */
+    default void createTopic(String name, int partitions, Map<String, String> configs) {
         try (Admin admin = Admin.create(adminConfig())) {
-            NewTopic topic = new NewTopic(name, partitions, (short) 1);
-            if (compacted) {
-                topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            }
+            NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
             admin.createTopics(Set.of(topic)).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
