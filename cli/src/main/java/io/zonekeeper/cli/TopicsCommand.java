@@ -14,7 +14,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
  * Checks the topics an installation needs against {@link TopicLayout} (names from the services' own variables), or
  * creates the missing ones: what an operator, the chart's users and the local run share instead of each keeping a
  * list of its own. Exit 1 while anything is wrong; a wrong partition count or cleanup policy is reported, never
- * changed (repartitioning an organization-keyed topic moves organizations between writers).
+ * changed (repartitioning an organization-keyed topic moves organizations between writers); a state topic's missing
+ * compaction lag is set by {@code --create}.
  */
 @Command(name = "topics", mixinStandardHelpOptions = true,
         description = "Check the topics Zonekeeper needs (partitions, compaction), or --create the missing ones.")
@@ -75,6 +78,7 @@ final class TopicsCommand implements Callable<Integer> {
                         }
                     }
                 }
+                compactSooner(admin, layout, describe(admin, layout), out);
                 existing = describe(admin, layout);
             }
             for (TopicLayout.Topic topic : layout.topics()) {
@@ -87,6 +91,25 @@ final class TopicsCommand implements Callable<Integer> {
             List<String> problems = layout.problems(existing);
             problems.forEach(problem -> spec.commandLine().getErr().println("zk: " + problem));
             return problems.isEmpty() ? 0 : Zk.FAILED;
+        }
+    }
+
+    /**
+     * Sets the layout's compaction lag on state topics made without one (before the layout had it): a topic setting
+     * that moves nothing, unlike a partition count.
+     */
+    private void compactSooner(Admin admin, TopicLayout layout, Map<String, TopicLayout.Existing> existing,
+                               PrintWriter out) throws Exception {
+        for (TopicLayout.Topic topic : layout.topics()) {
+            TopicLayout.Existing found = existing.get(topic.name());
+            if (topic.compacted() && found != null && found.compactsLate()) {
+                String lag = topic.configs().get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
+                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()),
+                        List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, lag),
+                                AlterConfigOp.OpType.SET)))).all()
+                        .get(connection.timeout.toMillis(), TimeUnit.MILLISECONDS);
+                out.printf("set max.compaction.lag.ms=%s on %s%n", lag, topic.name());
+            }
         }
     }
 
@@ -104,10 +127,12 @@ final class TopicsCommand implements Callable<Integer> {
                 .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList())
                 .all().get(timeout, TimeUnit.MILLISECONDS);
         for (String name : names) {
-            var policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name))
-                    .get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
+            var policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            var lag = config.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
             existing.put(name, new TopicLayout.Existing(descriptions.get(name).partitions().size(),
-                    policy == null ? null : policy.value()));
+                    policy == null ? null : policy.value(),
+                    lag == null || lag.value() == null ? Long.MAX_VALUE : Long.parseLong(lag.value())));
         }
         return existing;
     }

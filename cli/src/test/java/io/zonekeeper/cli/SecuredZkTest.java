@@ -134,18 +134,27 @@ class SecuredZkTest {
         assertThat(before.exit()).isEqualTo(Zk.FAILED);
         assertThat(before.err()).contains("zk: " + TopicNames.AUDIT + " is missing");
 
+        // A state topic made by an earlier release: compacted, with no compaction lag.
+        kafka.createTopic(TopicNames.CLUSTER_TLS, 3, true);
         Result created = zk("topics", "--create", "--partitions", "3", "--bootstrap-servers",
                 kafka.bootstrapServers(), "--command-config", admin);
         // org.commands.v1 was made with one partition before: reported, never repartitioned.
         assertThat(created.exit()).isEqualTo(Zk.FAILED);
         assertThat(created.err()).contains("zk: " + TopicNames.ORG_COMMANDS + " has 1 partitions, not 3")
                 .doesNotContain("missing");
-        assertThat(created.out()).contains("created " + TopicNames.ORG_DNS);
+        assertThat(created.out()).contains("created " + TopicNames.ORG_DNS)
+                .contains("set max.compaction.lag.ms=3600000 on " + TopicNames.CLUSTER_TLS);
         try (Admin client = Admin.create(kafka.adminConfig())) {
             var resource = new org.apache.kafka.common.config.ConfigResource(
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, TopicNames.ORG_DNS);
             assertThat(client.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
                     .get("cleanup.policy").value()).isEqualTo("compact");
+            for (String state : List.of(TopicNames.ORG_DNS, TopicNames.CLUSTER_TLS)) {
+                var topic = new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, state);
+                assertThat(client.describeConfigs(List.of(topic)).all().get(30, TimeUnit.SECONDS).get(topic)
+                        .get("max.compaction.lag.ms").value()).as(state).isEqualTo("3600000");
+            }
             assertThat(client.describeTopics(List.of(TopicNames.LIFECYCLE_BY_ORG)).allTopicNames()
                     .get(30, TimeUnit.SECONDS).get(TopicNames.LIFECYCLE_BY_ORG).partitions()).hasSize(3);
         }

@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
  * world. Writes go to the topic first and into the mirror once the broker has them. The provisioner keeps each
  * organization's DNS state this way, the cert service each certificate's state.
  *
- * <p>The mirror holds each state as the bytes the topic holds, decoded when read: a decoded Avro record is several
- * times its encoded size (a String and its array per field, an {@code Instant} per timestamp), and every instance
- * mirrors the whole topic, so at 500,000 certificates decoded states alone would not fit a 512 MiB heap. What a
- * handler needs of every state (counts, due times) it keeps beside the mirror through a {@link Listener}, instead
- * of decoding the mirror to walk it.
+ * <p>The mirror holds each state as the bytes the topic holds, deflated ({@link DeflatedBytes}), and decodes it when
+ * read: a decoded Avro record is several times its encoded size (a String and its array per field, an
+ * {@code Instant} per timestamp), and every instance mirrors the whole topic, so at 500,000 certificates decoded
+ * states alone would not fit a 512 MiB heap. What a handler needs of every state (counts, due times) it keeps beside
+ * the mirror through a {@link Listener}, instead of decoding the mirror to walk it.
  *
  * @param <V> the Avro record stored under each key
  */
@@ -51,10 +51,11 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     private final Function<V, String> keyOf;
     private final Function<V, Instant> updatedAtOf;
     /**
-     * Each state's encoded value (Confluent-framed Avro, as the topic holds it), sorted by key, so the states of one
-     * key prefix (an organization's, a cluster's) are a range, not a walk.
+     * Each state's encoded value (Confluent-framed Avro, as the topic holds it), deflated, sorted by key, so the
+     * states of one key prefix (an organization's, a cluster's) are a range, not a walk.
      */
     private final ConcurrentNavigableMap<String, byte[]> states = new ConcurrentSkipListMap<>();
+    private final DeflatedBytes deflated = new DeflatedBytes();
     private final List<Listener<V>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private Thread followerThread;
@@ -150,8 +151,9 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
      * @param state {@code bytes} decoded, or null when there are no bytes
      */
     private synchronized void store(String key, byte[] bytes, V state) {
-        byte[] before = bytes == null ? states.remove(key) : states.put(key, bytes);
-        if (!listeners.isEmpty() && !Arrays.equals(before, bytes)) {
+        byte[] packed = bytes == null ? null : deflated.pack(bytes);
+        byte[] before = packed == null ? states.remove(key) : states.put(key, packed);
+        if (!listeners.isEmpty() && !Arrays.equals(before, packed)) {
             V old = before == null ? null : decode(before);
             // The key the map kept (a put on a present key keeps the first): listeners that index by key then
             // share one String per state instead of holding a copy of each key written since the start.
@@ -169,8 +171,8 @@ public final class StateTopic<V extends SpecificRecord> implements AutoCloseable
     }
 
     /** A state the mirror holds; it was read (or written) once already, so its schema is known and it decodes. */
-    private V decode(byte[] bytes) {
-        return deserializer.deserialize(topic, bytes);
+    private V decode(byte[] packed) {
+        return deserializer.deserialize(topic, deflated.unpack(packed));
     }
 
     private void send(String key, byte[] value) {

@@ -37,8 +37,17 @@ public record TopicLayout(List<Topic> topics) {
         }
     }
 
-    /** What exists of a topic on the brokers. */
-    public record Existing(int partitions, String cleanupPolicy) {
+    /**
+     * What exists of a topic on the brokers.
+     *
+     * @param maxCompactionLagMs its {@code max.compaction.lag.ms}; {@link Long#MAX_VALUE}, Kafka's default, when unset
+     */
+    public record Existing(int partitions, String cleanupPolicy, long maxCompactionLagMs) {
+
+        /** A state topic made before the layout set a compaction lag: its active segment rolls after days. */
+        public boolean compactsLate() {
+            return maxCompactionLagMs == Long.MAX_VALUE;
+        }
     }
 
     public static TopicLayout of(KafkaAccess.Names names, int partitions) {
@@ -64,7 +73,7 @@ public record TopicLayout(List<Topic> topics) {
     /**
      * What is wrong with {@code existing} (by topic name) against this layout, one sentence each: a missing topic, a
      * partition count other than the layout's (which would break co-partitioning), a state topic not compacted or
-     * another topic compacted. Empty when all is well.
+     * compacting only after days, another topic compacted. Empty when all is well.
      */
     public List<String> problems(Map<String, Existing> existing) {
         List<String> problems = new ArrayList<>();
@@ -83,6 +92,10 @@ public record TopicLayout(List<Topic> topics) {
             if (topic.compacted() && !compacted) {
                 problems.add(topic.name() + " is not compacted (cleanup.policy=" + found.get().cleanupPolicy()
                         + "): a state topic keeps one record per key");
+            } else if (topic.compacted() && found.get().compactsLate()) {
+                problems.add(topic.name() + " has no max.compaction.lag.ms: its newest states stay uncompacted until"
+                        + " its segment rolls (seven days by default), and every restart reads them all;"
+                        + " --create sets " + STATE_MAX_COMPACTION_LAG_MS);
             }
             if (!topic.compacted() && compacted) {
                 problems.add(topic.name() + " is compacted: it would lose records that are not states");

@@ -28,24 +28,29 @@ class TopicLayoutTest {
     }
 
     @Test
-    void aMissingTopicAWrongCountAndAWrongCleanupPolicyAreEachNamed() {
+    void aMissingTopicAWrongCountAWrongCleanupPolicyAndALateCompactionAreEachNamed() {
         Map<String, TopicLayout.Existing> existing = asLaidOut();
         existing.remove(NAMES.audit());
-        existing.put(NAMES.reap(), new TopicLayout.Existing(3, "delete"));
-        existing.put(NAMES.orgDns(), new TopicLayout.Existing(6, "delete"));
-        existing.put(NAMES.lifecycle(), new TopicLayout.Existing(6, "compact"));
+        existing.put(NAMES.reap(), new TopicLayout.Existing(3, "delete", Long.MAX_VALUE));
+        existing.put(NAMES.orgDns(), new TopicLayout.Existing(6, "delete", Long.MAX_VALUE));
+        existing.put(NAMES.clusterTls(), new TopicLayout.Existing(6, "compact", Long.MAX_VALUE));
+        existing.put(NAMES.lifecycle(), new TopicLayout.Existing(6, "compact", Long.MAX_VALUE));
 
         assertThat(layout.problems(existing)).containsExactlyInAnyOrder(
                 "audit.v1 is missing",
                 "zone.reap.v1 has 3 partitions, not 6: every topic keyed by organization needs the same count",
                 "org.dns.v1 is not compacted (cleanup.policy=delete): a state topic keeps one record per key",
+                "cluster.tls.v1 has no max.compaction.lag.ms: its newest states stay uncompacted until its segment"
+                        + " rolls (seven days by default), and every restart reads them all; --create sets 3600000",
                 "cluster.lifecycle.v1 is compacted: it would lose records that are not states");
     }
 
     private Map<String, TopicLayout.Existing> asLaidOut() {
         Map<String, TopicLayout.Existing> existing = new HashMap<>();
         layout.topics().forEach(t -> existing.put(t.name(),
-                new TopicLayout.Existing(t.partitions(), t.compacted() ? "compact" : "delete")));
+                new TopicLayout.Existing(t.partitions(), t.compacted() ? "compact" : "delete",
+                        Long.parseLong(t.configs().getOrDefault("max.compaction.lag.ms",
+                                Long.toString(Long.MAX_VALUE))))));
         return existing;
     }
 }
