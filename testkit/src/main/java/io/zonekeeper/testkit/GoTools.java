@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the real programs the tests run that ship as Go modules — etcd, kube-apiserver and ExternalDNS — from the
- * Go module proxy on first use, into {@code <root>/.tools/go/}. A program is pinned one of two ways:
+ * Builds the real programs the tests run that ship as Go modules — etcd, kube-apiserver, ExternalDNS, Helm and
+ * Toxiproxy — from the Go module proxy on first use, into {@code <root>/.tools/go/}. A program is pinned one of two ways:
  * <ul>
  *   <li>by a {@code go.mod} and {@code go.sum} beside this class ({@code go/<program>/}), for those that cannot be
  *       {@code go install}ed because of their own replace directives ({@code k8s.io/kubernetes}, etcd's server):
@@ -48,6 +48,9 @@ public final class GoTools {
     public static final Program EXTERNAL_DNS = new Program("external-dns", "sigs.k8s.io/external-dns", "v0.21.0");
     /** Helm, which lints, renders and checks the chart. */
     public static final Program HELM = new Program("helm", "helm.sh/helm/v4/cmd/helm", "v4.3.2");
+    /** Toxiproxy's server: the TCP proxy the chaos run faults the network between services and brokers with. */
+    public static final Program TOXIPROXY = new Program("toxiproxy", "github.com/Shopify/toxiproxy/v2/cmd/server",
+            "v2.12.0");
 
     private static final Logger LOG = LoggerFactory.getLogger(GoTools.class);
 

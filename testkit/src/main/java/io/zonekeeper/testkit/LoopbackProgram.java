@@ -137,6 +137,16 @@ public final class LoopbackProgram implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as when the machine dies: no shutdown of the program's own runs. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         process.destroy();

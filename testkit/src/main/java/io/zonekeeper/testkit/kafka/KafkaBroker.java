@@ -37,10 +37,15 @@ public interface KafkaBroker extends AutoCloseable {
                 ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT) : Map.of());
     }
 
+    /** How many copies of each partition the topics made here get: one broker, one copy. */
+    default short replicationFactor() {
+        return 1;
+    }
+
     /** Creates the topic with these topic-level settings if it does not exist yet. */
     default void createTopic(String name, int partitions, Map<String, String> configs) {
         try (Admin admin = Admin.create(adminConfig())) {
-            NewTopic topic = new NewTopic(name, partitions, (short) 1).configs(configs);
+            NewTopic topic = new NewTopic(name, partitions, replicationFactor()).configs(configs);
             admin.createTopics(Set.of(topic)).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
