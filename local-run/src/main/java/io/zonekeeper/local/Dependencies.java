@@ -6,8 +6,11 @@ import io.zonekeeper.common.kafka.KafkaAccess;
 import io.zonekeeper.common.kafka.KafkaAccess.Role;
 import io.zonekeeper.common.kafka.TopicLayout;
 import io.zonekeeper.testkit.aws.MotoServer;
+import io.zonekeeper.testkit.faults.Toxiproxy;
 import io.zonekeeper.testkit.kafka.InProcessKafka;
 import io.zonekeeper.testkit.kafka.KafkaBroker;
+import io.zonekeeper.testkit.kafka.KafkaCluster;
+import io.zonekeeper.testkit.kafka.KafkaProxies;
 import io.zonekeeper.testkit.kafka.SecuredKafka;
 import io.zonekeeper.testkit.kubernetes.SimulatedCluster;
 import io.zonekeeper.testkit.kubernetes.SimulatedClusters;
@@ -19,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -50,11 +54,24 @@ final class Dependencies implements AutoCloseable {
     final Map<String, SimulatedCluster> clusters;
     /** Every principal's credentials, when the broker and the registry are secured. */
     final Optional<SecuredAccess> secured;
+    /** The proxies between each routed client and the brokers, when Kafka is a cluster of three. */
+    final Optional<KafkaNetwork> network;
 
-    private Dependencies(KafkaBroker kafka, Optional<SecuredAccess> secured, ApicurioRegistry registry,
-                         MotoServer moto, OpenBaoServer openBao, Route53Client route53, String parentZoneId) {
+    /** A cluster of three nodes and the Toxiproxy proxies in front of them, one per routed client and node. */
+    record KafkaNetwork(KafkaCluster cluster, Toxiproxy toxiproxy, KafkaProxies proxies) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            toxiproxy.close();
+        }
+    }
+
+    private Dependencies(KafkaBroker kafka, Optional<SecuredAccess> secured, Optional<KafkaNetwork> network,
+                         ApicurioRegistry registry, MotoServer moto, OpenBaoServer openBao, Route53Client route53,
+                         String parentZoneId) {
         this.kafka = kafka;
         this.secured = secured;
+        this.network = network;
         this.registry = registry;
         this.moto = moto;
         this.openBao = openBao;
@@ -69,7 +86,21 @@ final class Dependencies implements AutoCloseable {
         progress.accept("starting Kafka (KRaft, in this JVM)");
         KafkaBroker kafka = InProcessKafka.start();
         progress.accept("starting the schema registry");
-        return start(progress, kafka, Optional.empty(), ApicurioRegistry.start());
+        return start(progress, kafka, Optional.empty(), Optional.empty(), ApicurioRegistry.start());
+    }
+
+    /**
+     * The same on a Kafka cluster as production runs one: three nodes as processes, every topic replicated three
+     * times, and each of {@code clients} reaching the nodes through Toxiproxy proxies of its own
+     * ({@link KafkaCluster#bootstrapServers(String)}), so a test can kill nodes and fault one client's network.
+     */
+    static Dependencies startReplicated(Consumer<String> progress, Set<String> clients) {
+        progress.accept("starting Kafka (three KRaft nodes as processes) and Toxiproxy in front of them");
+        KafkaCluster cluster = KafkaCluster.start(clients);
+        Toxiproxy toxiproxy = Toxiproxy.start();
+        KafkaNetwork network = new KafkaNetwork(cluster, toxiproxy, KafkaProxies.open(cluster, toxiproxy));
+        progress.accept("starting the schema registry");
+        return start(progress, cluster, Optional.empty(), Optional.of(network), ApicurioRegistry.start());
     }
 
     /** The same, with the broker and the registry secured and every role's ACLs granted. */
@@ -79,11 +110,12 @@ final class Dependencies implements AutoCloseable {
         SecuredAccess access = SecuredAccess.create(kafka);
         access.grantAll();
         progress.accept("starting the schema registry (HTTPS, basic authentication)");
-        return start(progress, kafka, Optional.of(access), ApicurioRegistry.startSecured(access.registrySecurity()));
+        return start(progress, kafka, Optional.of(access), Optional.empty(),
+                ApicurioRegistry.startSecured(access.registrySecurity()));
     }
 
     private static Dependencies start(Consumer<String> progress, KafkaBroker kafka, Optional<SecuredAccess> secured,
-                                      ApicurioRegistry registry) {
+                                      Optional<KafkaNetwork> network, ApicurioRegistry registry) {
         for (TopicLayout.Topic topic : TopicLayout.of(KafkaAccess.Names.defaults(), PARTITIONS).topics()) {
             kafka.createTopic(topic.name(), topic.partitions(), topic.configs());
         }
@@ -96,7 +128,7 @@ final class Dependencies implements AutoCloseable {
                 .hostedZone().id().replace("/hostedzone/", "");
         progress.accept("starting OpenBao (installed into .venv on first use)");
         OpenBaoServer openBao = OpenBaoServer.start();
-        return new Dependencies(kafka, secured, registry, moto, openBao, route53, parentZoneId);
+        return new Dependencies(kafka, secured, network, registry, moto, openBao, route53, parentZoneId);
     }
 
     /**
@@ -155,6 +187,7 @@ final class Dependencies implements AutoCloseable {
         all.add(moto);
         all.add(kafka);
         secured.ifPresent(all::add);
+        network.ifPresent(all::add);
         for (AutoCloseable closeable : all) {
             try {
                 closeable.close();

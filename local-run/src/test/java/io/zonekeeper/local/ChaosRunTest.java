@@ -17,6 +17,7 @@ import io.zonekeeper.testkit.aws.MotoServer;
 import io.zonekeeper.testkit.faults.FaultProxy;
 import io.zonekeeper.testkit.faults.FaultRates;
 import io.zonekeeper.testkit.faults.Route53Enforcement;
+import io.zonekeeper.testkit.kafka.KafkaCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,11 +31,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -54,10 +57,13 @@ import software.amazon.awssdk.services.iam.IamClient;
 
 /**
  * The black-box chaos run: the real provisioner and cert service, two instances of each as processes, against the
- * local run's dependencies, under a seeded load, while instances are killed with SIGKILL every ten seconds, AWS
- * throttles 30 % of requests and fails 5 % with a 5xx, Vault is unreachable for 30 s and one cluster's API server
- * for 60 s. Then the faults stop, and the world must become what the events alone imply ({@link ChaosOracle}), with
- * no duplicate, no dead letter and no secret in any topic or log.
+ * local run's dependencies on a Kafka cluster of three nodes (each service reaching them through Toxiproxy), under a
+ * seeded load, while instances are killed with SIGKILL every ten seconds, a Kafka node about every twenty (the
+ * quorum's controller every other time, never two at once), the provisioner's links to the brokers slowed by 200 ms for
+ * 20 s and the cert service's black-holed for 30 s, AWS throttles 30 % of requests and fails 5 % with a 5xx, Vault
+ * is unreachable for 30 s and one cluster's API server for 60 s. Then the faults stop, and the world must become
+ * what the events alone imply ({@link ChaosOracle}), with no duplicate, no dead letter and no secret in any topic or
+ * log.
  *
  * <p>The short form (the default, in the suite) is 30 organizations and 300 events; the long form is
  * {@code -Dchaos.orgs=200} (2,000 events) and {@code -Dchaos.loadSeconds=240}. Its figures are printed at the end
@@ -74,16 +80,26 @@ class ChaosRunTest {
     private static final Duration API_SERVER_OUTAGE = Duration.ofSeconds(60);
     private static final String SERVICE_HEAP = System.getProperty("chaos.serviceHeap", ServiceProcess.DEFAULT_HEAP);
     private static final Duration CONVERGENCE_LIMIT = Duration.ofMinutes(Long.getLong("chaos.convergeMinutes", 10));
+    /** The pause between a Kafka node's return and the next node's SIGKILL (the controller every other time). */
+    private static final Duration BROKER_KILL_EVERY = Duration.ofSeconds(Long.getLong("chaos.brokerKillEverySeconds",
+            10));
+    /** One service's links to every broker carry nothing for this long: sessions expire, its partitions move. */
+    private static final Duration BLACK_HOLE = Duration.ofSeconds(30);
+    private static final Duration LATENCY = Duration.ofMillis(200);
+    private static final String PROVISIONER = "provisioner";
+    private static final String CERT = "cert";
 
     private final Random random = new Random(SEED);
     private final List<ServiceProcess> instances = new ArrayList<>();
     private final AtomicInteger kills = new AtomicInteger();
+    private final AtomicInteger brokerKills = new AtomicInteger();
+    private final AtomicInteger networkFaults = new AtomicInteger();
 
     @Test
     void theWorldBecomesWhatTheEventsSayUnderKillsThrottlingAndOutages() throws Exception {
         Path logDir = Files.createTempDirectory("zonekeeper-chaos");
         ChaosScenario scenario = new ChaosScenario(SEED, ORGS);
-        try (Dependencies dependencies = Dependencies.start(progress -> { });
+        try (Dependencies dependencies = Dependencies.startReplicated(progress -> { }, Set.of(PROVISIONER, CERT));
              FaultProxy aws = FaultProxy.start(dependencies.moto.endpoint(), SEED);
              var route53 = software.amazon.awssdk.services.route53.Route53Client.builder().region(Region.AWS_GLOBAL)
                      .endpointOverride(dependencies.moto.endpoint()).credentialsProvider(ADMIN).build();
@@ -102,11 +118,18 @@ class ChaosRunTest {
 
                 long started = System.nanoTime();
                 aws.rates(new FaultRates(0.30, 0, 0.05, 0, Duration.ZERO));
-                ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
+                ScheduledExecutorService faults = Executors.newScheduledThreadPool(5);
                 faults.scheduleAtFixedRate(this::killOne, KILL_EVERY.toMillis(), KILL_EVERY.toMillis(),
                         TimeUnit.MILLISECONDS);
+                Dependencies.KafkaNetwork kafka = dependencies.network.orElseThrow();
+                faults.scheduleWithFixedDelay(() -> killABroker(kafka.cluster()), BROKER_KILL_EVERY.toMillis(),
+                        BROKER_KILL_EVERY.toMillis(), TimeUnit.MILLISECONDS);
                 outage(faults, LOAD.dividedBy(3), VAULT_OUTAGE, dependencies.vault.proxy());
                 outage(faults, LOAD.dividedBy(4), API_SERVER_OUTAGE, apiServer);
+                networkFault(faults, LOAD.dividedBy(5), Duration.ofSeconds(20),
+                        () -> kafka.proxies().latency(PROVISIONER, LATENCY), () -> kafka.proxies().heal(PROVISIONER));
+                networkFault(faults, LOAD.dividedBy(2), BLACK_HOLE,
+                        () -> kafka.proxies().blackHole(CERT), () -> kafka.proxies().heal(CERT));
                 send(dependencies, scenario.events(), LOAD);
                 // The faults' own schedule ends too: the outages started within the load, and the kills stop now.
                 Thread.sleep(Math.max(0, API_SERVER_OUTAGE.toMillis() - LOAD.dividedBy(4).multipliedBy(3).toMillis()));
@@ -116,6 +139,10 @@ class ChaosRunTest {
                 aws.rates(FaultRates.NONE);
                 dependencies.vault.proxy().refuseConnections(false);
                 apiServer.refuseConnections(false);
+                kafka.proxies().heal(PROVISIONER);
+                kafka.proxies().heal(CERT);
+                kafka.cluster().restart(kafka.cluster().nodeIds().stream().filter(id -> !kafka.cluster().alive(id))
+                        .mapToInt(Integer::intValue).toArray());
                 restartTheDead();
                 long faultsEnded = System.nanoTime();
 
@@ -144,12 +171,14 @@ class ChaosRunTest {
                     assertThat(secrets).as("secrets in %s", log.getFileName()).noneMatch(text::contains);
                 }
 
-                System.out.printf("CHAOS FIGURES: %d organizations, %d events over %d s; %d SIGKILLs; AWS faults %s;"
+                System.out.printf("CHAOS FIGURES: %d organizations, %d events over %d s; %d SIGKILLs of services,"
+                                + " %d of Kafka nodes; %d network faults; AWS faults %s;"
                                 + " Vault down %d s, API server of %s down %d s; %d differences from the oracle when the"
                                 + " faults ended; converged %.0f s after that"
                                 + " (%.0f s after the first event); %d facts checked, %d secrets looked for in %d topics"
                                 + " and %d logs%n",
-                        ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), injected, VAULT_OUTAGE.toSeconds(),
+                        ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), brokerKills.get(),
+                        networkFaults.get(), injected, VAULT_OUTAGE.toSeconds(),
                         downCluster, API_SERVER_OUTAGE.toSeconds(), differencesWhenFaultsEnded,
                         (converged - faultsEnded) / 1e9,
                         (converged - started) / 1e9, oracle.checks(), secrets.size(), everyTopic.size(),
@@ -165,12 +194,15 @@ class ChaosRunTest {
 
     /** Two instances of each, in one consumer group per service, as a deployment with two replicas runs them. */
     private void startInstances(Dependencies dependencies, FaultProxy aws, Path logDir) throws Exception {
+        KafkaCluster cluster = dependencies.network.orElseThrow().cluster();
         Map<String, Map<String, String>> environments = LocalRun.serviceEnvironments(dependencies,
                 Timeline.realTime(Instant.now()));
         for (int i = 1; i <= 2; i++) {
             Map<String, String> provisioner = new HashMap<>(environments.get("provisioner-service"));
             provisioner.put("AWS_ENDPOINT_URL", aws.endpoint().toString());
             Map<String, String> cert = new HashMap<>(environments.get("cert-service"));
+            provisioner.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers(PROVISIONER));
+            cert.put("KAFKA_BOOTSTRAP_SERVERS", cluster.bootstrapServers(CERT));
             for (Map<String, String> env : List.of(provisioner, cert)) {
                 // A killed member's partitions move after 6 s (the broker's minimum), not the default 45 s.
                 env.put("KAFKA_CLIENT_SESSION_TIMEOUT_MS", "6000");
@@ -209,6 +241,35 @@ class ChaosRunTest {
         } catch (IOException | InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * SIGKILL of one Kafka node, never two at once: the quorum's controller every other time, else a random other;
+     * it comes back after a pause of three to six seconds.
+     */
+    private void killABroker(KafkaCluster cluster) {
+        try (Admin admin = Admin.create(cluster.adminConfig())) {
+            int controller = admin.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS).leaderId();
+            List<Integer> others = cluster.nodeIds().stream().filter(id -> id != controller).toList();
+            int victim = brokerKills.get() % 2 == 0 ? controller : others.get(random.nextInt(others.size()));
+            cluster.kill(victim);
+            brokerKills.incrementAndGet();
+            Thread.sleep(3_000 + random.nextInt(3_000));
+            cluster.restart(victim);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // The controller could not be asked (a node just died): the next round tries again.
+        }
+    }
+
+    private void networkFault(ScheduledExecutorService faults, Duration after, Duration lasting, Runnable start,
+                              Runnable end) {
+        faults.schedule(() -> {
+            start.run();
+            networkFaults.incrementAndGet();
+        }, after.toMillis(), TimeUnit.MILLISECONDS);
+        faults.schedule(end, after.plus(lasting).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void restartTheDead() throws IOException, InterruptedException {
