@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -130,7 +131,8 @@ class ChaosRunTest {
                         () -> kafka.proxies().latency(PROVISIONER, LATENCY), () -> kafka.proxies().heal(PROVISIONER));
                 networkFault(faults, LOAD.dividedBy(2), BLACK_HOLE,
                         () -> kafka.proxies().blackHole(CERT), () -> kafka.proxies().heal(CERT));
-                send(dependencies, scenario.events(), LOAD);
+                ForwardedEvents forwarded = new ForwardedEvents();
+                send(dependencies, scenario.events(), LOAD, forwarded);
                 // The faults' own schedule ends too: the outages started within the load, and the kills stop now.
                 Thread.sleep(Math.max(0, API_SERVER_OUTAGE.toMillis() - LOAD.dividedBy(4).multipliedBy(3).toMillis()));
                 faults.shutdownNow();
@@ -156,6 +158,21 @@ class ChaosRunTest {
                 long converged = System.nanoTime();
                 assertThat(problems).as("differences from the oracle after %s", CONVERGENCE_LIMIT).isEmpty();
 
+                assertThat(forwarded.count()).as("events the upstream's broker acknowledged")
+                        .isEqualTo(scenario.events().size());
+                var deserializer = new AvroDeserializer<>(ClusterLifecycleEvent.class, SchemaRegistries.forTool(
+                        dependencies.registry.endpoint().toString()));
+                Function<ConsumerRecord<byte[], byte[]>, ClusterLifecycleEvent> events =
+                        r -> deserializer.deserialize(r.topic(), r.value());
+                List<String> ingress = forwarded.problems(read(dependencies, List.of(TopicNames.LIFECYCLE_BY_ORG)),
+                        events, Dependencies.PARTITIONS);
+                for (int wait = 0; !ingress.isEmpty() && wait < 30; wait++) {
+                    Thread.sleep(2_000);
+                    ingress = forwarded.problems(read(dependencies, List.of(TopicNames.LIFECYCLE_BY_ORG)), events,
+                            Dependencies.PARTITIONS);
+                }
+                assertThat(ingress).as("the ingress: every acknowledged event forwarded once, in its partition and"
+                        + " order").isEmpty();
                 Map<String, List<String>> everyTopic = readEveryTopic(dependencies);
                 List<String> deadLetters = TopicNames.INPUTS.stream().map(TopicNames::deadLetters)
                         .flatMap(topic -> everyTopic.getOrDefault(topic, List.of()).stream()).toList();
@@ -175,13 +192,15 @@ class ChaosRunTest {
                                 + " %d of Kafka nodes; %d network faults; AWS faults %s;"
                                 + " Vault down %d s, API server of %s down %d s; %d differences from the oracle when the"
                                 + " faults ended; converged %.0f s after that"
-                                + " (%.0f s after the first event); %d facts checked, %d secrets looked for in %d topics"
+                                + " (%.0f s after the first event); %d facts checked, %d acknowledged events each"
+                                + " forwarded once in order, %d secrets looked for in %d topics"
                                 + " and %d logs%n",
                         ORGS, scenario.events().size(), LOAD.toSeconds(), kills.get(), brokerKills.get(),
                         networkFaults.get(), injected, VAULT_OUTAGE.toSeconds(),
                         downCluster, API_SERVER_OUTAGE.toSeconds(), differencesWhenFaultsEnded,
                         (converged - faultsEnded) / 1e9,
-                        (converged - started) / 1e9, oracle.checks(), secrets.size(), everyTopic.size(),
+                        (converged - started) / 1e9, oracle.checks(), forwarded.count(), secrets.size(),
+                        everyTopic.size(),
                         logs(logDir).size());
             }
         } finally {
@@ -290,9 +309,9 @@ class ChaosRunTest {
         faults.schedule(() -> proxy.refuseConnections(false), after.plus(lasting).toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The events, keyed by organization, evenly over {@code over}. */
-    private static void send(Dependencies dependencies, List<ClusterLifecycleEvent> events, Duration over)
-            throws InterruptedException {
+    /** The events, keyed by organization, evenly over {@code over}; each acknowledged one is told to the ledger. */
+    private static void send(Dependencies dependencies, List<ClusterLifecycleEvent> events, Duration over,
+                             ForwardedEvents ledger) throws InterruptedException {
         SchemaRegistryClient registry = SchemaRegistries.forTool(dependencies.registry.endpoint().toString());
         var serializer = new AvroSerializer<ClusterLifecycleEvent>(registry, false, true);
         Properties props = new Properties();
@@ -302,7 +321,11 @@ class ChaosRunTest {
         try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (ClusterLifecycleEvent event : events) {
                 producer.send(new ProducerRecord<>(TopicNames.LIFECYCLE, event.getOrgId().getBytes(StandardCharsets.UTF_8),
-                        serializer.serialize(TopicNames.LIFECYCLE, event)));
+                        serializer.serialize(TopicNames.LIFECYCLE, event)), (metadata, e) -> {
+                            if (e == null) {
+                                ledger.acknowledged(event);
+                            }
+                        });
                 Thread.sleep(pause);
             }
             producer.flush();
