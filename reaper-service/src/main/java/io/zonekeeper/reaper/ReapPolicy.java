@@ -90,12 +90,15 @@ public record ReapPolicy(Duration freeWindow, Duration safetyMargin, MonthEnd mo
      * when many are due.
      */
     public Decision decide(Instant zoneCreatedAt, Instant unusedAt) {
-        if (zoneCreatedAt != null && !unusedAt.isBefore(zoneCreatedAt)
-                && unusedAt.isBefore(zoneCreatedAt.plus(freeWindow).minus(safetyMargin))) {
-            return new Decision(unusedAt, ReapReason.FREE_WINDOW);
+        // A zone made after its organization's clusters were gone (the provisioner catching up on a backlog: the
+        // clusters stopped before their zone was ready) has been unused since it was made, and its 12 hours are its
+        // own: it used to wait for the month end, a month paid for nothing.
+        Instant since = zoneCreatedAt != null && unusedAt.isBefore(zoneCreatedAt) ? zoneCreatedAt : unusedAt;
+        if (zoneCreatedAt != null && since.isBefore(zoneCreatedAt.plus(freeWindow).minus(safetyMargin))) {
+            return new Decision(since, ReapReason.FREE_WINDOW);
         }
-        Instant latest = nextMonthStart(unusedAt).minus(monthEnd.margin());
-        return new Decision(unusedAt.isAfter(latest) ? unusedAt : latest, ReapReason.MONTH_END);
+        Instant latest = nextMonthStart(since).minus(monthEnd.margin());
+        return new Decision(since.isAfter(latest) ? since : latest, ReapReason.MONTH_END);
     }
 
     /** The start of the month after the one {@code instant} falls in, UTC: the next charge. */

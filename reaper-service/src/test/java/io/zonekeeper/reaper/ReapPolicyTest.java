@@ -70,6 +70,18 @@ class ReapPolicyTest {
                 .isEqualTo(new ReapPolicy.Decision(Instant.parse("2026-02-28T18:00:00Z"), ReapReason.MONTH_END));
     }
 
+    /**
+     * Found by the chaos run: an organization whose clusters stopped before the provisioner had made its zone (its
+     * events waited in a backlog) became unused before the zone existed, and the zone was kept to the month end.
+     */
+    @Test
+    void aZoneMadeAfterItsClustersWentAwayIsFreeWithinTwelveHoursOfItsCreation() {
+        Instant created = Instant.parse("2026-03-10T08:00:00Z");
+        var decision = policy.decide(created, created.minus(Duration.ofMinutes(5)));
+        assertThat(decision.reason()).isEqualTo(ReapReason.FREE_WINDOW);
+        assertThat(decision.dueAt()).isEqualTo(created);
+    }
+
     @Test
     void aZoneOfUnknownAgeIsTreatedAsOld() {
         assertThat(policy.decide(null, Instant.parse("2026-05-03T01:00:00Z")))

@@ -16,8 +16,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,7 +131,7 @@ public final class KeyedParallelConsumer implements AutoCloseable {
                 tracker.caughtUp(consumer);
                 backpressure.apply(consumer, tracker);
                 if (System.nanoTime() - lastCommit >= settings.commitInterval().toNanos()) {
-                    tracker.commit(consumer, tracker.partitions());
+                    commitOrRejoin();
                     lastCommit = System.nanoTime();
                 }
             }
@@ -145,6 +147,21 @@ public final class KeyedParallelConsumer implements AutoCloseable {
         } finally {
             drainAndCommitOnShutdown();
             consumer.close();
+        }
+    }
+
+    /**
+     * Commits what finished. A group that moved this instance's partitions on meanwhile (its session expired: a
+     * network partition, a long pause) refuses the commit; that is the group working, not a failure of the
+     * instance: the new owners process the records since the last commit again (handlers are idempotent), and the
+     * next poll rejoins the group, telling the rebalance listener the partitions were lost.
+     */
+    private void commitOrRejoin() {
+        try {
+            tracker.commit(consumer, tracker.partitions());
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            LOG.warn("the group moved this instance's partitions on before it could commit ({}); their new owners"
+                    + " process the records since the last commit again, and this instance rejoins", e.toString());
         }
     }
 

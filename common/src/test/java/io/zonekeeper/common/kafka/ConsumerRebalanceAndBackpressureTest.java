@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -35,9 +37,14 @@ class ConsumerRebalanceAndBackpressureTest {
 
     /** Every commit, as the broker would have received it (MockConsumer's own view resets on a rebalance). */
     private final List<Map<TopicPartition, OffsetAndMetadata>> commits = new CopyOnWriteArrayList<>();
+    /** Set: the group refuses the next commit, as it does one from a member whose session has expired. */
+    private final AtomicBoolean refuseNextCommit = new AtomicBoolean();
     private final MockConsumer<byte[], byte[]> mock = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            if (refuseNextCommit.getAndSet(false)) {
+                throw new CommitFailedException();
+            }
             commits.add(Map.copyOf(offsets));
             super.commitSync(offsets);
         }
@@ -114,6 +121,30 @@ class ConsumerRebalanceAndBackpressureTest {
 
         rebalance(List.of(PARTITION));
         assertThat(consumer.processing()).as("assigned again").isTrue();
+    }
+
+    /**
+     * Found by the chaos run: an instance whose links to the brokers were black-holed past its session comes back to
+     * a group that moved its partitions on, and the group refuses its next commit. The consumer stopped on that and
+     * stayed unhealthy until restarted; the refusal is the group working, so it goes on polling, rejoins and takes
+     * partitions again.
+     */
+    @Test
+    void aCommitTheGroupRefusesAfterMovingThePartitionsOnIsNotFatal() throws Exception {
+        start(record -> {
+            handled.add(value(record));
+            return RecordHandler.Outcome.DONE;
+        }, 1_000, Duration.ofSeconds(5));
+        refuseNextCommit.set(true);
+        send("a", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> handled.contains("a0") && !refuseNextCommit.get());
+
+        rebalance(List.of(PARTITION));
+        send("b", 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> handled.contains("b0") && lastCommitted() == 2);
+        assertThat(consumer.fatalFailure()).isEmpty();
+        assertThat(consumer.polling()).isTrue();
     }
 
     @Test
