@@ -104,12 +104,30 @@ final class TopicsCommand implements Callable<Integer> {
             TopicLayout.Existing found = existing.get(topic.name());
             if (topic.compacted() && found != null && found.compactsLate()) {
                 String lag = topic.configs().get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
-                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()),
-                        List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, lag),
-                                AlterConfigOp.OpType.SET)))).all()
+                ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(
+                        TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, lag), AlterConfigOp.OpType.SET)))).all()
                         .get(connection.timeout.toMillis(), TimeUnit.MILLISECONDS);
+                awaitSetting(admin, resource, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, lag);
                 out.printf("set max.compaction.lag.ms=%s on %s%n", lag, topic.name());
             }
+        }
+    }
+
+    /**
+     * Until the broker answering describes the topic with the new value: the controller has accepted it, and each
+     * broker applies it from the metadata log a moment later, so the check that follows would otherwise still see
+     * the old one.
+     */
+    private void awaitSetting(Admin admin, ConfigResource resource, String name, String value) throws Exception {
+        long deadline = System.nanoTime() + connection.timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            var entry = admin.describeConfigs(List.of(resource)).all()
+                    .get(connection.timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource).get(name);
+            if (entry != null && value.equals(entry.value())) {
+                return;
+            }
+            Thread.sleep(100);
         }
     }
 
